@@ -19,9 +19,14 @@
     },
     'data': [
         'security/ir.model.access.csv',
+        'data/crm_stage_data.xml',
+        'views/crm_stage_group_views.xml',
+        'views/crm_stage_views.xml',
+        'views/crm_lead_views.xml',
     ],
     'demo': [
     ],
+    'post_init_hook': 'post_init_hook',
     'installable': True,
     'application': True,
 }

@@ -11,6 +11,7 @@ ensure_base_template() {
     step "Installing Odoo's crm, sale_crm, sale_management, base_automation into a template database (about a minute, once)"
     drop_db "$BASE_TEMPLATE"
     local log="$LOCAL/log/base-template.log"
+    : > "$log"
     odoo -d "$BASE_TEMPLATE" -i "$BASE_MODULES" --load-language=he_IL --stop-after-init \
         --log-level=info --logfile="$log" || { tail -40 "$log"; die "installing Odoo's modules failed"; }
     check_log "$log"

@@ -11,7 +11,7 @@ if ! module_installed "$DB"; then
     ensure_base_template
     step "Creating database '$DB' with impact_crm and its demo data"
     copy_db "$BASE_TEMPLATE" "$DB"
-    log="$LOCAL/log/install-$DB.log"
+    log="$LOCAL/log/install-$DB.log"; : > "$log"
     odoo -d "$DB" -i impact_crm --stop-after-init --log-level=info --logfile="$log" \
         || { tail -40 "$log"; die "installing impact_crm failed (log: $log)"; }
     check_log "$log"

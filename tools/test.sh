@@ -22,7 +22,7 @@ pg_start
 ensure_base_template
 step "Installing impact_crm into a fresh test database '$DB'"
 copy_db "$BASE_TEMPLATE" "$DB"
-log="$LOCAL/log/install-$DB.log"
+log="$LOCAL/log/install-$DB.log"; : > "$log"
 odoo -d "$DB" -i impact_crm --stop-after-init --log-level=info --logfile="$log" \
     || { tail -40 "$log"; die "installing impact_crm failed (log: $log)"; }
 check_log "$log"
@@ -39,7 +39,7 @@ conf="$LOCAL/odoo-test.conf"
 } > "$conf"
 set +e
 (cd "$ROOT" && env -u USER -u HOST -u PORT -u PASSWORD TZ=UTC \
-    "$VENV/bin/pytest" -p no:cacheprovider "$ROOT/impact_crm/tests" \
+    "$VENV/bin/pytest" -p no:cacheprovider -p no:warnings "$ROOT/impact_crm/tests" \
     --odoo-config="$conf" --odoo-log-level=warn --junitxml="$LOCAL/junit-odoo.xml" -q -rfEs ${PYTEST_ARGS:-})
 odoo_rc=$?
 set -e

@@ -1,0 +1,3 @@
+from . import crm_stage_group
+from . import crm_stage
+from . import crm_lead

@@ -1,0 +1,43 @@
+"""Install hook: place the stages a database already has into stage groups."""
+import logging
+
+from odoo import SUPERUSER_ID, api
+
+_logger = logging.getLogger(__name__)
+
+# Odoo's crm ships these stages; when still as shipped, their deals move to the
+# equivalent impact_crm stage and the Odoo stage is removed (one pipeline, not two).
+ODOO_DEFAULT_STAGES = [
+    ('crm.stage_lead1', 'New', 'impact_crm.stage_potential'),
+    ('crm.stage_lead2', 'Qualified', 'impact_crm.stage_quote'),
+    ('crm.stage_lead3', 'Proposition', 'impact_crm.stage_order'),
+    ('crm.stage_lead4', 'Won', 'impact_crm.stage_won'),
+]
+
+
+def post_init_hook(cr, registry):
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    Stage = env['crm.stage']
+    for odoo_xmlid, odoo_name, ours_xmlid in ODOO_DEFAULT_STAGES:
+        stage = env.ref(odoo_xmlid, raise_if_not_found=False)
+        ours = env.ref(ours_xmlid)
+        if stage and stage.with_context(lang='en_US').name == odoo_name and not stage.team_id:
+            leads = env['crm.lead'].with_context(active_test=False).search([('stage_id', '=', stage.id)])
+            # direct SQL: moving existing deals is not a stage change made by a user
+            if leads:
+                cr.execute("UPDATE crm_lead SET stage_id = %s WHERE id IN %s", (ours.id, tuple(leads.ids)))
+            stage.unlink()
+            _logger.info("Odoo's default stage %s replaced by %s", odoo_name, ours.name)
+    # every other pre-existing stage: by its probability
+    groups = {
+        'open': env.ref('impact_crm.stage_group_open'),
+        'execution': env.ref('impact_crm.stage_group_execution'),
+    }
+    ours = env['ir.model.data'].search([('module', '=', 'impact_crm'), ('model', '=', 'crm.stage')]).mapped('res_id')
+    for stage in Stage.search([('id', 'not in', ours)]):
+        stage.group_id = groups['execution'] if stage.probability >= 100 else groups['open']
+    env['crm.lead'].invalidate_cache()
+    leads = env['crm.lead'].with_context(active_test=False).search([])
+    for fname in ('stage_group_id', 'stage_group_kind'):
+        env.add_todo(leads._fields[fname], leads)
+    leads.recompute()

@@ -1,0 +1,38 @@
+from odoo import api, fields, models
+
+
+class CrmLead(models.Model):
+    _inherit = 'crm.lead'
+
+    stage_group_id = fields.Many2one(related='stage_id.group_id', store=True, readonly=True,
+                                     string='Stage Group', index=True)
+    stage_group_kind = fields.Selection(related='stage_id.group_id.kind', store=True, readonly=True,
+                                        string='Stage Group Kind')
+
+    @api.model
+    def create(self, vals):
+        lead = super(CrmLead, self).create(vals)
+        if lead.stage_id:
+            lead._stage_changed({lead.id: self.env['crm.stage']})
+        return lead
+
+    @api.multi
+    def write(self, vals):
+        if 'stage_id' not in vals:
+            return super(CrmLead, self).write(vals)
+        old_stages = dict((lead.id, lead.stage_id) for lead in self)
+        res = super(CrmLead, self).write(vals)
+        changed = self.filtered(lambda lead: lead.stage_id != old_stages[lead.id])
+        if changed:
+            changed._stage_changed(old_stages)
+        return res
+
+    @api.multi
+    def _stage_changed(self, old_stages):
+        """Called once for every create or write that puts ``self`` into a new stage,
+        whatever the path (form, kanban, import, RPC, automated action, mass edit).
+
+        :param old_stages: {lead id: the crm.stage it was in before (empty on create)}
+        Extension point for the stage history, automation rules and the like.
+        """
+        return True

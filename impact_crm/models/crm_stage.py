@@ -1,0 +1,30 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CrmStage(models.Model):
+    _inherit = 'crm.stage'
+    _order = 'group_sequence, sequence, name, id'
+
+    def _default_group_id(self):
+        return self.env['crm.stage.group'].search([('kind', '=', 'open')], limit=1)
+
+    # Required in the views and by _check_group_id, not as NOT NULL in the table: on install the
+    # stages a database already has get their group from post_init_hook, after the column exists.
+    group_id = fields.Many2one('crm.stage.group', string='Stage Group', ondelete='restrict',
+                               index=True, default=_default_group_id,
+                               help="Open, Execution or Closed: what entering this stage means for a deal.")
+    group_kind = fields.Selection(related='group_id.kind', store=True, readonly=True, string='Group Kind')
+    group_sequence = fields.Integer(compute='_compute_group_sequence', store=True, readonly=True)
+    is_lost = fields.Boolean(string='Lost Stage',
+                             help="Deals enter this stage only through the lost flow, which asks for a reason.")
+
+    @api.constrains('group_id')
+    def _check_group_id(self):
+        if any(not stage.group_id for stage in self):
+            raise ValidationError(_("Every stage belongs to a stage group."))
+
+    @api.depends('group_id.sequence')
+    def _compute_group_sequence(self):
+        for stage in self:
+            stage.group_sequence = stage.group_id.sequence
