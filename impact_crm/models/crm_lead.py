@@ -8,6 +8,18 @@ class CrmLead(models.Model):
                                      string='Stage Group', index=True)
     stage_group_kind = fields.Selection(related='stage_id.group_id.kind', store=True, readonly=True,
                                         string='Stage Group Kind')
+    date_start = fields.Date(string='Start Date', track_visibility='onchange',
+                             help="Planned start of the project.")
+    date_end = fields.Date(string='End Date', track_visibility='onchange',
+                           help="Planned end of the project; the forecast dates the deal's revenue by it.")
+    weighted_revenue = fields.Monetary(string='Weighted Revenue', compute='_compute_weighted_revenue', store=True,
+                                       currency_field='company_currency',
+                                       help="Expected revenue x probability / 100.")
+
+    @api.depends('planned_revenue', 'probability')
+    def _compute_weighted_revenue(self):
+        for lead in self:
+            lead.weighted_revenue = (lead.planned_revenue or 0.0) * (lead.probability or 0.0) / 100.0
 
     @api.model
     def create(self, vals):
