@@ -1,5 +1,5 @@
 # The project's commands. Each sets up whatever is missing on a fresh machine.
-.PHONY: run test stop lint bench
+.PHONY: run test stop lint bench pot
 
 run:   ## serve Odoo 11 with impact_crm and demo data on http://127.0.0.1:8069
 	@bash tools/run.sh
@@ -9,3 +9,6 @@ test:  ## lint, fresh test database, all tests, one summary line
 
 stop:  ## stop the embedded PostgreSQL
 	@bash tools/stop.sh
+
+pot:   ## regenerate impact_crm/i18n/impact_crm.pot from the code and merge it into he.po
+	@bash tools/i18n.sh

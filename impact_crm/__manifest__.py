@@ -23,6 +23,8 @@
         'views/crm_stage_group_views.xml',
         'views/crm_stage_views.xml',
         'views/crm_lead_views.xml',
+        'data/res_lang_data.xml',
+        'views/webclient_templates.xml',
     ],
     'demo': [
     ],

@@ -1,0 +1,76 @@
+"""Hebrew is complete: every string the module gives the user has a translation in he.po,
+the template impact_crm.pot is the one Odoo generates from the code, and the translations
+reach the database."""
+import os
+import re
+
+import polib
+
+from odoo.modules.module import get_module_path
+from odoo.tests.common import SavepointCase
+from odoo.tools.translate import trans_generate
+
+HEBREW = re.compile(u'[\u0590-\u05ff]')
+PLACEHOLDER = re.compile(r'%(?:\([^)]+\))?[sdfr]|\{[a-z_0-9]*\}')
+
+
+class TestI18n(SavepointCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestI18n, cls).setUpClass()
+        i18n = os.path.join(get_module_path('impact_crm'), 'i18n')
+        cls.po = polib.pofile(os.path.join(i18n, 'he.po'))
+        cls.pot = polib.pofile(os.path.join(i18n, 'impact_crm.pot'))
+        # (module, type, name, res_id, source, Hebrew value in the database, comments)
+        cls.terms = trans_generate('he_IL', ['impact_crm'], cls.env.cr)
+
+    def _report(self, title, items):
+        return '%s (run `make pot`, then translate in impact_crm/i18n/he.po):\n%s' % (
+            title, '\n'.join('  %r' % (item,) for item in sorted(items)))
+
+    def test_code_has_strings(self):
+        sources = set(term[4] for term in self.terms)
+        # the shipped stages and a field label: the export sees data, fields and views
+        self.assertIn('Potential', sources)
+        self.assertIn('Stage Group', sources)
+
+    def test_every_string_has_a_hebrew_translation(self):
+        translated = dict((entry.msgid, entry.msgstr) for entry in self.po
+                          if entry.msgstr.strip() and not entry.obsolete and 'fuzzy' not in entry.flags)
+        missing = set(term[4] for term in self.terms) - set(translated)
+        if missing:
+            print(self._report('%d strings of impact_crm have no Hebrew translation' % len(missing), missing))
+        self.assertFalse(missing, self._report('strings without a Hebrew translation', missing))
+
+    def test_translations_are_hebrew_and_keep_placeholders(self):
+        bad = []
+        for entry in self.po:
+            if not entry.msgstr:
+                continue
+            if not HEBREW.search(entry.msgstr):
+                bad.append((entry.msgid, entry.msgstr, 'not Hebrew'))
+            if sorted(PLACEHOLDER.findall(entry.msgid)) != sorted(PLACEHOLDER.findall(entry.msgstr)):
+                bad.append((entry.msgid, entry.msgstr, 'placeholders differ'))
+        self.assertFalse(bad, self._report('bad translations', bad))
+
+    def test_template_is_generated_from_the_code(self):
+        generated = set(term[4] for term in self.terms)
+        in_pot = set(entry.msgid for entry in self.pot)
+        self.assertFalse(generated - in_pot, self._report('strings missing from impact_crm.pot', generated - in_pot))
+        self.assertFalse(in_pot - generated, self._report('strings impact_crm.pot has but the code no longer',
+                                                          in_pot - generated))
+        in_po = set(entry.msgid for entry in self.po if not entry.obsolete)
+        self.assertFalse(in_po - in_pot, self._report('he.po has strings that are not in the template',
+                                                      in_po - in_pot))
+
+    def test_hebrew_reaches_the_database(self):
+        """Installing the module loads he.po: the references of each entry point at real records."""
+        lang = self.env['res.lang'].search([('code', '=', 'he_IL')])
+        self.assertEqual(lang.direction, 'rtl', "Hebrew is installed (make run / make test load it) and reads RTL")
+        expected = dict((entry.msgid, entry.msgstr) for entry in self.po if entry.msgstr)
+        wrong = [(term[1], term[2], term[4], term[5]) for term in self.terms
+                 if term[4] in expected and term[5] != expected[term[4]]]
+        self.assertFalse(wrong, self._report('Hebrew strings not loaded into the database', wrong))
+        stage = self.env.ref('impact_crm.stage_potential').with_context(lang='he_IL')
+        self.assertEqual(stage.name, expected['Potential'])
