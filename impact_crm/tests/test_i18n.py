@@ -11,7 +11,8 @@ from odoo.tests.common import SavepointCase
 from odoo.tools.translate import trans_generate
 
 HEBREW = re.compile(u'[\u0590-\u05ff]')
-PLACEHOLDER = re.compile(r'%(?:\([^)]+\))?[sdfr]|\{[a-z_0-9]*\}')
+PLACEHOLDER = re.compile(r'%%|%(?:\([^)]+\))?[sdfr]|\{[a-z_0-9]*\}')
+TAG = re.compile(r'<(/?[a-zA-Z][a-zA-Z0-9]*)')
 
 
 class TestI18n(SavepointCase):
@@ -43,7 +44,7 @@ class TestI18n(SavepointCase):
             print(self._report('%d strings of impact_crm have no Hebrew translation' % len(missing), missing))
         self.assertFalse(missing, self._report('strings without a Hebrew translation', missing))
 
-    def test_translations_are_hebrew_and_keep_placeholders(self):
+    def test_translations_are_hebrew_and_keep_placeholders_and_markup(self):
         bad = []
         for entry in self.po:
             if not entry.msgstr:
@@ -52,6 +53,8 @@ class TestI18n(SavepointCase):
                 bad.append((entry.msgid, entry.msgstr, 'not Hebrew'))
             if sorted(PLACEHOLDER.findall(entry.msgid)) != sorted(PLACEHOLDER.findall(entry.msgstr)):
                 bad.append((entry.msgid, entry.msgstr, 'placeholders differ'))
+            if sorted(TAG.findall(entry.msgid)) != sorted(TAG.findall(entry.msgstr)):
+                bad.append((entry.msgid, entry.msgstr, 'HTML tags differ'))
         self.assertFalse(bad, self._report('bad translations', bad))
 
     def test_template_is_generated_from_the_code(self):
