@@ -23,6 +23,10 @@
         'views/crm_stage_group_views.xml',
         'views/crm_stage_views.xml',
         'views/crm_lead_views.xml',
+        'views/crm_lead_execution_views.xml',
+        'views/res_partner_views.xml',
+        'views/res_config_settings_views.xml',
+        'reports/crm_collection_report_views.xml',
     ],
     'demo': [
     ],

@@ -2,3 +2,9 @@ from . import crm_stage_group
 from . import crm_stage
 from . import crm_lead
 from . import sale_order
+from . import crm_lead_execution
+from . import account_invoice
+from . import sale_order_execution
+from . import res_company
+from . import res_config_settings
+from . import res_partner

@@ -1,0 +1,10 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = 'res.company'
+
+    crm_auto_done = fields.Boolean(
+        string='Move Paid Deals to Done', default=True,
+        help="A deal in an Execution stage whose orders are fully invoiced and paid moves to the Done stage "
+             "by itself.")
