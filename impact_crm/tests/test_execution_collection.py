@@ -280,3 +280,58 @@ class TestCollection(ExecutionCase):
             [('lead_id', 'in', [lead.id for lead in leads.values()])])), 4)
         with self.assertRaises(Exception):
             self.env['crm.collection.report'].sudo(self.rep).search([])
+
+
+class TestCustomerHistory(ExecutionCase):
+
+    def test_history_numbers(self):
+        contact = self.env['res.partner'].create({'name': 'Noa Site Manager', 'parent_id': self.customer.id})
+        steel = self.env['product.category'].create({'name': 'Steel'})
+        beam = self.env['product.product'].create({
+            'name': 'Steel beam', 'type': 'service', 'list_price': 200.0, 'invoice_policy': 'order',
+            'categ_id': steel.id, 'taxes_id': [(6, 0, [])]})
+        stranger = self.env['res.partner'].create({'name': 'Someone Else', 'customer': True})
+
+        # won deal 1, through the contact: 10 x 100 ordered in 2025, paid in full
+        lead1, order1, invoice1 = self._sold_deal('Deal 2025', 10, partner=contact)
+        order1.sudo().write({'confirmation_date': '2025-05-10 09:00:00'})
+        self._pay(invoice1, 1000.0)
+        # won deal 2: 5 beams x 200 + 2 x 100 in 2026, 500 paid
+        lead2 = self._lead('Deal 2026')
+        order2 = self._order(lead2, 5, price=200.0, product=beam)
+        order2.sudo().write({'order_line': [(0, 0, {'product_id': self.product.id, 'product_uom_qty': 2,
+                                                    'price_unit': 100.0})]})
+        order2.sudo(self.rep).action_confirm()
+        order2.sudo().write({'confirmation_date': '2026-02-01 09:00:00'})
+        lead2.sudo(self.rep).write({'stage_id': self.stage_won.id})
+        self._pay(self._invoice(order2), 500.0)
+        # an old revision confirmed by mistake, a quotation of an open deal and another customer's order: not counted
+        old = self._order(lead2, 50)
+        old.sudo(self.rep).action_confirm()
+        old.sudo().write({'is_latest_revision': False})
+        lead3 = self._lead('Open deal', stage=self.env.ref('impact_crm.stage_quote'))
+        self._order(lead3, 100)
+        self._sold_deal('Other customer', 30, partner=stranger)
+        # two lost deals: one in the Lost stage, one through Odoo's "Mark Lost"
+        self._lead('Lost in stage').sudo().write({'stage_id': self.stage_lost.id})
+        self._lead('Marked lost').sudo(self.rep).action_set_lost()
+
+        for partner in (self.customer, contact):  # same numbers on the company and on its contacts
+            history = partner.sudo(self.rep)
+            self.assertEqual(history.history_order_count, 2)
+            self.assertEqual(history.history_last_order_date, '2026-02-01')
+            self.assertEqual(history.history_amount_ordered, 2200.0)
+            self.assertEqual(history.history_amount_paid, 1500.0)
+            self.assertEqual(history.history_orders_per_year, '2026: 1 orders\n2025: 1 orders')
+            self.assertEqual(history.history_top_products, 'Curtain wall m2: 1200.0\nSteel beam: 1000.0')
+            self.assertEqual(history.history_top_categories, 'Glazing: 1200.0\nSteel: 1000.0')
+            self.assertAlmostEqual(history.history_win_rate, 50.0)  # 2 won, 2 lost
+            self.assertEqual(history.history_avg_deal_size, 1100.0)  # (1000 + 1200) / 2
+            self.assertEqual(history.history_open_opportunity_count, 1)
+        self.assertEqual(stranger.history_order_count, 1)
+        self.assertEqual(stranger.history_amount_ordered, 3000.0)
+
+        # one click from any opportunity of the customer, even one made out to a contact
+        action = lead1.sudo(self.rep).action_view_customer_history()
+        self.assertEqual((action['res_model'], action['res_id']), ('res.partner', self.customer.id))
+        self.assertEqual(action['views'][0][0], self.env.ref('impact_crm.res_partner_view_form_history').id)
