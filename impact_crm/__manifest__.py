@@ -27,6 +27,7 @@
         'views/res_partner_views.xml',
         'views/res_config_settings_views.xml',
         'reports/crm_collection_report_views.xml',
+        'security/crm_collection_security.xml',
     ],
     'demo': [
     ],

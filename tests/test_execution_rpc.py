@@ -38,3 +38,30 @@ def test_collection_report_and_lead_amounts_over_rpc(admin):
                   fields=['amount_ordered', 'amount_invoiced', 'amount_paid', 'amount_outstanding'])
     for lead in leads:
         assert abs(lead['amount_invoiced'] - lead['amount_paid'] - lead['amount_outstanding']) < 0.01
+
+
+def _open(browser, server, admin, xmlid, view_type, selector):
+    action_id = admin('ir.model.data', 'xmlid_to_res_id', xmlid)
+    page = browser.new_page()
+    errors = []
+    page.on('pageerror', lambda exc: errors.append(str(exc)))
+    page.goto(server + '/web/login')
+    page.fill('input[name=login]', 'admin')
+    page.fill('input[name=password]', 'admin')
+    page.click('button[type=submit]')
+    page.wait_for_selector('.o_main_navbar', timeout=60000)
+    page.goto('%s/web#action=%s&view_type=%s' % (server, action_id, view_type))
+    page.wait_for_selector(selector, timeout=60000)
+    assert page.query_selector('.o_dialog_warning, .o_error_dialog') is None
+    assert not errors
+    return page
+
+
+def test_collection_pivot_and_pipeline_render(browser, server, admin):
+    page = _open(browser, server, admin, 'impact_crm.crm_collection_report_action', 'pivot', '.o_pivot')
+    page.close()
+    page = _open(browser, server, admin, 'crm.crm_lead_opportunities', 'kanban', '.o_kanban_record')
+    page.close()
+    page = _open(browser, server, admin, 'crm.crm_lead_opportunities', 'list', '.o_list_view')
+    assert 'Outstanding' in page.inner_text('.o_list_view thead')
+    page.close()

@@ -3,6 +3,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tests.common import SavepointCase
 
 
@@ -207,6 +208,11 @@ class TestExecution(ExecutionCase):
         self.assertEqual((lead.amount_invoiced, lead.amount_paid, lead.amount_outstanding), (2000.0, 2000.0, 0.0))
         self.assertEqual(lead.stage_id, self.stage_done)
 
+    def test_setting_is_not_for_reps(self):
+        with self.assertRaises(AccessError):
+            self.company.sudo(self.rep).write({'crm_auto_done': False})
+        self.assertTrue(self.company.crm_auto_done)
+
     def test_views_render(self):
         for view in ('form', 'tree', 'kanban', 'pivot', 'search'):
             self.env['crm.lead'].sudo(self.rep).fields_view_get(view_type=view)
@@ -278,7 +284,7 @@ class TestCollection(ExecutionCase):
         # managers read it too, reps do not
         self.assertEqual(len(self.env['crm.collection.report'].sudo(self.manager).search(
             [('lead_id', 'in', [lead.id for lead in leads.values()])])), 4)
-        with self.assertRaises(Exception):
+        with self.assertRaises(AccessError):
             self.env['crm.collection.report'].sudo(self.rep).search([])
 
 
