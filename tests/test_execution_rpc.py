@@ -49,7 +49,7 @@ def _open(browser, server, admin, xmlid, view_type, selector):
     page.fill('input[name=login]', 'admin')
     page.fill('input[name=password]', 'admin')
     page.click('button[type=submit]')
-    page.wait_for_selector('.o_main_navbar', timeout=60000)
+    page.wait_for_selector('.o_web_client', timeout=60000)
     page.goto('%s/web#action=%s&view_type=%s' % (server, action_id, view_type))
     page.wait_for_selector(selector, timeout=60000)
     assert page.query_selector('.o_dialog_warning, .o_error_dialog') is None
