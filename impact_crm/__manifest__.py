@@ -23,6 +23,11 @@
         'views/crm_stage_group_views.xml',
         'views/crm_stage_views.xml',
         'views/crm_lead_views.xml',
+        'security/crm_forecast_security.xml',
+        'data/crm_region_data.xml',
+        'views/crm_region_views.xml',
+        'reports/crm_forecast_report_views.xml',
+        'wizards/crm_forecast_workbook_views.xml',
     ],
     'demo': [
     ],
