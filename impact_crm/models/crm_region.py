@@ -27,7 +27,8 @@ class CrmRegion(models.Model):
             else partner
         if not partner or not (partner.state_id or partner.country_id):
             return self.browse()
-        company_domain = ['|', ('company_id', '=', False), ('company_id', '=', (company or self.env.user.company_id).id)]
+        company = company or self.env.user.company_id
+        company_domain = ['|', ('company_id', '=', False), ('company_id', '=', company.id)]
         if partner.state_id:
             region = self.search(company_domain + [('state_ids', 'in', partner.state_id.ids)],
                                  order='company_id, sequence, name', limit=1)

@@ -25,7 +25,7 @@ class TestForecast(SavepointCase):
         groups = env.ref('sales_team.group_sale_salesman')
         cls.company = env.user.company_id
 
-        def user(login, group, lang='en_US'):
+        def user(login, group, lang=False):
             return env['res.users'].with_context(no_reset_password=True).create({
                 'name': login, 'login': login, 'lang': lang, 'company_id': cls.company.id,
                 'company_ids': [(6, 0, [cls.company.id])], 'groups_id': [(6, 0, [group.id])]})
@@ -78,13 +78,14 @@ class TestForecast(SavepointCase):
         cls.order3 = order(cls.opp3, [(cls.product2, 1, 1000.0)], pricelist_id=cls.pricelist_xts.id,
                            date_order='2031-03-01 10:00:00')
         cls.order3.action_confirm()
-        cls.order3_amount = cls.xts.with_context(date='2031-03-01').compute(1000.0, cls.company.currency_id,
-                                                                             round=False)
+        cls.order3_amount = cls.xts.with_context(date='2031-03-01').compute(
+            1000.0, cls.company.currency_id, round=False)
         cls.domain = [('team_id', 'in', (cls.team1 | cls.team2).ids)]
 
     def _totals(self, user, source, groupby):
         Report = self.env['crm.forecast.report'].sudo(user)
-        groups = Report.read_group(self.domain + [('source', '=', source)], ['amount', 'weighted_amount'],
+        groups = Report.read_group(self.domain + [('source', '=', source)],
+                                   ['amount', 'weighted_amount'] + [g.split(':')[0] for g in groupby],
                                    groupby, lazy=False)
         result = {}
         for group in groups:
@@ -107,7 +108,8 @@ class TestForecast(SavepointCase):
         self.assertEqual(new.region_id, self.region)
 
     def test_region_by_country(self):
-        region = self.env['crm.region'].create({'name': 'Abroad', 'country_ids': [(6, 0, [self.env.ref('base.cy').id])]})
+        cyprus = self.env.ref('base.cy')
+        region = self.env['crm.region'].create({'name': 'Abroad', 'country_ids': [(6, 0, cyprus.ids)]})
         partner = self.env['res.partner'].create({'name': 'Limassol Co', 'country_id': self.env.ref('base.cy').id})
         lead = self.env['crm.lead'].create({'name': 'Cyprus tower', 'partner_id': partner.id})
         self.assertEqual(lead.region_id, region)
@@ -121,9 +123,10 @@ class TestForecast(SavepointCase):
 
     def test_opportunity_source_by_quarter(self):
         totals = self._totals(self.manager, 'opportunity', ['date:quarter'])
-        by_start = dict((key[0].split('/')[0], value) for key, value in totals.items())
-        self.assertEqual(by_start, {'2031-01-01': (1000.0, 100.0), '2031-04-01': (30000.0, 12000.0),
-                                    '2031-07-01': (50000.0, 50000.0), '2031-10-01': (10000.0, 2000.0)})
+        self.assertEqual(totals, {('Q1 2031',): (1000.0, 100.0),
+                                  ('Q2 2031',): (30000.0, 12000.0),    # 30,000 x 40%; lost opp5 left out
+                                  ('Q3 2031',): (50000.0, 50000.0),    # won at 100%
+                                  ('Q4 2031',): (10000.0, 2000.0)})
 
     def test_opportunity_source_split_by_category(self):
         totals = self._totals(self.manager, 'opportunity', ['categ_id'])
@@ -137,12 +140,14 @@ class TestForecast(SavepointCase):
         totals = self._totals(self.manager, 'order', ['lead_id'])
         self.assertEqual(totals[(self.opp1.id,)], (30000.0, 12000.0))
         x = round(self.order3_amount, 2)
-        self.assertEqual(x, 500.0)   # 1,000 XTS at 2 XTS per company unit on the order date
+        # 1,000 XTS at the rate of the order date (2 XTS per unit of the rate-1 currency), into company currency
+        company_rate = self.company.currency_id.with_context(date='2031-03-01').rate
+        self.assertAlmostEqual(x, 1000.0 / 2.0 * company_rate, places=2)
         self.assertEqual(totals[(self.opp3.id,)], (x, x))
         self.assertEqual(set(totals), {(self.opp1.id,), (self.opp3.id,)})
         by_categ = self._totals(self.manager, 'order', ['categ_id', 'date:quarter'])
-        self.assertEqual(by_categ[(self.categ1.id, '2031-04-01/2031-07-01')], (20000.0, 8000.0))
-        self.assertEqual(by_categ[(self.categ2.id, '2031-10-01/2032-01-01')], (x, x))
+        self.assertEqual(by_categ[(self.categ1.id, 'Q2 2031')], (20000.0, 8000.0))
+        self.assertEqual(by_categ[(self.categ2.id, 'Q4 2031')], (x, x))
 
     def test_regions_and_won_status(self):
         totals = self._totals(self.manager, 'opportunity', ['region_id', 'status'])

@@ -114,7 +114,8 @@ class CrmForecastWorkbook(models.TransientModel):
         """{(member key, period start): {'amount': x, 'weighted_amount': y}} through read_group as the user."""
         period_gb = 'date:%s' % self.granularity
         groups = self.env['crm.forecast.report'].read_group(
-            self._domain(), MEASURES, [groupby_field, period_gb], lazy=False, orderby=groupby_field)
+            self._domain(), MEASURES + [groupby_field, 'date'], [groupby_field, period_gb], lazy=False,
+            orderby=groupby_field)
         result = {}
         labels = {}
         for group in groups:
@@ -122,8 +123,9 @@ class CrmForecastWorkbook(models.TransientModel):
             if isinstance(member, tuple) and len(member) == 2 and groupby_field != period_gb:
                 labels[member[0]] = member[1]
                 member = member[0]
-            start = datetime.datetime.strptime(group[period_gb][0].split('/')[0],
-                                               DEFAULT_SERVER_DATE_FORMAT).date()
+            start = next(leaf[2] for leaf in group['__domain']
+                         if isinstance(leaf, (list, tuple)) and leaf[0] == 'date' and leaf[1] == '>=')
+            start = datetime.datetime.strptime(start, DEFAULT_SERVER_DATE_FORMAT).date()
             result[(member, start)] = dict((m, group[m] or 0.0) for m in MEASURES)
         return result, labels
 
