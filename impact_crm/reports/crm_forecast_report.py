@@ -48,83 +48,112 @@ class CrmForecastReport(models.Model):
     weighted_amount = fields.Monetary(string='Weighted Amount', readonly=True, currency_field='currency_id')
 
     @api.model
-    def _query(self):
+    def _lines_query(self):
+        """Lines of the latest revision of every quotation/order of an opportunity (cancelled ones excluded),
+        untaxed, converted to the company currency at the order date with Odoo's rate lookup: the latest
+        rate on or before the date, the company's own rates before the shared ones. Rates are joined as
+        validity ranges (no per-row subquery), and only for orders in a foreign currency."""
+        rates = """
+            SELECT currency_id, company_id, rate, name AS date_start,
+                   LEAD(name) OVER (PARTITION BY currency_id, company_id ORDER BY name) AS date_end
+            FROM res_currency_rate
+        """
         return """
-            WITH orders AS (
+            SELECT sol.id, o.id AS order_id, o.opportunity_id, o.state, o.company_id, o.date_order,
+                   o.confirmation_date, pt.categ_id, sol.price_subtotal * o.factor AS amount
+            FROM sale_order_line sol
+            JOIN (
                 SELECT so.id, so.opportunity_id, so.state, so.company_id, so.date_order, so.confirmation_date,
                        CASE WHEN pl.currency_id = comp.currency_id THEN 1.0
-                       ELSE COALESCE((SELECT r.rate FROM res_currency_rate r
-                                      WHERE r.currency_id = comp.currency_id
-                                        AND r.name <= so.date_order::date
-                                        AND (r.company_id IS NULL OR r.company_id = so.company_id)
-                                      ORDER BY r.company_id, r.name DESC LIMIT 1), 1.0)
-                            / COALESCE((SELECT r.rate FROM res_currency_rate r
-                                        WHERE r.currency_id = pl.currency_id
-                                          AND r.name <= so.date_order::date
-                                          AND (r.company_id IS NULL OR r.company_id = so.company_id)
-                                        ORDER BY r.company_id, r.name DESC LIMIT 1), 1.0)
+                       ELSE COALESCE(to_c.rate, to_g.rate, 1.0) / COALESCE(from_c.rate, from_g.rate, 1.0)
                        END AS factor
                 FROM sale_order so
                 JOIN product_pricelist pl ON pl.id = so.pricelist_id
                 JOIN res_company comp ON comp.id = so.company_id
+                LEFT JOIN (%(rates)s) from_c
+                    ON from_c.currency_id = CASE WHEN pl.currency_id != comp.currency_id THEN pl.currency_id END
+                   AND from_c.company_id = so.company_id
+                   AND from_c.date_start <= so.date_order::date
+                   AND (from_c.date_end IS NULL OR from_c.date_end > so.date_order::date)
+                LEFT JOIN (%(rates)s) from_g
+                    ON from_g.currency_id = CASE WHEN pl.currency_id != comp.currency_id THEN pl.currency_id END
+                   AND from_g.company_id IS NULL
+                   AND from_g.date_start <= so.date_order::date
+                   AND (from_g.date_end IS NULL OR from_g.date_end > so.date_order::date)
+                LEFT JOIN (%(rates)s) to_c
+                    ON to_c.currency_id = CASE WHEN pl.currency_id != comp.currency_id THEN comp.currency_id END
+                   AND to_c.company_id = so.company_id
+                   AND to_c.date_start <= so.date_order::date
+                   AND (to_c.date_end IS NULL OR to_c.date_end > so.date_order::date)
+                LEFT JOIN (%(rates)s) to_g
+                    ON to_g.currency_id = CASE WHEN pl.currency_id != comp.currency_id THEN comp.currency_id END
+                   AND to_g.company_id IS NULL
+                   AND to_g.date_start <= so.date_order::date
+                   AND (to_g.date_end IS NULL OR to_g.date_end > so.date_order::date)
                 WHERE so.opportunity_id IS NOT NULL
                   AND so.is_latest_revision
                   AND so.state != 'cancel'
-            ), lines AS (
-                SELECT sol.id, o.id AS order_id, o.opportunity_id, o.state, o.company_id, o.date_order,
-                       o.confirmation_date, pt.categ_id,
-                       sol.price_subtotal * o.factor AS amount
-                FROM sale_order_line sol
-                JOIN orders o ON o.id = sol.order_id
-                LEFT JOIN product_product pp ON pp.id = sol.product_id
-                LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
-            ), categ_share AS (
-                SELECT opportunity_id, categ_id, SUM(amount) AS amount
-                FROM lines GROUP BY opportunity_id, categ_id HAVING SUM(amount) != 0
-            ), lead_total AS (
-                SELECT opportunity_id, SUM(amount) AS total
-                FROM categ_share GROUP BY opportunity_id HAVING SUM(amount) != 0
-            ), leads AS (
-                SELECT l.id, l.partner_id, l.user_id, l.team_id, l.region_id, l.stage_id, st.group_id,
-                       CASE WHEN g.kind = 'open' THEN 'open' ELSE 'won' END AS status,
-                       l.company_id, COALESCE(l.probability, 0)::numeric AS probability,
-                       COALESCE(l.planned_revenue, 0)::numeric AS planned_revenue,
-                       l.date_end, l.date_deadline, l.create_date
-                FROM crm_lead l
-                JOIN crm_stage st ON st.id = l.stage_id
-                JOIN crm_stage_group g ON g.id = st.group_id
-                WHERE l.type = 'opportunity' AND l.active AND NOT COALESCE(st.is_lost, FALSE)
-            )
+            ) o ON o.id = sol.order_id
+            LEFT JOIN product_product pp ON pp.id = sol.product_id
+            LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
+        """ % {'rates': rates}
+
+    @api.model
+    def _query(self):
+        # no CTE on purpose: PostgreSQL plans the view's branches with the statistics of the tables
+        # (a materialized CTE would hide them and lead to nested loops on large pipelines)
+        return """
             SELECT ((l.id::bigint * 1048576 + COALESCE(cs.categ_id, 0)) * 2 + 1) AS id,
                    'opportunity'::varchar AS source, l.id AS lead_id, NULL::integer AS order_id,
                    l.partner_id, l.user_id, l.team_id, l.region_id, cs.categ_id, l.stage_id,
-                   l.group_id AS stage_group_id, l.status, NULL::varchar AS order_state,
+                   st.group_id AS stage_group_id,
+                   CASE WHEN g.kind = 'open' THEN 'open' ELSE 'won' END::varchar AS status,
+                   NULL::varchar AS order_state,
                    COALESCE(l.date_end, l.date_deadline, l.create_date::date) AS date,
-                   l.company_id, comp.currency_id, l.probability,
-                   l.planned_revenue * COALESCE(cs.amount / lt.total, 1.0) AS amount,
-                   l.planned_revenue * COALESCE(cs.amount / lt.total, 1.0) * l.probability / 100.0
-                       AS weighted_amount
-            FROM leads l
+                   l.company_id, comp.currency_id, COALESCE(l.probability, 0)::numeric AS probability,
+                   COALESCE(l.planned_revenue, 0)::numeric * COALESCE(cs.amount / cs.total, 1.0) AS amount,
+                   COALESCE(l.planned_revenue, 0)::numeric * COALESCE(cs.amount / cs.total, 1.0)
+                       * COALESCE(l.probability, 0)::numeric / 100.0 AS weighted_amount
+            FROM crm_lead l
+            JOIN crm_stage st ON st.id = l.stage_id
+            JOIN crm_stage_group g ON g.id = st.group_id
             LEFT JOIN res_company comp ON comp.id = l.company_id
-            LEFT JOIN lead_total lt ON lt.opportunity_id = l.id
-            LEFT JOIN categ_share cs ON cs.opportunity_id = lt.opportunity_id
+            LEFT JOIN (
+                SELECT opportunity_id, categ_id, amount, SUM(amount) OVER (PARTITION BY opportunity_id) AS total
+                FROM (SELECT opportunity_id, categ_id, SUM(amount) AS amount
+                      FROM (%(lines)s) lines
+                      GROUP BY opportunity_id, categ_id
+                      HAVING SUM(amount) != 0) by_categ
+            ) cs ON cs.opportunity_id = l.id AND cs.total != 0
+            WHERE l.type = 'opportunity' AND l.active AND NOT COALESCE(st.is_lost, FALSE)
             UNION ALL
             SELECT (li.id::bigint * 2) AS id,
                    'order'::varchar AS source, l.id AS lead_id, li.order_id,
                    l.partner_id, l.user_id, l.team_id, l.region_id, li.categ_id, l.stage_id,
-                   l.group_id AS stage_group_id, l.status, li.state AS order_state,
+                   st.group_id AS stage_group_id,
+                   CASE WHEN g.kind = 'open' THEN 'open' ELSE 'won' END::varchar AS status,
+                   li.state AS order_state,
                    COALESCE(l.date_end, li.confirmation_date::date, li.date_order::date) AS date,
                    li.company_id, comp.currency_id,
-                   CASE WHEN li.state IN ('sale', 'done') THEN 100.0 ELSE l.probability END AS probability,
+                   CASE WHEN li.state IN ('sale', 'done') THEN 100.0
+                   ELSE COALESCE(l.probability, 0)::numeric END AS probability,
                    li.amount,
-                   li.amount * CASE WHEN li.state IN ('sale', 'done') THEN 100.0 ELSE l.probability END / 100.0
-                       AS weighted_amount
-            FROM lines li
-            JOIN leads l ON l.id = li.opportunity_id
+                   li.amount * CASE WHEN li.state IN ('sale', 'done') THEN 100.0
+                               ELSE COALESCE(l.probability, 0)::numeric END / 100.0 AS weighted_amount
+            FROM (%(lines)s) li
+            JOIN crm_lead l ON l.id = li.opportunity_id
+            JOIN crm_stage st ON st.id = l.stage_id
+            JOIN crm_stage_group g ON g.id = st.group_id
             JOIN res_company comp ON comp.id = li.company_id
-        """
+            WHERE l.type = 'opportunity' AND l.active AND NOT COALESCE(st.is_lost, FALSE)
+        """ % {'lines': self._lines_query()}
 
     @api.model_cr
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute("CREATE OR REPLACE VIEW %s AS (%s)" % (self._table, self._query()))
+        # statistics for the forecast date of an opportunity, so that period filters are estimated right
+        self.env.cr.execute("""
+            CREATE INDEX IF NOT EXISTS crm_lead_forecast_date_index
+            ON crm_lead ((COALESCE(date_end, date_deadline, create_date::date)))
+        """)
