@@ -189,7 +189,8 @@ class TestForecast(SavepointCase):
                     if isinstance(cell.value, str) and cell.value.startswith('='):
                         self.assertTrue(cell.value.startswith('=SUM('), cell.value)
                         total = sum(c.value or 0.0 for line in cached[cell.value[5:-1]] for c in line)
-                        self.assertAlmostEqual(cached[cell.coordinate].value, total, places=2)
+                        self.assertAlmostEqual(cached[cell.coordinate].value, total, places=2,
+                                               msg='%s!%s %s' % (ws.title, cell.coordinate, cell.value))
                         count += 1
         self.assertTrue(count)
 
