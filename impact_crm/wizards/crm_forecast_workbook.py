@@ -271,12 +271,12 @@ class CrmForecastWorkbook(models.TransientModel):
         sheet.set_column(1, 6, max(self._money_width(all_values), self._col_width(headers[1:]) // 2 + 2))
 
         chart = book.add_chart({'type': 'column', 'subtype': 'stacked'})
-        sheet_name = sheet.get_name().replace("'", "''")
+        sheet_name = sheet.get_name()   # xlsxwriter quotes it in the chart's references
         for col, name in ((1, _('Open')), (2, _('Won'))):
             chart.add_series({
                 'name': name,
-                'categories': ["%s" % sheet_name, first, 0, last, 0],
-                'values': ["%s" % sheet_name, first, col, last, col],
+                'categories': [sheet_name, first, 0, last, 0],
+                'values': [sheet_name, first, col, last, col],
             })
         chart.set_title({'name': _('Weighted forecast per period')})
         chart.set_legend({'position': 'bottom'})
