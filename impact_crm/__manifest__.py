@@ -28,6 +28,11 @@
         'views/res_config_settings_views.xml',
         'reports/crm_collection_report_views.xml',
         'security/crm_collection_security.xml',
+        'security/crm_forecast_security.xml',
+        'data/crm_region_data.xml',
+        'views/crm_region_views.xml',
+        'reports/crm_forecast_report_views.xml',
+        'wizards/crm_forecast_workbook_views.xml',
     ],
     'demo': [
     ],

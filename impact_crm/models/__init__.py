@@ -8,3 +8,4 @@ from . import sale_order_execution
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import crm_region

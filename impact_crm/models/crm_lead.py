@@ -16,6 +16,16 @@ class CrmLead(models.Model):
                                        currency_field='company_currency',
                                        help="Expected revenue x probability / 100.")
 
+    region_id = fields.Many2one('crm.region', string='Sales Region', index=True, track_visibility='onchange',
+                                help="Defaulted from the customer's address; the forecast groups by it.")
+
+    @api.onchange('partner_id')
+    def _onchange_partner_id_region(self):
+        if self.partner_id:
+            region = self.env['crm.region']._find_for_partner(self.partner_id, self.company_id)
+            if region:
+                self.region_id = region
+
     @api.depends('planned_revenue', 'probability')
     def _compute_weighted_revenue(self):
         for lead in self:
@@ -23,6 +33,10 @@ class CrmLead(models.Model):
 
     @api.model
     def create(self, vals):
+        if 'region_id' not in vals and vals.get('partner_id'):
+            vals = dict(vals, region_id=self.env['crm.region']._find_for_partner(
+                self.env['res.partner'].browse(vals['partner_id']),
+                self.env['res.company'].browse(vals['company_id']) if vals.get('company_id') else None).id)
         lead = super(CrmLead, self).create(vals)
         if lead.stage_id:
             lead._stage_changed({lead.id: self.env['crm.stage']})

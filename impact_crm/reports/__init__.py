@@ -1,1 +1,2 @@
 from . import crm_collection_report
+from . import crm_forecast_report

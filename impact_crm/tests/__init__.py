@@ -1,2 +1,3 @@
 from . import test_platform
 from . import test_execution_collection
+from . import test_forecast
