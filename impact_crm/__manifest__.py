@@ -23,6 +23,9 @@
         'views/crm_stage_group_views.xml',
         'views/crm_stage_views.xml',
         'views/crm_lead_views.xml',
+        'security/crm_lead_stage_history_security.xml',
+        'views/crm_lead_stage_history_views.xml',
+        'views/res_config_settings_views.xml',
     ],
     'demo': [
     ],
