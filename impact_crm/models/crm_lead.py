@@ -25,6 +25,11 @@ class CrmLead(models.Model):
     stage_group_color = fields.Integer(related='stage_id.group_id.color', readonly=True, string='Stage Group Color')
     next_step = fields.Char(string='Next Step', size=120, track_visibility='onchange',
                             help="The next thing to do to move this deal forward.")
+    quotation_amount_total = fields.Monetary(compute='_compute_sale_figures', string='Sum of Quotations',
+                                             currency_field='company_currency',
+                                             help="Untaxed total of the open quotations (latest revisions).")
+    sale_order_count = fields.Integer(compute='_compute_sale_figures', string='Number of Orders',
+                                      help="Confirmed orders of this opportunity.")
     stage_history_ids = fields.One2many('crm.lead.stage.history', 'lead_id', string='Stage History', readonly=True)
     stage_history_count = fields.Integer(compute='_compute_stage_history_count', string='Stage Changes')
 
@@ -207,3 +212,31 @@ class CrmLead(models.Model):
             'default_source_id': self.source_id.id,
         }
         return action
+
+    # ------------------------------------------------------------------
+    # Quotes and orders of the opportunity (issue 3; sale_crm gives sale_number and sale_amount_total)
+    # ------------------------------------------------------------------
+    @api.multi
+    def _compute_sale_figures(self):
+        quoted = dict((lead.id, 0.0) for lead in self)
+        orders = dict((lead.id, 0) for lead in self)
+        if self.ids:
+            rows = self.env['sale.order'].read_group(
+                [('opportunity_id', 'in', self.ids), ('state', 'not in', ('cancel',))],
+                ['opportunity_id', 'currency_id', 'state', 'amount_untaxed', 'is_latest_revision'],
+                ['opportunity_id', 'currency_id', 'state', 'is_latest_revision'], lazy=False)
+            Currency = self.env['res.currency']
+            for row in rows:
+                lead_id = row['opportunity_id'][0]
+                if row['state'] in ('draft', 'sent'):
+                    if row['is_latest_revision']:
+                        lead = self.browse(lead_id)
+                        currency = Currency.browse(row['currency_id'][0]) if row['currency_id'] else False
+                        target = lead.company_currency or self.env.user.company_id.currency_id
+                        amount = row['amount_untaxed'] or 0.0
+                        quoted[lead_id] += currency.compute(amount, target) if currency else amount
+                else:
+                    orders[lead_id] += row['__count']
+        for lead in self:
+            lead.quotation_amount_total = quoted.get(lead.id, 0.0)
+            lead.sale_order_count = orders.get(lead.id, 0)

@@ -281,6 +281,13 @@ class TestPipeline(SavepointCase):
         self.assertEqual(opportunity.partner_id, self.partner)
         self.assertEqual(opportunity.planned_revenue, 30000.0)
         self.assertEqual(opportunity.sale_number, 1)
+        self.assertEqual(opportunity.quotation_amount_total, 30000.0)
+        self.assertEqual(opportunity.sale_order_count, 0)
+        order.action_confirm()
+        opportunity.invalidate_cache()
+        self.assertEqual(opportunity.quotation_amount_total, 0.0)
+        self.assertEqual(opportunity.sale_order_count, 1)
+        self.assertEqual(opportunity.sale_amount_total, 30000.0)
 
     def test_setting_off_no_opportunity(self):
         settings = self.env['res.config.settings'].create({})
