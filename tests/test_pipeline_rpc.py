@@ -12,6 +12,7 @@ def rep(admin):
     login = 'rep-%s' % uuid.uuid4().hex[:8]
     group = admin('ir.model.data', 'xmlid_to_res_id', 'sales_team.group_sale_salesman')
     admin('res.users', 'create', {'name': 'Pipeline Rep', 'login': login, 'password': 'rep-pass-1',
+                                  'email': '%s@example.com' % login,
                                   'groups_id': [(6, 0, [group])]})
     return RPC(login, 'rep-pass-1')
 

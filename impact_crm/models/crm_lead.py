@@ -223,15 +223,16 @@ class CrmLead(models.Model):
         if self.ids:
             rows = self.env['sale.order'].read_group(
                 [('opportunity_id', 'in', self.ids), ('state', 'not in', ('cancel',))],
-                ['opportunity_id', 'currency_id', 'state', 'amount_untaxed', 'is_latest_revision'],
-                ['opportunity_id', 'currency_id', 'state', 'is_latest_revision'], lazy=False)
-            Currency = self.env['res.currency']
+                ['opportunity_id', 'pricelist_id', 'state', 'amount_untaxed', 'is_latest_revision'],
+                ['opportunity_id', 'pricelist_id', 'state', 'is_latest_revision'], lazy=False)
+            Pricelist = self.env['product.pricelist']
             for row in rows:
                 lead_id = row['opportunity_id'][0]
                 if row['state'] in ('draft', 'sent'):
                     if row['is_latest_revision']:
                         lead = self.browse(lead_id)
-                        currency = Currency.browse(row['currency_id'][0]) if row['currency_id'] else False
+                        pricelist = Pricelist.browse(row['pricelist_id'][0]) if row['pricelist_id'] else Pricelist
+                        currency = pricelist.currency_id
                         target = lead.company_currency or self.env.user.company_id.currency_id
                         amount = row['amount_untaxed'] or 0.0
                         quoted[lead_id] += currency.compute(amount, target) if currency else amount
