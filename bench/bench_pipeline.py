@@ -82,14 +82,14 @@ def run_round(odoo, dbname, impact):
 
 
 def main():
+    global N_STAGE, N_CREATE
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--rounds', type=int, default=3)
-    parser.add_argument('--opportunities', type=int, default=N_STAGE)
-    parser.add_argument('--leads', type=int, default=N_CREATE)
+    parser.add_argument('--opportunities', type=int, default=1000)
+    parser.add_argument('--leads', type=int, default=10000)
     parser.add_argument('--keep', action='store_true', help="keep the two databases afterwards")
     parser.add_argument('--reuse', action='store_true', help="reuse databases made by an earlier --keep run")
     args = parser.parse_args()
-    global N_STAGE, N_CREATE
     N_STAGE, N_CREATE = args.opportunities, args.leads
 
     sys.path.insert(0, ROOT)
