@@ -33,6 +33,8 @@
         'views/crm_region_views.xml',
         'reports/crm_forecast_report_views.xml',
         'wizards/crm_forecast_workbook_views.xml',
+        'security/crm_lead_stage_history_security.xml',
+        'views/crm_lead_stage_history_views.xml',
     ],
     'demo': [
     ],

@@ -41,3 +41,5 @@ def post_init_hook(cr, registry):
     for fname in ('stage_group_id', 'stage_group_kind'):
         env.add_todo(leads._fields[fname], leads)
     leads.recompute()
+    # stage history (issue 3): every existing lead starts with its current stage
+    env['crm.lead.stage.history']._init_from_leads()

@@ -8,3 +8,7 @@ class ResCompany(models.Model):
         string='Move Paid Deals to Done', default=True,
         help="A deal in an Execution stage whose orders are fully invoiced and paid moves to the Done stage "
              "by itself.")
+    quotation_creates_opportunity = fields.Boolean(
+        string='Quotations Create Opportunities', default=True,
+        help="A quotation created without an opportunity gets one, in the Quote stage, so no deal escapes "
+             "the pipeline.")

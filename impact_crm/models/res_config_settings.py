@@ -6,3 +6,5 @@ class ResConfigSettings(models.TransientModel):
 
     crm_auto_done = fields.Boolean(related='company_id.crm_auto_done', readonly=False,
                                    string='Move Paid Deals to Done')
+    quotation_creates_opportunity = fields.Boolean(
+        related='company_id.quotation_creates_opportunity', string='Quotations Create Opportunities')
