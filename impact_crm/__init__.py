@@ -2,4 +2,3 @@ from . import models
 from . import reports
 from . import wizards
 from .hooks import post_init_hook
-from . import reports
