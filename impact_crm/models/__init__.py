@@ -2,3 +2,9 @@ from . import crm_stage_group
 from . import crm_stage
 from . import crm_lead
 from . import sale_order
+from . import crm_lost_criterion
+from . import crm_lost_reason
+from . import res_partner
+from . import res_company
+from . import res_config_settings
+from . import crm_lead_lost_flow
