@@ -28,8 +28,9 @@ class CrmLead(models.Model):
                                          domain=[('is_competitor', '=', True)], ondelete='restrict',
                                          track_visibility='onchange')
     lost_competitor_price = fields.Monetary(string='Competitor Price', currency_field='company_currency',
-                                            copy=False, help="The price of the competitor who won, if known.")
-    lost_note = fields.Text(string='Loss Note', copy=False)
+                                            copy=False, track_visibility='onchange',
+                                            help="The price of the competitor who won, if known.")
+    lost_note = fields.Text(string='Loss Note', copy=False, track_visibility='onchange')
     competitor_ids = fields.Many2many('res.partner', 'crm_lead_competitor_rel', 'lead_id', 'partner_id',
                                       string='Competitors', domain=[('is_competitor', '=', True)],
                                       help="The competitors bidding for this deal (win/loss by competitor).")
@@ -90,41 +91,37 @@ class CrmLead(models.Model):
         """Lose the deals: reason checked, loss recorded, probability 0, archived, into the Lost stage.
         Whatever the caller (wizard, RPC, controller link, server action), a reason is required
         when the company says so."""
-        self._check_lost_reason()
+        return self._action_lose({})
+
+    @api.multi
+    def _action_lose(self, vals):
+        """The lost flow. ``vals``: what the lost dialog gives for all of ``self`` (lost_reason,
+        lost_competitor_id, lost_competitor_price, lost_note), written with the loss in one tracked
+        write per target stage, so that each deal's chatter gets one message."""
+        self._check_lost_reason(vals.get('lost_reason'))
         flow = self.with_context(impact_lost_flow=True)
         today = fields.Date.context_today(self)
+        competitor_id = vals.get('lost_competitor_id')
+        # per deal: what it is worth and where it stands when lost (untracked: no chatter message)
         for lead in flow:
-            vals = {'lost_date': today, 'lost_amount': lead.planned_revenue}
+            snapshot = {'lost_date': today, 'lost_amount': lead.planned_revenue}
             if not lead.stage_id.is_lost:
-                vals.update(lost_stage_id=lead.stage_id.id, lost_stage_group_id=lead.stage_id.group_id.id)
-            if lead.lost_competitor_id and lead.lost_competitor_id not in lead.competitor_ids:
-                vals['competitor_ids'] = [(4, lead.lost_competitor_id.id)]
-            lead.write(vals)
+                snapshot.update(lost_stage_id=lead.stage_id.id, lost_stage_group_id=lead.stage_id.group_id.id)
+            competitor = competitor_id or lead.lost_competitor_id.id
+            if competitor and competitor not in lead.competitor_ids.ids:
+                snapshot['competitor_ids'] = [(4, competitor)]
+            lead.write(snapshot)
         lost_stages = self._lost_stages()
         by_stage = {}
         for lead in flow:
             by_stage.setdefault(lost_stages[lead.id], []).append(lead.id)
         for stage, lead_ids in by_stage.items():
-            vals = {'probability': 0, 'active': False}
+            lose = dict(vals, probability=0, active=False)
             if stage:
-                vals['stage_id'] = stage.id
+                lose['stage_id'] = stage.id
             # grouped per target stage: one write (and one stage change) per group
-            flow.browse(lead_ids).write(vals)
+            flow.browse(lead_ids).write(lose)
         return True
-
-    @api.multi
-    def _lost_summary(self):
-        """A chatter line describing the loss of the deal."""
-        self.ensure_one()
-        parts = [_("Lost at stage %s, amount %s.") % (self.lost_stage_id.name or '-', self.lost_amount)]
-        if self.lost_reason:
-            parts.append(_("Reason: %s / %s.") % (self.lost_criterion_id.name or '-', self.lost_reason.name))
-        if self.lost_competitor_id:
-            parts.append(_("Competitor: %s (price %s).") % (
-                self.lost_competitor_id.name, self.lost_competitor_price or '-'))
-        if self.lost_note:
-            parts.append(self.lost_note)
-        return ' '.join(parts)
 
     # ------------------------------------------------------------------
     # Guards: no path to lost without the flow

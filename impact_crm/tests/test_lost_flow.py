@@ -158,7 +158,11 @@ class TestLostFlow(LostCase):
         self.assertEqual(lead.lost_competitor_price, 231000.0)
         self.assertEqual(lead.lost_note, 'They bid 8% lower.')
         self.assertIn(competitor, lead.competitor_ids)
-        self.assertTrue(any('GlassCo Ltd' in (message.body or '') for message in lead.message_ids))
+        # the chatter tells: one message with the reason, the stage, the competitor and the note
+        values = lead.message_ids.mapped('tracking_value_ids')
+        tracked = values.mapped('new_value_char') + values.mapped('new_value_text')
+        for value in ('Lost to a competitor', 'Lost', 'GlassCo Ltd', 'They bid 8% lower.'):
+            self.assertIn(value, tracked)
 
     def test_existing_partner_picked_as_competitor_is_flagged(self):
         partner = self.env['res.partner'].create({'name': 'Steel Frames Inc', 'is_company': True})

@@ -90,9 +90,5 @@ class CrmLeadLost(models.TransientModel):
         for lead in leads:
             by_reason.setdefault(reasons.get(lead.id) or False, []).append(lead.id)
         for reason_id, lead_ids in by_reason.items():
-            vals = dict(common, lost_reason=reason_id)
-            self.env['crm.lead'].browse(lead_ids).write(vals)
-        leads.action_set_lost()
-        for lead in leads:
-            lead.message_post(body=lead._lost_summary(), subtype='mail.mt_note')
+            self.env['crm.lead'].browse(lead_ids)._action_lose(dict(common, lost_reason=reason_id))
         return True
