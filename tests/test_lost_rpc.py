@@ -31,6 +31,9 @@ def test_moving_to_lost_stage_is_refused(admin, deal):
     with pytest.raises(RPCError) as error:
         admin('crm.lead', 'write', [deal], {'stage_id': lost})
     assert error.value.name == 'odoo.exceptions.UserError'
+    # the flow's own context flag cannot be forged from outside
+    with pytest.raises(RPCError):
+        admin('crm.lead', 'write', [deal], {'stage_id': lost}, context={'impact_lost_flow': True})
     assert _read(admin, deal)['stage_id'][0] != lost
 
 

@@ -7,6 +7,10 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+# Marks the writes of the lost flow itself. An object, not True: a JSON-RPC client cannot put it in its
+# context, so the guards cannot be switched off from outside.
+LOST_FLOW = object()
+
 LOST_FIELDS = ('lost_stage_id', 'lost_stage_group_id', 'lost_amount', 'lost_date', 'lost_competitor_id',
                'lost_competitor_price', 'lost_note')
 
@@ -99,7 +103,7 @@ class CrmLead(models.Model):
         lost_competitor_id, lost_competitor_price, lost_note), written with the loss in one tracked
         write per target stage, so that each deal's chatter gets one message."""
         self._check_lost_reason(vals.get('lost_reason'))
-        flow = self.with_context(impact_lost_flow=True)
+        flow = self.with_context(impact_lost_flow=LOST_FLOW)
         today = fields.Date.context_today(self)
         competitor_id = vals.get('lost_competitor_id')
         # per deal: what it is worth and where it stands when lost (untracked: no chatter message)
@@ -126,10 +130,13 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------------
     # Guards: no path to lost without the flow
     # ------------------------------------------------------------------
+    def _in_lost_flow(self):
+        return self.env.context.get('impact_lost_flow') is LOST_FLOW
+
     @api.model
     def create(self, vals):
         lead = super(CrmLead, self).create(vals)
-        if lead.stage_id.is_lost and not self.env.context.get('impact_lost_flow'):
+        if lead.stage_id.is_lost and not self._in_lost_flow():
             # e.g. an import of historical lost deals: allowed with a reason, recorded as lost
             lead._check_lost_reason()
             lead.action_set_lost()
@@ -137,7 +144,7 @@ class CrmLead(models.Model):
 
     @api.multi
     def write(self, vals):
-        if self.env.context.get('impact_lost_flow'):
+        if self._in_lost_flow():
             return super(CrmLead, self).write(vals)
         lost_stage = vals.get('stage_id') and self.env['crm.stage'].browse(vals['stage_id']).is_lost
         if 'active' in vals and not vals['active'] and 'probability' in vals and not vals['probability']:
