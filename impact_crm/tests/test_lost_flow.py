@@ -263,3 +263,18 @@ class TestLostFlow(LostCase):
             self.assertIn(name, names)
         for criterion in self.env['crm.lost.criterion'].search([]):
             self.assertTrue(criterion.reason_ids, criterion.name)
+
+    def test_install_backfills_deals_lost_before(self):
+        from odoo.addons.impact_crm.hooks import _backfill_lost_deals
+        lead = self._deal('Lost in 2025', self.stage_quote, 3300)
+        # as Odoo's own lost button left it before impact_crm was installed
+        self.env.cr.execute("UPDATE crm_lead SET active = FALSE, probability = 0, date_closed = '2025-03-04 10:00:00' "
+                            "WHERE id = %s", (lead.id,))
+        _backfill_lost_deals(self.env.cr)
+        lead.invalidate_cache()
+        self.assertEqual(lead.lost_date, '2025-03-04')
+        self.assertEqual(lead.lost_amount, 3300)
+        self.assertEqual(lead.lost_stage_id, self.stage_quote)
+        row = self.env['crm.lead.lost.report'].search([('lead_id', '=', lead.id)])
+        self.assertEqual(row.lost_amount, 3300)
+        self.assertFalse(row.criterion_id)
