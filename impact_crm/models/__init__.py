@@ -10,3 +10,6 @@ from . import res_config_settings
 from . import res_partner
 from . import crm_region
 from . import crm_lead_stage_history
+from . import crm_lost_criterion
+from . import crm_lost_reason
+from . import crm_lead_lost_flow

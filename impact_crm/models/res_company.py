@@ -12,3 +12,6 @@ class ResCompany(models.Model):
         string='Quotations Create Opportunities', default=True,
         help="A quotation created without an opportunity gets one, in the Quote stage, so no deal escapes "
              "the pipeline.")
+    crm_lost_reason_required = fields.Boolean(
+        string='Loss Reason Required', default=True,
+        help="A deal can only be marked lost with a loss reason.")

@@ -8,3 +8,5 @@ class ResConfigSettings(models.TransientModel):
                                    string='Move Paid Deals to Done')
     quotation_creates_opportunity = fields.Boolean(
         related='company_id.quotation_creates_opportunity', string='Quotations Create Opportunities')
+    crm_lost_reason_required = fields.Boolean(related='company_id.crm_lost_reason_required',
+                                              string='Loss Reason Required')

@@ -10,6 +10,9 @@ TOP_N = 5
 class ResPartner(models.Model):
     _inherit = 'res.partner'
 
+    is_competitor = fields.Boolean(string='Is a Competitor', index=True,
+                                   help="A company that bids against us; offered when a deal is lost.")
+
     history_currency_id = fields.Many2one('res.currency', compute='_compute_customer_history',
                                           string='History Currency')
     history_order_count = fields.Integer(string='Orders', compute='_compute_customer_history',
