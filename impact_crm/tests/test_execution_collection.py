@@ -37,6 +37,7 @@ class ExecutionCase(SavepointCase):
         cls.stage_won = env.ref('impact_crm.stage_won')
         cls.stage_done = env.ref('impact_crm.stage_done')
         cls.stage_lost = env.ref('impact_crm.stage_lost')
+        cls.lost_reason = env.ref('impact_crm.lost_reason_other')
 
     def _lead(self, name, partner=None, stage=None, revenue=0.0):
         return self.env['crm.lead'].sudo(self.rep).create({
@@ -237,7 +238,7 @@ class TestCollection(ExecutionCase):
         paid_lead, paid_order, paid_invoice = self._sold_deal('Paid', 7, date_invoice='2025-09-01')
         self._pay(paid_invoice, paid_invoice.residual)
         lost_lead, lost_order, lost_invoice = self._sold_deal('Lost', 8, date_invoice='2025-09-01')
-        lost_lead.sudo().write({'stage_id': self.stage_lost.id})
+        lost_lead.sudo()._action_lose({'lost_reason': self.lost_reason.id})
 
         with freeze_time('2026-03-01'):
             rows = self.env['crm.lead'].sudo(self.manager)._collection_rows()
@@ -319,8 +320,8 @@ class TestCustomerHistory(ExecutionCase):
         self._order(lead3, 100)
         self._sold_deal('Other customer', 30, partner=stranger)
         # two lost deals: one in the Lost stage, one through Odoo's "Mark Lost"
-        self._lead('Lost in stage').sudo().write({'stage_id': self.stage_lost.id})
-        self._lead('Marked lost').sudo(self.rep).action_set_lost()
+        self._lead('Lost in stage').sudo()._action_lose({'lost_reason': self.lost_reason.id})
+        self._lead('Marked lost').sudo(self.rep)._action_lose({'lost_reason': self.lost_reason.id})
 
         for partner in (self.customer, contact):  # same numbers on the company and on its contacts
             history = partner.sudo(self.rep)

@@ -65,7 +65,7 @@ class TestForecast(SavepointCase):
         cls.opp4 = opp('Opp 4', cls.rep_b, cls.team2, cls.partner_none, 1000, 10, 'stage_potential',
                        date_deadline='2031-02-10')
         cls.opp5 = opp('Opp 5', cls.rep_a, cls.team1, cls.partner_none, 99999, 0, 'stage_lost',
-                       date_end='2031-05-15')
+                       date_end='2031-05-15', lost_reason=env.ref('impact_crm.lost_reason_other').id)
 
         def order(lead, lines, **vals):
             vals.update({'partner_id': lead.partner_id.id, 'opportunity_id': lead.id, 'user_id': lead.user_id.id,
