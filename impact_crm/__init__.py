@@ -1,2 +1,4 @@
 from . import models
+from . import wizards
+from . import reports
 from .hooks import post_init_hook

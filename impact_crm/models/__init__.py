@@ -2,3 +2,9 @@ from . import crm_stage_group
 from . import crm_stage
 from . import crm_lead
 from . import sale_order
+from . import crm_lead_role
+from . import crm_lead_contact
+from . import res_partner
+from . import mail_activity
+from . import crm_activity_log
+from . import crm_stage_rule
