@@ -35,6 +35,7 @@
         'views/crm_stage_rule_views.xml',
         'wizards/crm_activity_log_wizard_views.xml',
         'reports/crm_activity_sla_report_views.xml',
+        'reports/crm_lead_contact_report_views.xml',
     ],
     'demo': [
     ],

@@ -29,8 +29,8 @@ class CrmLeadContact(models.Model):
     user_id = fields.Many2one(related='lead_id.user_id', store=True, readonly=True, string='Salesperson')
     stage_id = fields.Many2one(related='lead_id.stage_id', store=True, readonly=True, string='Stage')
     company_currency = fields.Many2one(related='lead_id.company_currency', readonly=True, string='Currency')
-    planned_revenue = fields.Monetary(related='lead_id.planned_revenue', store=True, readonly=True,
-                                      currency_field='company_currency', string='Expected Revenue')
+    planned_revenue = fields.Float(related='lead_id.planned_revenue', store=True, readonly=True,
+                                   string='Expected Revenue')
     won_amount = fields.Monetary(compute='_compute_won_amount', store=True, currency_field='company_currency',
                                  string='Won Amount',
                                  help="Expected revenue of the deal once it is won (probability 100%), else 0.")

@@ -43,7 +43,7 @@ class MailActivity(models.Model):
 
     def _search_sla_late(self, operator, value):
         now = fields.Datetime.now()
-        late = [('sla_deadline', '!=', False), ('sla_deadline', '<', now)]
+        late = ['&', ('sla_deadline', '!=', False), ('sla_deadline', '<', now)]  # normalized: Odoo 11 needs it
         if (operator == '=') == bool(value):
             return late
         return ['|', ('sla_deadline', '=', False), ('sla_deadline', '>=', now)]
