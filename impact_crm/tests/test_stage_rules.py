@@ -217,3 +217,12 @@ class TestStageRules(PeopleCase):
             self.rule_order.sudo(self.salesman).unlink()
         self.rule_prepare.sudo(self.manager).write({'due_days': 1})
         self.assertEqual(self.rule_prepare.due_days, 1)
+
+    def test_leads_with_late_activities_are_found(self):
+        late, fresh = self._lead('Late deal'), self._lead('Fresh deal')
+        with freeze_time('2026-11-26 08:00:00'):
+            late.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        fresh.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        found = self.env['crm.lead'].sudo(self.salesman).search([('activity_ids.sla_late', '=', True),
+                                                                 ('id', 'in', (late | fresh).ids)])
+        self.assertEqual(found, late)
