@@ -44,4 +44,3 @@ def test_rpc_write_and_import_fire_the_rule_once(server, admin):
     assert not _activities(rep, lead_id, 'Prepare the quote')
     logs = rep('crm.activity.log', 'search_read', [('lead_id', '=', lead_id)], fields=['summary', 'source'])
     assert [(log['summary'], log['source']) for log in logs] == [('Prepare the quote', 'activity')]
-
