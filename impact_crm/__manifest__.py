@@ -23,6 +23,10 @@
         'views/crm_stage_group_views.xml',
         'views/crm_stage_views.xml',
         'views/crm_lead_views.xml',
+        'security/sale_fiscal_number_security.xml',
+        'data/sale_order_sequence_data.xml',
+        'views/sale_order_views.xml',
+        'views/sale_fiscal_number_report_views.xml',
     ],
     'demo': [
     ],

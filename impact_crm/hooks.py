@@ -41,3 +41,25 @@ def post_init_hook(cr, registry):
     for fname in ('stage_group_id', 'stage_group_kind'):
         env.add_todo(leads._fields[fname], leads)
     leads.recompute()
+    _impact_number_existing_orders(env)
+
+
+def _impact_number_existing_orders(env):
+    """Orders made before installation keep their names: revision 1 with the name as quote number, and
+    confirmed ones keep their name as fiscal number (recorded in the ledger as 'before installation')."""
+    cr = env.cr
+    cr.execute("""UPDATE sale_order SET quote_base_number = name, revision = 1, is_latest_revision = true
+                   WHERE quote_base_number IS NULL""")
+    cr.execute("""UPDATE sale_order SET fiscal_number = name
+                   WHERE fiscal_number IS NULL AND (state IN ('sale', 'done') OR confirmation_date IS NOT NULL)""")
+    cr.execute("SELECT id FROM sale_order WHERE fiscal_number IS NOT NULL ORDER BY id")
+    orders = env['sale.order'].browse([row[0] for row in cr.fetchall()])
+    env['sale.order'].invalidate_cache()
+    Ledger = env['sale.fiscal.number']
+    for order in orders:
+        Ledger._register_legacy(order)
+    all_orders = env['sale.order'].with_context(active_test=False).search([])
+    env.add_todo(all_orders._fields['quote_number'], all_orders)
+    all_orders.recompute()
+    _logger.info("%d existing orders got revision 1, %d kept their name as fiscal number",
+                 len(all_orders), len(orders))
