@@ -262,3 +262,24 @@ class TestFiscalNumber(TestSaleRevisionCommon):
             self.env['sale.fiscal.number.report'].sudo(salesman).search([])
         with self.assertRaises(UserError):
             revised.write({'fiscal_number': False})
+
+
+class TestExistingOrdersAtInstall(SavepointCase):
+
+    def test_existing_orders_keep_their_names(self):
+        # Odoo's demo orders existed before impact_crm was installed
+        Ledger = self.env['sale.fiscal.number']
+        legacy = Ledger.search([('is_legacy', '=', True)])
+        self.assertTrue(legacy)
+        for entry in legacy:
+            order = entry.order_id
+            self.assertEqual(order.fiscal_number, order.name)
+            self.assertEqual(entry.name, order.name)
+            self.assertEqual((order.quote_base_number, order.revision), (order.name, 1))
+        quotes = self.env['sale.order'].search([('state', 'in', ('draft', 'sent')),
+                                                ('id', 'not in', legacy.mapped('order_id').ids)])
+        self.assertTrue(quotes)
+        for quote in quotes:
+            self.assertEqual(quote.quote_number, '%s-1' % quote.name)
+            self.assertFalse(quote.fiscal_number)
+        self.assertEqual(Ledger.get_numbering_issues(), [])
