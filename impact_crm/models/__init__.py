@@ -3,3 +3,4 @@ from . import crm_stage
 from . import crm_lead
 from . import sale_order
 from . import sale_fiscal_number
+from . import sale_order_line

@@ -1,1 +1,2 @@
 from . import sale_fiscal_number_report
+from . import sale_report

@@ -283,3 +283,19 @@ class TestExistingOrdersAtInstall(SavepointCase):
             self.assertEqual(quote.quote_number, '%s-1' % quote.name)
             self.assertFalse(quote.fiscal_number)
         self.assertEqual(Ledger.get_numbering_issues(), [])
+
+
+class TestRevisedOrdersCountOnce(TestSaleRevisionCommon):
+
+    def test_earlier_revision_not_to_invoice_nor_in_analysis(self):
+        self.product.invoice_policy = 'order'
+        order = self._order(qty=3)
+        order.action_confirm()
+        self.assertEqual(order.invoice_status, 'to invoice')
+        second = self._revise(order)
+        second.action_confirm()
+        self.assertEqual(order.invoice_status, 'no')
+        self.assertEqual(second.invoice_status, 'to invoice')
+        rows = self.env['sale.report'].read_group(
+            [('name', 'in', [order.name, second.name])], ['product_uom_qty', 'name'], ['name'])
+        self.assertEqual([(row['name'], row['product_uom_qty']) for row in rows], [(second.name, 3.0)])
