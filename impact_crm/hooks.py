@@ -48,8 +48,21 @@ def _impact_number_existing_orders(env):
     """Orders made before installation keep their names: revision 1 with the name as quote number, and
     confirmed ones keep their name as fiscal number (recorded in the ledger as 'before installation')."""
     cr = env.cr
-    cr.execute("""UPDATE sale_order SET quote_base_number = name, revision = 1, is_latest_revision = true
-                   WHERE quote_base_number IS NULL""")
+    # names are not unique in Odoo: a repeated name gets a '.2', '.3' ... suffix on its quote number
+    # only (the name itself is never changed), so that (quote number, revision, company) stays unique
+    cr.execute("""
+        WITH ranked AS (
+            SELECT id, name, row_number() OVER (PARTITION BY name, company_id ORDER BY id) AS rank
+              FROM sale_order WHERE quote_base_number IS NULL)
+        UPDATE sale_order so
+           SET quote_base_number = CASE WHEN r.rank = 1 THEN r.name ELSE r.name || '.' || r.rank END,
+               revision = 1, is_latest_revision = true
+          FROM ranked r WHERE r.id = so.id
+     RETURNING so.id, r.rank""")
+    repeated = [row[0] for row in cr.fetchall() if row[1] > 1]
+    if repeated:
+        _logger.warning("orders %s share their name with an earlier order: their quote number got a suffix",
+                        repeated)
     cr.execute("""UPDATE sale_order SET fiscal_number = name
                    WHERE fiscal_number IS NULL AND (state IN ('sale', 'done') OR confirmation_date IS NOT NULL)""")
     cr.execute("SELECT id FROM sale_order WHERE fiscal_number IS NOT NULL ORDER BY id")

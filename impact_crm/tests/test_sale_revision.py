@@ -299,3 +299,23 @@ class TestRevisedOrdersCountOnce(TestSaleRevisionCommon):
         rows = self.env['sale.report'].read_group(
             [('name', 'in', [order.name, second.name])], ['product_uom_qty', 'name'], ['name'])
         self.assertEqual([(row['name'], row['product_uom_qty']) for row in rows], [(second.name, 3.0)])
+
+    def test_install_step_on_orders_without_numbers(self):
+        from odoo.addons.impact_crm.hooks import _impact_number_existing_orders
+        partner = self.env['res.partner'].create({'name': 'Old Customer'})
+        old = self.env['sale.order']
+        for _i in range(2):
+            old |= self.env['sale.order'].create({'partner_id': partner.id, 'name': 'OLD/0042'})
+        self.env.cr.execute("""UPDATE sale_order SET quote_base_number = NULL, revision = 0, state = 'sale',
+                                      confirmation_date = now() WHERE id = %s""", [old[0].id])
+        self.env.cr.execute("UPDATE sale_order SET quote_base_number = NULL, revision = 0 WHERE id = %s",
+                            [old[1].id])
+        old.invalidate_cache()
+        _impact_number_existing_orders(self.env)
+        old.invalidate_cache()
+        self.assertEqual(old.mapped('name'), ['OLD/0042', 'OLD/0042'])
+        self.assertEqual(old.mapped('quote_number'), ['OLD/0042-1', 'OLD/0042.2-1'])
+        self.assertEqual(old[0].fiscal_number, 'OLD/0042')
+        self.assertFalse(old[1].fiscal_number)
+        entry = self.env['sale.fiscal.number'].search([('order_id', '=', old[0].id)])
+        self.assertTrue(entry.is_legacy)
