@@ -229,7 +229,7 @@ class SaleOrder(models.Model):
             raise UserError(_("%s has no quotation number and cannot be revised.") % self.name)
         # row lock on the revision being replaced: two users revising at the same time are serialized,
         # the second one then finds it is no longer the latest revision (plus the unique constraint)
-        self.env.cr.execute("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", [self.id])
+        self.env.cr.execute("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", [self.id], log_exceptions=False)
         self.env.cr.execute("SELECT max(revision) FROM sale_order WHERE quote_base_number = %s AND company_id = %s",
                             [self.quote_base_number, self.company_id.id])
         next_revision = (self.env.cr.fetchone()[0] or 0) + 1
