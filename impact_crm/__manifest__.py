@@ -55,6 +55,10 @@
         'wizards/crm_activity_log_wizard_views.xml',
         'reports/crm_activity_sla_report_views.xml',
         'reports/crm_lead_contact_report_views.xml',
+        'security/sale_fiscal_number_security.xml',
+        'data/sale_order_sequence_data.xml',
+        'views/sale_order_views.xml',
+        'views/sale_fiscal_number_report_views.xml',
     ],
     'demo': [
     ],

@@ -18,3 +18,5 @@ from . import crm_lead_contact
 from . import mail_activity
 from . import crm_activity_log
 from . import crm_stage_rule
+from . import sale_fiscal_number
+from . import sale_order_line

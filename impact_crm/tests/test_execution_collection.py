@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError
+from odoo.exceptions import UserError
 from odoo.tests.common import SavepointCase
 
 
@@ -78,11 +79,13 @@ class TestExecution(ExecutionCase):
         lead = self._lead('Tower C: curtain wall', revenue=12000.0)
         quote = self._order(lead, 100)
         # a revision replaces the quotation: only the latest revision counts
-        revision = quote.copy({'opportunity_id': lead.id, 'order_line': [
-            (0, 0, {'product_id': self.product.id, 'product_uom_qty': 120, 'price_unit': 100.0})]})
-        quote.sudo().write({'is_latest_revision': False})
+        quote.sudo(self.rep).action_new_revision()
+        revision = quote.revision_ids.filtered('is_latest_revision')
+        revision.sudo(self.rep).write({'order_line': [(5, 0, 0), (0, 0, {
+            'product_id': self.product.id, 'product_uom_qty': 120, 'price_unit': 100.0})]})
         self.assertEqual(lead.amount_ordered, 0.0, "quotations are not ordered amounts")
-        quote.sudo(self.rep).action_confirm()  # an old revision confirmed by mistake does not count either
+        with self.assertRaises(UserError), self.cr.savepoint():
+            quote.sudo(self.rep).action_confirm()  # an old revision cannot be confirmed
         revision.sudo(self.rep).action_confirm()
         self.assertEqual(revision.amount_total, 12000.0)
         self.assertEqual(lead.amount_ordered, 12000.0)
@@ -315,7 +318,7 @@ class TestCustomerHistory(ExecutionCase):
         # an old revision confirmed by mistake, a quotation of an open deal and another customer's order: not counted
         old = self._order(lead2, 50)
         old.sudo(self.rep).action_confirm()
-        old.sudo().write({'is_latest_revision': False})
+        old.sudo(self.rep).action_new_revision()
         lead3 = self._lead('Open deal', stage=self.env.ref('impact_crm.stage_quote'))
         self._order(lead3, 100)
         self._sold_deal('Other customer', 30, partner=stranger)

@@ -73,8 +73,12 @@ class TestForecast(SavepointCase):
                                         for p, qty, price in lines]})
             return env['sale.order'].create(vals)
         cls.order1_old = order(cls.opp1, [(cls.product1, 100, 100.0)])
-        cls.order1_old.sudo().write({'is_latest_revision': False})
-        cls.order1 = order(cls.opp1, [(cls.product1, 200, 100.0), (cls.product2, 100, 100.0)])
+        # revision 2 replaces revision 1: only the latest revision counts
+        cls.order1_old.action_new_revision()
+        cls.order1 = cls.order1_old.revision_ids.filtered('is_latest_revision')
+        cls.order1.write({'order_line': [(5, 0, 0)] + [
+            (0, 0, {'product_id': p.id, 'product_uom_qty': qty, 'price_unit': price})
+            for p, qty, price in [(cls.product1, 200, 100.0), (cls.product2, 100, 100.0)]]})
         cls.order3 = order(cls.opp3, [(cls.product2, 1, 1000.0)], pricelist_id=cls.pricelist_xts.id,
                            date_order='2031-03-01 10:00:00')
         cls.order3.action_confirm()
