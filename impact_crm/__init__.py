@@ -1,2 +1,5 @@
 from . import models
+from . import reports
+from . import wizards
+from . import controllers
 from .hooks import post_init_hook
