@@ -63,6 +63,9 @@
         'views/webclient_templates.xml',
     ],
     'demo': [
+        'demo/product_demo.xml',
+        'demo/res_partner_demo.xml',
+        'demo/crm_lead_demo.xml',
     ],
     'post_init_hook': 'post_init_hook',
     'installable': True,

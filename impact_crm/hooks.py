@@ -84,7 +84,9 @@ def _impact_number_existing_orders(env):
                         repeated)
     cr.execute("""UPDATE sale_order SET fiscal_number = name
                    WHERE fiscal_number IS NULL AND (state IN ('sale', 'done') OR confirmation_date IS NOT NULL)""")
-    cr.execute("SELECT id FROM sale_order WHERE fiscal_number IS NOT NULL ORDER BY id")
+    # orders confirmed while the module was installing (demo data) already have their ledger entry
+    cr.execute("""SELECT id FROM sale_order so WHERE fiscal_number IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM sale_fiscal_number f WHERE f.order_id = so.id) ORDER BY id""")
     orders = env['sale.order'].browse([row[0] for row in cr.fetchall()])
     env['sale.order'].invalidate_cache()
     Ledger = env['sale.fiscal.number']
