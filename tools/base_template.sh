@@ -12,7 +12,7 @@ ensure_base_template() {
     drop_db "$BASE_TEMPLATE"
     local log="$LOCAL/log/base-template.log"
     : > "$log"
-    odoo -d "$BASE_TEMPLATE" -i "$BASE_MODULES" --load-language=he_IL --stop-after-init \
+    odoo -d "$BASE_TEMPLATE" -i "$BASE_MODULES" --load-language=en_US,he_IL --stop-after-init \
         --log-level=info --logfile="$log" || { tail -40 "$log"; die "installing Odoo's modules failed"; }
     check_log "$log"
     mkdir -p "$LOCAL/data/filestore/$BASE_TEMPLATE"
