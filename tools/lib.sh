@@ -41,7 +41,7 @@ module_hash() {
         | xargs -0 sha1sum | sha1sum | cut -c1-12)
 }
 
-reqs_hash() { cat "$ROOT"/requirements*.txt "$ROOT/tools/prune_addons.py" "$ROOT/tools/base_template.sh" | sha1sum | cut -c1-12; }
+reqs_hash() { cat "$ROOT"/requirements*.txt "$ROOT/tools/prune_addons.py" | sha1sum | cut -c1-12; }
 
 bootstrap() {
     # 1. Python 3.7 virtualenv with Odoo 11 and its pinned dependencies
