@@ -45,6 +45,7 @@ def post_init_hook(cr, registry):
     env['crm.lead.stage.history']._init_from_leads()
     _backfill_lost_deals(cr)
     _impact_number_existing_orders(env)
+    env['res.lang']._impact_fix_direction()
 
 
 def _backfill_lost_deals(cr):

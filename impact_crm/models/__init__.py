@@ -20,3 +20,4 @@ from . import crm_activity_log
 from . import crm_stage_rule
 from . import sale_fiscal_number
 from . import sale_order_line
+from . import res_lang

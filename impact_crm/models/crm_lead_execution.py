@@ -185,10 +185,12 @@ class CrmLead(models.Model):
     # -- collection ------------------------------------------------------------------------------
 
     @api.model
-    def _collection_rows(self, date=None):
+    def _collection_rows(self, date=None, user_ids=None, team_ids=None):
         """Rows of the collection sheet of the forecast workbook.
 
         :param date: reference date of the ages (date or 'YYYY-MM-DD' string); today by default.
+        :param user_ids: only the deals of these salespeople (list of ids); all when empty.
+        :param team_ids: only the deals of these sales channels (list of ids); all when empty.
         :return: a list of dicts, one per (customer, salesperson) with outstanding money on won deals,
             largest total first::
 
@@ -203,16 +205,23 @@ class CrmLead(models.Model):
         from ..reports.crm_collection_report import AGE_BUCKETS, collection_query
         date = fields.Date.to_string(fields.Date.from_string(date)) if date else fields.Date.context_today(self)
         company_ids = tuple(self.env.user.company_ids.ids) or (self.env.user.company_id.id,)
+        filters = ''
+        if user_ids:
+            filters += ' AND q.user_id IN %(user_ids)s'
+        if team_ids:
+            filters += ' AND q.team_id IN %(team_ids)s'
         sums = ', '.join("COALESCE(SUM(q.amount_outstanding) FILTER (WHERE q.age_bucket = '{0}'), 0.0) "
                          "AS amount_{0}".format(key) for key, _label in AGE_BUCKETS)
         self.env.cr.execute("""
             SELECT q.partner_id, q.user_id, COUNT(*) AS lead_count, {sums},
                    SUM(q.amount_outstanding) AS amount_total
               FROM ({query}) q
-             WHERE q.company_id IN %(company_ids)s OR q.company_id IS NULL
+             WHERE (q.company_id IN %(company_ids)s OR q.company_id IS NULL){filters}
              GROUP BY q.partner_id, q.user_id
-             ORDER BY amount_total DESC, q.partner_id, q.user_id""".format(sums=sums, query=collection_query()),
-                            {'date': date, 'company_ids': company_ids})
+             ORDER BY amount_total DESC, q.partner_id, q.user_id""".format(sums=sums, query=collection_query(),
+                                                                           filters=filters),
+                            {'date': date, 'company_ids': company_ids,
+                             'user_ids': tuple(user_ids or ()), 'team_ids': tuple(team_ids or ())})
         rows = self.env.cr.dictfetchall()
         partners = dict(self.env['res.partner'].sudo().browse(
             [r['partner_id'] for r in rows if r['partner_id']]).name_get())

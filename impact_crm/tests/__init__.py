@@ -9,3 +9,4 @@ from . import test_people_roles
 from . import test_activity_log
 from . import test_stage_rules
 from . import test_sale_revision
+from . import test_forecast_workbook_sheets

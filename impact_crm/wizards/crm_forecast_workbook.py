@@ -12,6 +12,7 @@ try:
 except ImportError:  # pragma: no cover - declared in external_dependencies
     xlsxwriter = None
 
+from ..reports.crm_collection_report import AGE_BUCKETS
 from ..reports.crm_forecast_report import SOURCES
 
 GRANULARITIES = [('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')]
@@ -57,6 +58,13 @@ class CrmForecastWorkbook(models.TransientModel):
                                        help="Leave empty for every open and won deal.")
     user_ids = fields.Many2many('res.users', string='Salespeople', help="Leave empty for all you may see.")
     team_ids = fields.Many2many('crm.team', string='Sales Channels', help="Leave empty for all you may see.")
+    lost_sheet = fields.Boolean(string='Lost Deals', default=True,
+                                help="A sheet of the deals lost in the period, by loss criterion and reason "
+                                     "(when there are any).")
+    collection_sheet = fields.Boolean(string='Collection', default=True,
+                                      help="A sheet of the won deals with money still due today, by customer, "
+                                           "salesperson and age of the oldest unpaid invoice (managers and "
+                                           "accountants, when anything is due).")
     file_data = fields.Binary(string='Workbook', readonly=True, attachment=False)
     file_name = fields.Char(string='File Name', readonly=True)
 
@@ -154,6 +162,30 @@ class CrmForecastWorkbook(models.TransientModel):
                 labels[name] = {}
         return dict((name, (result[name], labels[name])) for name in groupby_fields)
 
+    def _lost_data(self):
+        """Losses of the period by criterion and reason, with the salespeople/channels filters, as the
+        current user sees them (record rules of the lost analysis); [] when not wanted or not allowed."""
+        self.ensure_one()
+        if not self.lost_sheet or not self.env['crm.lead.lost.report'].check_access_rights(
+                'read', raise_exception=False):
+            return []
+        domain = []
+        if self.user_ids:
+            domain.append(('user_id', 'in', self.user_ids.ids))
+        if self.team_ids:
+            domain.append(('team_id', 'in', self.team_ids.ids))
+        return self.env['crm.lead']._lost_by_criterion_reason(self.date_from, self.date_to, domain=domain)
+
+    def _collection_data(self):
+        """Money due today on won deals, by customer and salesperson, with the salespeople/channels
+        filters; [] when not wanted or when the user may not see collection (only managers and
+        accountants may read the collection analysis)."""
+        self.ensure_one()
+        if not self.collection_sheet or not self.env['crm.collection.report'].check_access_rights(
+                'read', raise_exception=False):
+            return []
+        return self.env['crm.lead']._collection_rows(user_ids=self.user_ids.ids, team_ids=self.team_ids.ids)
+
     # -- output --------------------------------------------------------------------------------
 
     @api.multi
@@ -203,6 +235,9 @@ class CrmForecastWorkbook(models.TransientModel):
             'money': book.add_format({'num_format': money_code, 'border': 1}),
             'total_label': book.add_format({'bold': True, 'border': 1, 'bg_color': '#F2F2F2'}),
             'total': book.add_format({'num_format': money_code, 'bold': True, 'border': 1, 'bg_color': '#F2F2F2'}),
+            'count': book.add_format({'num_format': '#,##0', 'border': 1}),
+            'total_count': book.add_format({'num_format': '#,##0', 'bold': True, 'border': 1,
+                                            'bg_color': '#F2F2F2'}),
             'note': book.add_format({'italic': True, 'font_color': '#C00000'}),
         }
         dimensions = self._dimensions()
@@ -216,6 +251,12 @@ class CrmForecastWorkbook(models.TransientModel):
                 data, labels = totals[field_name]
                 sheet = book.add_worksheet(title[:31])
                 self._write_dimension(sheet, fmt, periods, data, labels, title, empty_label, subtitle, rtl)
+        lost_rows = self._lost_data()
+        if lost_rows:
+            self._write_lost(book.add_worksheet(_('Lost Deals')[:31]), fmt, lost_rows, rtl)
+        collection_rows = self._collection_data()
+        if collection_rows:
+            self._write_collection(book.add_worksheet(_('Collection')[:31]), fmt, collection_rows, rtl)
         book.close()
         return output.getvalue()
 
@@ -225,11 +266,27 @@ class CrmForecastWorkbook(models.TransientModel):
     def _money_width(self, values):
         return max([12] + [len('{:,.2f}'.format(v)) + 5 for v in values])
 
-    def _write_summary(self, book, sheet, fmt, periods, data, subtitle, rtl, has_data):
+    def _start_sheet(self, sheet, fmt, title, subtitle, rtl):
+        """Direction, title and subtitle of a sheet."""
         if rtl:
             sheet.right_to_left()
-        sheet.write(0, 0, _('Sales Forecast'), fmt['title'])
+        sheet.write(0, 0, title, fmt['title'])
         sheet.write(1, 0, subtitle)
+
+    def _write_headers(self, sheet, row, headers, fmt, height=32):
+        for col, header in enumerate(headers):
+            sheet.write(row, col, header, fmt['header'])
+        sheet.set_row(row, height)
+
+    def _write_sum(self, sheet, row, col, refs, cell_format, value):
+        """A real ``=SUM`` formula with its cached value. ``refs``: ranges (first row, first col, last row,
+        last col) and single cells (row, col)."""
+        parts = ['%s:%s' % (self._cell(ref[0], ref[1]), self._cell(ref[2], ref[3])) if len(ref) == 4
+                 else self._cell(ref[0], ref[1]) for ref in refs]
+        sheet.write_formula(row, col, '=SUM(%s)' % ','.join(parts), cell_format, value)
+
+    def _write_summary(self, book, sheet, fmt, periods, data, subtitle, rtl, has_data):
+        self._start_sheet(sheet, fmt, _('Sales Forecast'), subtitle, rtl)
         if not has_data:
             sheet.write(3, 0, _('No data: no deal matches the chosen period and filters.'), fmt['note'])
             sheet.set_column(0, 0, 60)
@@ -237,8 +294,7 @@ class CrmForecastWorkbook(models.TransientModel):
         headers = [_('Period'), _('Weighted: Open'), _('Weighted: Won'), _('Weighted: Total'),
                    _('Unweighted: Open'), _('Unweighted: Won'), _('Unweighted: Total')]
         header_row = 3
-        for col, header in enumerate(headers):
-            sheet.write(header_row, col, header, fmt['header'])
+        self._write_headers(sheet, header_row, headers, fmt)
         first = header_row + 1
         all_values = []
         for index, (start, label) in enumerate(periods):
@@ -250,8 +306,7 @@ class CrmForecastWorkbook(models.TransientModel):
                 for value in values:
                     sheet.write_number(row, col, value, fmt['money'])
                     col += 1
-                sheet.write_formula(row, col, '=SUM(%s:%s)' % (self._cell(row, col - 2), self._cell(row, col - 1)),
-                                    fmt['money'], sum(values))
+                self._write_sum(sheet, row, col, [(row, col - 2, row, col - 1)], fmt['money'], sum(values))
                 all_values.extend(values + [sum(values)])
                 col += 1
         last = first + len(periods) - 1
@@ -262,11 +317,9 @@ class CrmForecastWorkbook(models.TransientModel):
             measure = 'weighted_amount' if col <= 3 else 'amount'
             statuses = [status] if status else ['open', 'won']
             value = sum(data.get((s, start), {}).get(measure, 0.0) for s in statuses for start, _label in periods)
-            sheet.write_formula(total_row, col, '=SUM(%s:%s)' % (self._cell(first, col), self._cell(last, col)),
-                                fmt['total'], value)
+            self._write_sum(sheet, total_row, col, [(first, col, last, col)], fmt['total'], value)
             all_values.append(value)
         sheet.freeze_panes(first, 1)
-        sheet.set_row(header_row, 32)
         sheet.set_column(0, 0, self._col_width([label for _start, label in periods] + [_('Period'), _('Total')]))
         sheet.set_column(1, 6, max(self._money_width(all_values), self._col_width(headers[1:]) // 2 + 2))
 
@@ -289,14 +342,11 @@ class CrmForecastWorkbook(models.TransientModel):
 
     def _write_dimension(self, sheet, fmt, periods, data, labels, title, empty_label, subtitle, rtl):
         """Rows: members; two blocks of columns (weighted, unweighted): one per period and a total."""
-        if rtl:
-            sheet.right_to_left()
         members = sorted(set(key for key, _start in data),
                          key=lambda key: (not key, (labels.get(key) or '').lower()))
         n = len(periods)
         blocks = [('weighted_amount', _('Weighted')), ('amount', _('Unweighted'))]
-        sheet.write(0, 0, _('Sales Forecast by %s') % title, fmt['title'])
-        sheet.write(1, 0, subtitle)
+        self._start_sheet(sheet, fmt, _('Sales Forecast by %s') % title, subtitle, rtl)
         sheet.merge_range(3, 0, 4, 0, title, fmt['header'])
         block_start = {}
         col = 1
@@ -317,8 +367,7 @@ class CrmForecastWorkbook(models.TransientModel):
                 values = [data.get((member, start), {}).get(measure, 0.0) for start, _label in periods]
                 for offset, value in enumerate(values):
                     sheet.write_number(row, col + offset, value, fmt['money'])
-                sheet.write_formula(row, col + n, '=SUM(%s:%s)' % (self._cell(row, col), self._cell(row, col + n - 1)),
-                                    fmt['total'], sum(values))
+                self._write_sum(sheet, row, col + n, [(row, col, row, col + n - 1)], fmt['total'], sum(values))
                 all_values.append(sum(values))
         last = first + len(members) - 1
         total_row = last + 1
@@ -331,9 +380,8 @@ class CrmForecastWorkbook(models.TransientModel):
                 else:
                     value = sum(data.get((member, start), {}).get(measure, 0.0) for member in members)
                 all_values.append(value)
-                sheet.write_formula(total_row, col + offset,
-                                    '=SUM(%s:%s)' % (self._cell(first, col + offset), self._cell(last, col + offset)),
-                                    fmt['total'], value)
+                self._write_sum(sheet, total_row, col + offset, [(first, col + offset, last, col + offset)],
+                                fmt['total'], value)
         sheet.freeze_panes(first, 1)
         sheet.set_row(4, 30)
         sheet.set_column(0, 0, self._col_width([labels.get(m) or empty_label for m in members] +
@@ -342,3 +390,102 @@ class CrmForecastWorkbook(models.TransientModel):
         for measure, _block_title in blocks:
             sheet.set_column(block_start[measure], block_start[measure] + n, width)
         sheet.set_column(block_start['amount'] - 1, block_start['amount'] - 1, 3)
+
+    def _write_lost(self, sheet, fmt, rows, rtl):
+        """Lost deals of the period: one row per (criterion, reason), a subtotal per criterion and a grand
+        total of the subtotals, all as SUM formulas."""
+        self._start_sheet(sheet, fmt, _('Lost Deals by Criterion and Reason'),
+                          '%s - %s' % (self.date_from, self.date_to), rtl)
+        headers = [_('Criterion'), _('Reason'), _('Lost Deals'), _('Lost Amount')]
+        header_row = 3
+        self._write_headers(sheet, header_row, headers, fmt)
+        groups = []   # [(criterion label, [rows])] in the order of the criteria
+        for line in rows:
+            if not groups or groups[-1][0] != (line['criterion_id'], line['criterion']):
+                groups.append(((line['criterion_id'], line['criterion']), []))
+            groups[-1][1].append(line)
+        first = row = header_row + 1
+        subtotal_rows = []
+        labels = []
+        total_amount = sum(line['amount'] for line in rows)
+        for (_criterion_id, criterion), lines in groups:
+            start = row
+            for line in lines:
+                sheet.write(row, 0, criterion, fmt['label'])
+                sheet.write(row, 1, line['reason'], fmt['label'])
+                sheet.write_number(row, 2, line['count'], fmt['count'])
+                sheet.write_number(row, 3, line['amount'], fmt['money'])
+                labels.append(line['reason'])
+                row += 1
+            label = _('Subtotal: %s') % criterion
+            labels.append(label)
+            sheet.write(row, 0, label, fmt['total_label'])
+            sheet.write_blank(row, 1, None, fmt['total_label'])
+            self._write_sum(sheet, row, 2, [(start, 2, row - 1, 2)], fmt['total_count'],
+                            sum(line['count'] for line in lines))
+            self._write_sum(sheet, row, 3, [(start, 3, row - 1, 3)], fmt['total'],
+                            sum(line['amount'] for line in lines))
+            subtotal_rows.append(row)
+            row += 1
+        sheet.write(row, 0, _('Total'), fmt['total_label'])
+        sheet.write_blank(row, 1, None, fmt['total_label'])
+        self._write_sum(sheet, row, 2, [(r, 2) for r in subtotal_rows], fmt['total_count'],
+                        sum(line['count'] for line in rows))
+        self._write_sum(sheet, row, 3, [(r, 3) for r in subtotal_rows], fmt['total'], total_amount)
+        sheet.freeze_panes(first, 2)
+        sheet.set_column(0, 0, self._col_width([criterion for (_id, criterion), _lines in groups] +
+                                               [headers[0]], minimum=14))
+        sheet.set_column(1, 1, self._col_width(labels + [headers[1]], minimum=14))
+        sheet.set_column(2, 2, self._col_width([headers[2]]))
+        sheet.set_column(3, 3, max(self._money_width([total_amount]), self._col_width([headers[3]])))
+
+    def _write_collection(self, sheet, fmt, rows, rtl):
+        """Money due on won deals by customer and salesperson (customers with the most due first), with the
+        age of the oldest unpaid invoice of each deal in buckets, row and column totals as SUM formulas."""
+        today = fields.Date.context_today(self)
+        self._start_sheet(sheet, fmt, _('Collection: Won Deals with Money Due'),
+                          _('Aged by the oldest unpaid invoice of each deal, on %s') % today, rtl)
+        buckets = [key for key, _label in AGE_BUCKETS]
+        headers = ([_('Customer'), _('Salesperson'), _('Deals')] +
+                   [_('%s days') % label for _key, label in AGE_BUCKETS] + [_('Total Due')])
+        header_row = 3
+        self._write_headers(sheet, header_row, headers, fmt)
+        customer_total = {}
+        for line in rows:
+            customer_total[line['partner_id']] = customer_total.get(line['partner_id'], 0.0) + line['amount_total']
+        rows = sorted(rows, key=lambda line: (-customer_total[line['partner_id']], line['partner_name'] or '',
+                                              line['partner_id'] or 0, -line['amount_total'],
+                                              line['user_name'] or ''))
+        first = header_row + 1
+        first_money, total_col = 3, 3 + len(buckets)
+        no_customer, no_user = _('No customer'), _('No salesperson')
+        for index, line in enumerate(rows):
+            row = first + index
+            sheet.write(row, 0, line['partner_name'] or no_customer, fmt['label'])
+            sheet.write(row, 1, line['user_name'] or no_user, fmt['label'])
+            sheet.write_number(row, 2, line['lead_count'], fmt['count'])
+            values = [line['amount_%s' % key] for key in buckets]
+            for offset, value in enumerate(values):
+                sheet.write_number(row, first_money + offset, value, fmt['money'])
+            self._write_sum(sheet, row, total_col, [(row, first_money, row, total_col - 1)], fmt['total'],
+                            sum(values))
+        last = first + len(rows) - 1
+        total_row = last + 1
+        sheet.write(total_row, 0, _('Total'), fmt['total_label'])
+        sheet.write_blank(total_row, 1, None, fmt['total_label'])
+        self._write_sum(sheet, total_row, 2, [(first, 2, last, 2)], fmt['total_count'],
+                        sum(line['lead_count'] for line in rows))
+        totals = []
+        for offset, key in enumerate(buckets + [None]):
+            value = sum(sum(line['amount_%s' % k] for k in buckets) if key is None else line['amount_%s' % key]
+                        for line in rows)
+            totals.append(value)
+            self._write_sum(sheet, total_row, first_money + offset,
+                            [(first, first_money + offset, last, first_money + offset)], fmt['total'], value)
+        sheet.freeze_panes(first, 2)
+        sheet.set_column(0, 0, self._col_width([line['partner_name'] or no_customer for line in rows] +
+                                               [headers[0]], minimum=14))
+        sheet.set_column(1, 1, self._col_width([line['user_name'] or no_user for line in rows] + [headers[1]],
+                                               minimum=14))
+        sheet.set_column(2, 2, self._col_width([headers[2]], minimum=8))
+        sheet.set_column(first_money, total_col, max(self._money_width(totals), self._col_width(headers[3:])))

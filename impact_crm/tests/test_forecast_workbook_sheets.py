@@ -1,0 +1,172 @@
+import base64
+import io
+from datetime import timedelta
+
+import openpyxl
+
+from odoo import fields
+
+from .test_execution_collection import ExecutionCase
+
+
+class TestForecastWorkbookSheets(ExecutionCase):
+    """The "Lost Deals" and "Collection" sheets of the forecast workbook on a known data set of one rep.
+
+    Lost through the lost flow, today:
+        Lost 1  10,000  Price above budget  (criterion Price / budget gap)
+        Lost 2   4,000  Budget cut           (criterion Price / budget gap)
+        Lost 3   7,000  Lost to competitor   (criterion Competition)
+    Won, invoiced, unpaid (x 100 each):
+        Skyline Builders  Recent  3 -> 300, invoiced 10 days ago   (0-30)
+        Harbour Works     Middle  5 -> 500, invoiced 45 days ago   (31-60)
+        Harbour Works     Old     2 -> 200, invoiced 100 days ago  (90+)
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestForecastWorkbookSheets, cls).setUpClass()
+        env = cls.env
+        cls.other = env['res.partner'].create({'name': 'Harbour Works', 'customer': True, 'is_company': True})
+        cls.empty_team = env['crm.team'].create({'name': 'Workbook Empty Team'})
+        (cls.rep | cls.manager).write({'lang': False})   # headers in English (the source strings)
+        cls.reason_price = env.ref('impact_crm.lost_reason_price_above_budget')
+        cls.reason_budget = env.ref('impact_crm.lost_reason_budget_cut')
+        cls.reason_competitor = env.ref('impact_crm.lost_reason_competitor')
+        cls.lost_data = [('Lost 1', 10000.0, cls.reason_price), ('Lost 2', 4000.0, cls.reason_budget),
+                         ('Lost 3', 7000.0, cls.reason_competitor)]
+        for name, revenue, reason in cls.lost_data:
+            lead = env['crm.lead'].sudo(cls.rep).create({
+                'name': name, 'type': 'opportunity', 'partner_id': cls.customer.id, 'user_id': cls.rep.id,
+                'stage_id': env.ref('impact_crm.stage_quote').id, 'planned_revenue': revenue})
+            lead.sudo(cls.rep)._action_lose({'lost_reason': reason.id})
+        cls.today = fields.Date.from_string(fields.Date.context_today(env['crm.lead']))
+
+    def setUp(self):
+        super(TestForecastWorkbookSheets, self).setUp()
+        day = lambda days: fields.Date.to_string(self.today - timedelta(days=days))  # noqa: E731
+        self._sold_deal('Recent', 3, date_invoice=day(10))
+        self._sold_deal('Middle', 5, partner=self.other, date_invoice=day(45))
+        self._sold_deal('Old', 2, partner=self.other, date_invoice=day(100))
+
+    def _workbook(self, user, **vals):
+        values = {'date_from': fields.Date.to_string(self.today.replace(month=1, day=1)),
+                  'date_to': fields.Date.to_string(self.today.replace(month=12, day=31)),
+                  'user_ids': [(6, 0, self.rep.ids)]}
+        values.update(vals)
+        wizard = self.env['crm.forecast.workbook'].sudo(user).with_context(lang=user.lang).create(values)
+        wizard.action_export()
+        content = base64.b64decode(wizard.file_data)
+        return (openpyxl.load_workbook(io.BytesIO(content)),
+                openpyxl.load_workbook(io.BytesIO(content), data_only=True))
+
+    def _check_sums(self, formulas, values, title):
+        """Every formula of the sheet is a SUM of ranges and cells whose cached value equals their sum."""
+        count = 0
+        cached = values[title]
+        for row in formulas[title].iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith('='):
+                    self.assertTrue(cell.value.startswith('=SUM(') and cell.value.endswith(')'), cell.value)
+                    total = 0.0
+                    for ref in cell.value[5:-1].split(','):
+                        covered = cached[ref]
+                        if ':' not in ref:
+                            covered = ((covered,),)
+                        total += sum(c.value or 0.0 for line in covered for c in line)
+                    self.assertAlmostEqual(cached[cell.coordinate].value, total, places=2,
+                                           msg='%s!%s %s' % (title, cell.coordinate, cell.value))
+                    count += 1
+        return count
+
+    @staticmethod
+    def _rows(ws, first, width):
+        return [[ws.cell(row=r, column=c).value for c in range(1, width + 1)] for r in range(first, ws.max_row + 1)]
+
+    def test_manager_gets_lost_and_collection_sheets(self):
+        formulas, values = self._workbook(self.manager)
+        self.assertEqual(formulas.sheetnames[-2:], ['Lost Deals', 'Collection'])
+
+        lost = values['Lost Deals']
+        self.assertEqual([lost.cell(row=4, column=c).value for c in range(1, 5)],
+                         ['Criterion', 'Reason', 'Lost Deals', 'Lost Amount'])
+        rows = self._rows(lost, 5, 4)
+        price = self.reason_price.criterion_id.name
+        competition = self.reason_competitor.criterion_id.name
+        # hand-computed: the two price reasons (in the criterion's reason order), their subtotal, competition
+        price_rows = sorted([row for row in rows if row[0] == price], key=lambda row: row[1])
+        self.assertEqual(price_rows, sorted([[price, self.reason_price.name, 1, 10000.0],
+                                             [price, self.reason_budget.name, 1, 4000.0]]))
+        self.assertEqual(rows[2], ['Subtotal: %s' % price, None, 2, 14000.0])
+        self.assertEqual(rows[3:], [[competition, self.reason_competitor.name, 1, 7000.0],
+                                    ['Subtotal: %s' % competition, None, 1, 7000.0],
+                                    ['Total', None, 3, 21000.0]])
+        # the grand total adds the subtotals, not the reason rows twice
+        self.assertEqual(formulas['Lost Deals']['D10'].value, '=SUM(D7,D9)')
+        self.assertEqual(self._check_sums(formulas, values, 'Lost Deals'), 6)
+        self.assertEqual(formulas['Lost Deals'].freeze_panes, 'C5')
+        self.assertIn(self.company.currency_id.symbol, formulas['Lost Deals']['D5'].number_format)
+
+        collection = values['Collection']
+        self.assertEqual([collection.cell(row=4, column=c).value for c in range(1, 9)],
+                         ['Customer', 'Salesperson', 'Deals', '0-30 days', '31-60 days', '61-90 days', '90+ days',
+                          'Total Due'])
+        # Harbour Works is owed most: first
+        self.assertEqual(self._rows(collection, 5, 8), [
+            ['Harbour Works', 'Rep Execution', 2, 0.0, 500.0, 0.0, 200.0, 700.0],
+            ['Skyline Builders Ltd', 'Rep Execution', 1, 300.0, 0.0, 0.0, 0.0, 300.0],
+            ['Total', None, 3, 300.0, 500.0, 0.0, 200.0, 1000.0]])
+        self.assertEqual(formulas['Collection']['H5'].value, '=SUM(D5:G5)')
+        self.assertEqual(self._check_sums(formulas, values, 'Collection'), 2 + 6)
+        self.assertEqual(formulas['Collection'].freeze_panes, 'C5')
+        self.assertIn('#,##', formulas['Collection']['D5'].number_format)
+        self.assertFalse(formulas['Collection'].sheet_view.rightToLeft)
+        # the numbers are those of the collection analysis of the same deals
+        report = self.env['crm.collection.report'].sudo(self.manager).read_group(
+            [('user_id', '=', self.rep.id)], ['amount_outstanding', 'age_bucket'], ['age_bucket'])
+        self.assertEqual(dict((g['age_bucket'], g['amount_outstanding']) for g in report),
+                         {'0_30': 300.0, '31_60': 500.0, '90_plus': 200.0})
+
+    def test_sales_user_gets_own_losses_and_no_collection(self):
+        formulas, values = self._workbook(self.rep)
+        self.assertIn('Lost Deals', formulas.sheetnames)
+        self.assertNotIn('Collection', formulas.sheetnames)
+        rows = self._rows(values['Lost Deals'], 5, 4)
+        self.assertEqual(rows[-1], ['Total', None, 3, 21000.0])
+        # another rep sees none of these losses: no lost sheet, and still no error
+        other_rep = self.env['res.users'].with_context(no_reset_password=True).create({
+            'name': 'Other Rep', 'login': 'wb_other_rep',
+            'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_salesman').id])]})
+        formulas, _values = self._workbook(other_rep)
+        self.assertNotIn('Lost Deals', formulas.sheetnames)
+        self.assertNotIn('Collection', formulas.sheetnames)
+
+    def test_sheets_absent_without_data_or_unchecked(self):
+        # a sales channel without deals: neither sheet
+        formulas, _values = self._workbook(self.manager, user_ids=[(5, 0, 0)], team_ids=[(6, 0, self.empty_team.ids)])
+        self.assertEqual(formulas.sheetnames, ['Summary'])
+        # a period without losses: no lost sheet; collection is as of today, whatever the period
+        formulas, _values = self._workbook(self.manager, date_from='2040-01-01', date_to='2040-12-31')
+        self.assertEqual(formulas.sheetnames, ['Summary', 'Collection'])
+        # everything paid: nothing due, no collection sheet
+        invoices = self.env['account.invoice'].search([('user_id', '=', self.rep.id), ('state', '=', 'open')])
+        self.assertEqual(len(invoices), 3)
+        for invoice in invoices:
+            self._pay(invoice, invoice.residual)
+        formulas, _values = self._workbook(self.manager)
+        self.assertIn('Lost Deals', formulas.sheetnames)
+        self.assertNotIn('Collection', formulas.sheetnames)
+        # boxes unticked
+        formulas, _values = self._workbook(self.manager, lost_sheet=False, collection_sheet=False)
+        self.assertNotIn('Lost Deals', formulas.sheetnames)
+
+    def test_hebrew_right_to_left(self):
+        self.manager.lang = 'he_IL'
+        formulas, _values = self._workbook(self.manager)
+        english_manager = self.env['res.users'].with_context(no_reset_password=True).create({
+            'name': 'English Manager', 'login': 'wb_english_manager', 'lang': False,
+            'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_manager').id])]})
+        english, _values = self._workbook(english_manager)
+        self.assertEqual(english.sheetnames[-2:], ['Lost Deals', 'Collection'])
+        self.assertEqual(len(formulas.sheetnames), len(english.sheetnames))
+        for ws in formulas.worksheets:
+            self.assertTrue(ws.sheet_view.rightToLeft, ws.title)
