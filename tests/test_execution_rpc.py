@@ -51,6 +51,8 @@ def _open(browser, server, admin, xmlid, view_type, selector):
     page.click('button[type=submit]')
     page.wait_for_selector('.o_web_client', timeout=60000)
     page.goto('%s/web#action=%s&view_type=%s' % (server, action_id, view_type))
+    # only the hash changed: if the web client was still starting it missed it; a reload reads it at start-up
+    page.reload()
     page.wait_for_selector(selector, timeout=60000)
     assert page.query_selector('.o_dialog_warning, .o_error_dialog') is None
     assert not errors
