@@ -41,3 +41,34 @@ def post_init_hook(cr, registry):
     for fname in ('stage_group_id', 'stage_group_kind'):
         env.add_todo(leads._fields[fname], leads)
     leads.recompute()
+
+
+# Uninstall: the module's stages are deleted with its data. Their deals go back to Odoo's own
+# default stages (recreated from crm's data file when missing), so that no opportunity is left
+# without a stage and a later reinstall maps them again (post_init_hook above).
+UNINSTALL_STAGE_MAP = [
+    ('impact_crm.stage_potential', 'crm.stage_lead1'),
+    ('impact_crm.stage_quote', 'crm.stage_lead2'),
+    ('impact_crm.stage_order', 'crm.stage_lead3'),
+    ('impact_crm.stage_won', 'crm.stage_lead4'),
+    ('impact_crm.stage_in_progress', 'crm.stage_lead4'),
+    ('impact_crm.stage_on_hold', 'crm.stage_lead4'),
+    ('impact_crm.stage_done', 'crm.stage_lead4'),
+    # lost deals are archived with probability 0 in Odoo; their stage only keeps them visible
+    ('impact_crm.stage_lost', 'crm.stage_lead1'),
+]
+
+
+def uninstall_hook(cr, registry):
+    from odoo.tools import convert_file
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    if any(not env.ref(odoo_xmlid, raise_if_not_found=False) for _ours, odoo_xmlid in UNINSTALL_STAGE_MAP):
+        # only the missing records are created: the file is noupdate
+        convert_file(cr, 'crm', 'data/crm_stage_data.xml', {}, mode='update', noupdate=True, kind='data')
+    for ours_xmlid, odoo_xmlid in UNINSTALL_STAGE_MAP:
+        ours = env.ref(ours_xmlid, raise_if_not_found=False)
+        if ours:
+            cr.execute("UPDATE crm_lead SET stage_id = %s WHERE stage_id = %s", (env.ref(odoo_xmlid).id, ours.id))
+    # the groups go with the module: let them be deleted even when stages of users still point to them
+    cr.execute("UPDATE crm_stage SET group_id = NULL")
+    _logger.info("impact_crm uninstalled: deals of its stages moved to Odoo's default stages")
