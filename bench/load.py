@@ -241,6 +241,20 @@ def percentile(values, pct):
     return values[index]
 
 
+def run_baseline(url, db, ctx, login, ops, repeat):
+    """Each operation ``repeat`` times by one client alone: the latency the load is compared to."""
+    client = Client(url, db, login, login)
+    baseline = {}
+    for name, (_weight, func) in ops.items():
+        values = []
+        for _i in range(repeat):
+            start = time.time()
+            func(client, ctx)
+            values.append(time.time() - start)
+        baseline[name] = percentile(values, 50)
+    return baseline
+
+
 def run_load(url, db, ctx, logins, ops, seconds, max_requests):
     names = list(ops)
     weights = [ops[name][0] for name in names]
@@ -291,17 +305,20 @@ def run_load(url, db, ctx, logins, ops, seconds, max_requests):
     return samples, errors, examples, time.time() - started
 
 
-def report_load(samples, errors, examples, wall, clients):
+def report_load(samples, errors, examples, wall, clients, baseline):
     total = sum(len(v) for v in samples.values())
     every = [x for v in samples.values() for x in v]
     print('\n== load: %d clients, %.1f s, %d operations, %.1f operations/s' % (clients, wall, total, total / wall))
-    print('%-20s %7s %8s %8s %8s %8s' % ('operation', 'count', 'p50 ms', 'p95 ms', 'p99 ms', 'errors'))
+    print('%-20s %7s %8s %8s %8s %8s %12s %10s' % ('operation', 'count', 'p50 ms', 'p95 ms', 'p99 ms', 'errors',
+                                                   'alone p50', 'p50 ratio'))
     for name in sorted(samples):
         values = samples[name]
         failed = sum(n for (op, _kind), n in errors.items() if op == name)
-        print('%-20s %7d %8.0f %8.0f %8.0f %8d' % (name, len(values), 1000 * percentile(values, 50),
-                                                   1000 * percentile(values, 95), 1000 * percentile(values, 99),
-                                                   failed))
+        alone = baseline.get(name)
+        print('%-20s %7d %8.0f %8.0f %8.0f %8d %12.0f %10.1f' % (
+            name, len(values), 1000 * percentile(values, 50), 1000 * percentile(values, 95),
+            1000 * percentile(values, 99), failed, 1000 * (alone or 0),
+            percentile(values, 50) / alone if alone else float('nan')))
     print('%-20s %7d %8.0f %8.0f %8.0f %8d' % ('all', total, 1000 * percentile(every, 50),
                                                1000 * percentile(every, 95), 1000 * percentile(every, 99),
                                                sum(errors.values())))
@@ -430,7 +447,7 @@ def worker_pid_of_backend(server_pid, backend_port):
     return None
 
 
-def blocked_backend(cr, db, my_pid, timeout=20):
+def blocked_backend(cr, db, my_pid, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
         cr.execute("""SELECT pid, client_port FROM pg_stat_activity
@@ -509,7 +526,7 @@ def run_faults(url, db, admin, ctx, server_pid, login):
         client = Client(url, db, login, login)
         client('crm.lead', 'write', [lead], {'stage_id': target})
         again = admin('crm.lead', 'read', [lead], ['stage_id'])[0]['stage_id'][0]
-        grew = history_count(db, lead) - history_before
+        grew = None if history_before is None else history_count(db, lead) - history_before
         results.append(('%s: the next stage change succeeds' % how, again == target and grew in (None, 1),
                         'history records added: %s' % grew))
         # 2. an order confirmation
@@ -556,6 +573,14 @@ def fiscal_state(db):
         conn.close()
 
 
+def show(checks):
+    for name, ok, detail in checks:
+        print('%-8s %s%s' % ({True: 'ok', False: 'FAILED', None: 'skipped'}[ok], name,
+                             (': ' + detail) if detail else ''))
+    sys.stdout.flush()
+    return checks
+
+
 # ---------------------------------------------------------------------------------------------------------------
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -564,6 +589,8 @@ def main():
     parser.add_argument('--workers', type=int, default=4)
     parser.add_argument('--max-requests', type=int, default=50000)
     parser.add_argument('--leads-per-client', type=int, default=15)
+    parser.add_argument('--baseline-repeat', type=int, default=5,
+                        help='each operation this many times by one client alone, before the load')
     parser.add_argument('--db', default=os.environ.get('IMPACT_LOAD_DB', 't_issue9_load'))
     parser.add_argument('--port', type=int, default=int(os.environ.get('IMPACT_LOAD_PORT', 18195)))
     parser.add_argument('--only', help='comma-separated operations to run (default: every available one)')
@@ -582,20 +609,25 @@ def main():
         admin, ctx, logins = prepare(url, args.db, args.clients, args.leads_per_client)
         ops = available_operations(admin, args.only and args.only.split(','))
         print('mix: %s' % ', '.join('%s x%d' % (name, weight) for name, (weight, _f) in ops.items()))
+        baseline = run_baseline(url, args.db, ctx, logins[-1], ops, args.baseline_repeat)
+        try:
+            load1 = os.getloadavg()[0]
+        except OSError:
+            load1 = float('nan')
+        print('machine load average before the run: %.1f on %d CPUs' % (load1, os.cpu_count()))
         samples, errors, examples, wall = run_load(url, args.db, ctx, logins, ops, args.seconds,
                                                    args.max_requests)
-        numbers = report_load(samples, errors, examples, wall, args.clients)
+        numbers = report_load(samples, errors, examples, wall, args.clients, baseline)
+        numbers['load_average_before'] = load1
+        numbers['baseline_p50_ms'] = dict((k, round(1000 * v)) for k, v in baseline.items())
         hard = sum(n for (_op, kind), n in errors.items() if kind.startswith(('HTTP 5', 'concurrency')))
         print('\n== invariants')
-        checks = check_invariants(args.db)
+        checks = show(check_invariants(args.db))
         if not args.no_faults:
             print('\n== faults (a row locked, the request blocked on it mid-transaction, then the fault)')
-            checks += run_faults(url, args.db, admin, ctx, proc.pid, logins[0])
-            checks += [(name + ' (after the faults)', ok, detail)
-                       for name, ok, detail in check_invariants(args.db) if ok is not None]
-        for name, ok, detail in checks:
-            print('%-8s %s%s' % ({True: 'ok', False: 'FAILED', None: 'skipped'}[ok], name,
-                                 (': ' + detail) if detail else ''))
+            checks += show(run_faults(url, args.db, admin, ctx, proc.pid, logins[0]))
+            checks += show([(name + ' (after the faults)', ok, detail)
+                            for name, ok, detail in check_invariants(args.db) if ok is not None])
         failed = hard > 0 or any(ok is False for _n, ok, _d in checks)
         numbers['checks'] = [(name, ok, detail) for name, ok, detail in checks]
         if args.json:
