@@ -105,8 +105,10 @@ def read_stage_groups(c, ctx):
 def change_stage(c, ctx):
     lead = random.choice(ctx['leads'][c.login])
     stage = random.choice(ctx['stages'])
+    # each client owns its deals: no one else moves them between this read and the write
+    before = c('crm.lead', 'read', [lead], ['stage_id'])[0]['stage_id']
     c('crm.lead', 'write', [lead], {'stage_id': stage})
-    ctx['stage_writes'][c.login].append((lead, stage))
+    ctx['stage_writes'][c.login].append((lead, stage, not before or before[0] != stage))
 
 
 @operation(8)
@@ -121,7 +123,7 @@ def create_lead(c, ctx):
 
 @operation(10)
 def log_activity(c, ctx):
-    lead = random.choice(ctx['leads'][c.login])
+    lead = random.choice(ctx['quote_leads'][c.login])
     activity = c('mail.activity', 'create', {
         'res_model_id': ctx['lead_model'], 'res_id': lead, 'activity_type_id': ctx['activity_type'],
         'summary': 'Call the site manager', 'user_id': c.uid})
@@ -130,12 +132,34 @@ def log_activity(c, ctx):
 
 @operation(7)
 def quote_and_confirm(c, ctx):
-    lead = random.choice(ctx['leads'][c.login])
+    lead = random.choice(ctx['quote_leads'][c.login])
     order = c('sale.order', 'create', {
         'partner_id': random.choice(ctx['partners']), 'opportunity_id': lead,
         'order_line': [(0, 0, {'product_id': ctx['product'], 'product_uom_qty': random.randint(1, 50)})]})
     c('sale.order', 'action_confirm', [order])
     ctx['confirmed'].append(order)
+
+
+@operation(5, requires=[('sale.order', 'action_new_revision'), ('sale.order', 'revision')])
+def revise_quotation(c, ctx):
+    lead = random.choice(ctx['quote_leads'][c.login])
+    order = c('sale.order', 'create', {
+        'partner_id': random.choice(ctx['partners']), 'opportunity_id': lead,
+        'order_line': [(0, 0, {'product_id': ctx['product'], 'product_uom_qty': random.randint(1, 50)})]})
+    c('sale.order', 'action_new_revision', [order])
+    latest = c('sale.order', 'search', [('opportunity_id', '=', lead), ('is_latest_revision', '=', True),
+                                        ('state', '=', 'draft')], order='id desc', limit=1)
+    if latest and random.random() < 0.5:
+        c('sale.order', 'action_confirm', latest)
+        ctx['confirmed'].append(latest[0])
+
+
+@operation(2, requires=[('crm.forecast.workbook', 'action_export')])
+def export_workbook(c, ctx):
+    wizard = c('crm.forecast.workbook', 'create', {})
+    c('crm.forecast.workbook', 'action_export', [wizard])
+    data = c('crm.forecast.workbook', 'read', [wizard], ['file_data'])[0]['file_data']
+    assert data, 'the workbook is empty'
 
 
 def available_operations(admin, only=None):
@@ -215,7 +239,8 @@ def prepare(url, db, clients, leads_per_client):
         'activity_type': admin('mail.activity.type', 'search', [], limit=1)[0],
         'product': admin('product.product', 'create', {'name': 'Load glazing m2', 'list_price': 250,
                                                        'type': 'service'}),
-        'leads': {}, 'stage_writes': collections.defaultdict(list), 'created_leads': [], 'confirmed': [],
+        'leads': {}, 'quote_leads': {}, 'stage_writes': collections.defaultdict(list), 'created_leads': [],
+        'confirmed': [],
     }
     logins = []
     for i in range(clients):
@@ -224,11 +249,16 @@ def prepare(url, db, clients, leads_per_client):
             admin('res.users', 'create', {'name': 'Load Rep %02d' % i, 'login': login, 'password': login,
                                           'email': '%s@example.com' % login, 'groups_id': [(6, 0, [group])]})
         uid = admin('res.users', 'search', [('login', '=', login)])[0]
-        ctx['leads'][login] = admin('crm.lead', 'search', [('user_id', '=', uid), ('type', '=', 'opportunity')])
-        while len(ctx['leads'][login]) < leads_per_client:
-            ctx['leads'][login].append(admin('crm.lead', 'create', {
-                'name': 'Load deal %s-%s' % (i, len(ctx['leads'][login])), 'type': 'opportunity', 'user_id': uid,
-                'planned_revenue': 10000 * (i + 1), 'stage_id': random.choice(ctx['stages'])}))
+        # two pools of deals per client: stage changes on one (so that their history can be counted exactly),
+        # quotations, orders and activities (which automation rules may react to) on the other
+        existing = admin('crm.lead', 'search', [('user_id', '=', uid), ('type', '=', 'opportunity')], order='id')
+        for pool, size in (('leads', leads_per_client), ('quote_leads', max(3, leads_per_client // 3))):
+            ctx[pool][login] = existing[:size]
+            existing = existing[size:]
+            while len(ctx[pool][login]) < size:
+                ctx[pool][login].append(admin('crm.lead', 'create', {
+                    'name': 'Load deal %s-%s-%s' % (pool, i, len(ctx[pool][login])), 'type': 'opportunity',
+                    'user_id': uid, 'planned_revenue': 10000 * (i + 1), 'stage_id': random.choice(ctx['stages'])}))
         logins.append(login)
     return admin, ctx, logins
 
@@ -379,7 +409,29 @@ def check_invariants(db):
 
 
 def check_fiscal_numbers(cr):
-    """Fiscal numbers of confirmed orders: unique, and gapless (numeric suffixes 1..N per prefix)."""
+    """Fiscal numbers: one per confirmed order, unique, and consecutive per sequence (the ledger)."""
+    if table_exists(cr, 'sale_fiscal_number') and column_exists(cr, 'sale_order', 'fiscal_number'):
+        results = []
+        cr.execute("""SELECT sequence_id, count(*), min(number), max(number), count(DISTINCT number)
+                      FROM sale_fiscal_number WHERE number IS NOT NULL GROUP BY sequence_id""")
+        rows = cr.fetchall()
+        bad = [row for row in rows if not (row[1] == row[4] == row[3] - row[2] + 1)]
+        results.append(('fiscal numbers consecutive and unique per sequence (%s numbers)' % sum(r[1] for r in rows),
+                        not bad, str(bad[:5])))
+        cr.execute("""SELECT count(*) FROM sale_order o WHERE o.state IN ('sale', 'done') AND o.fiscal_number IS NULL
+                      AND NOT EXISTS (SELECT 1 FROM sale_order n WHERE n.fiscal_number IS NOT NULL
+                                      AND n.quote_base_number = o.quote_base_number)""")
+        missing = cr.fetchone()[0]
+        results.append(('every confirmed order has a fiscal number', missing == 0, '%d without' % missing))
+        cr.execute("""SELECT fiscal_number, count(DISTINCT quote_base_number) FROM sale_order
+                      WHERE fiscal_number IS NOT NULL GROUP BY fiscal_number
+                      HAVING count(DISTINCT quote_base_number) > 1""")
+        dups = cr.fetchall()
+        results.append(('no fiscal number on two different orders', not dups, str(dups[:5])))
+        cr.execute("""SELECT count(*) FROM sale_fiscal_number f LEFT JOIN sale_order o ON o.id = f.order_id
+                      WHERE f.order_id IS NOT NULL AND o.id IS NULL""")
+        results.append(('no fiscal number of a missing order', cr.fetchone()[0] == 0, ''))
+        return results
     column = None
     for candidate in ('fiscal_number', 'fiscal_name', 'l10n_fiscal_number'):
         if column_exists(cr, 'sale_order', candidate):
@@ -406,17 +458,58 @@ def check_fiscal_numbers(cr):
 
 
 def check_stage_history(cr):
-    table = None
-    for candidate in ('crm_lead_stage_history', 'crm_stage_history', 'impact_crm_stage_history'):
-        if table_exists(cr, candidate):
-            table = candidate
-            break
-    if not table:
+    if not table_exists(cr, 'crm_lead_stage_history'):
         return [('one history record per stage change', None, 'no stage history model (yet): skipped')]
     cr.execute("""SELECT count(*) FROM crm_lead l WHERE l.stage_id IS NOT NULL AND NOT EXISTS (
-                  SELECT 1 FROM %s h WHERE h.lead_id = l.id)""" % table)
+                  SELECT 1 FROM crm_lead_stage_history h WHERE h.lead_id = l.id)""")
     without = cr.fetchone()[0]
-    return [('every deal with a stage has a stage history', without == 0, '%d without' % without)]
+    # the last history record of every deal is the stage the deal is in
+    cr.execute("""SELECT count(*) FROM crm_lead l JOIN LATERAL (
+                      SELECT h.stage_to_id FROM crm_lead_stage_history h WHERE h.lead_id = l.id
+                      ORDER BY h.date DESC, h.id DESC LIMIT 1) last ON true
+                  WHERE last.stage_to_id IS DISTINCT FROM l.stage_id""")
+    wrong = cr.fetchone()[0]
+    # consecutive records chain: each one starts where the previous one ended
+    cr.execute("""SELECT count(*) FROM (
+                      SELECT stage_from_id, lag(stage_to_id) OVER (PARTITION BY lead_id ORDER BY date, id) AS prev,
+                             row_number() OVER (PARTITION BY lead_id ORDER BY date, id) AS n
+                      FROM crm_lead_stage_history) h
+                  WHERE n > 1 AND stage_from_id IS DISTINCT FROM prev""")
+    broken = cr.fetchone()[0]
+    return [('every deal with a stage has a stage history', without == 0, '%d without' % without),
+            ('the last history record of every deal is its stage', wrong == 0, '%d differ' % wrong),
+            ('history records chain (from = previous to)', broken == 0, '%d breaks' % broken)]
+
+
+def stage_changes_recorded(db, ctx, baseline):
+    """As many history records were added during the load, for the deals of the stage-change pool, as the
+    clients made stage changes on them (writes that actually changed the stage, and creations)."""
+    leads = [lead for pool in ctx['leads'].values() for lead in pool]
+    conn = pg_connect(db)
+    try:
+        with conn.cursor() as cr:
+            if not table_exists(cr, 'crm_lead_stage_history'):
+                return [('one history record per stage change', None, 'no stage history model (yet): skipped')]
+            cr.execute('SELECT count(*) FROM crm_lead_stage_history WHERE id > %s AND lead_id IN %s',
+                       (baseline, tuple(leads)))
+            added = cr.fetchone()[0]
+    finally:
+        conn.close()
+    made = sum(1 for writes in ctx['stage_writes'].values() for _lead, _stage, changed in writes if changed)
+    made += len(ctx['created_leads'])
+    return [('one history record per stage change', added == made, '%d records for %d changes' % (added, made))]
+
+
+def history_max_id(db):
+    conn = pg_connect(db)
+    try:
+        with conn.cursor() as cr:
+            if not table_exists(cr, 'crm_lead_stage_history'):
+                return 0
+            cr.execute('SELECT coalesce(max(id), 0) FROM crm_lead_stage_history')
+            return cr.fetchone()[0]
+    finally:
+        conn.close()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -551,10 +644,9 @@ def history_count(db, lead):
     conn = pg_connect(db)
     try:
         with conn.cursor() as cr:
-            for table in ('crm_lead_stage_history', 'crm_stage_history'):
-                if table_exists(cr, table):
-                    cr.execute('SELECT count(*) FROM %s WHERE lead_id = %%s' % table, (lead,))
-                    return cr.fetchone()[0]
+            if table_exists(cr, 'crm_lead_stage_history'):
+                cr.execute('SELECT count(*) FROM crm_lead_stage_history WHERE lead_id = %s', (lead,))
+                return cr.fetchone()[0]
             return None
     finally:
         conn.close()
@@ -615,6 +707,7 @@ def main():
         except OSError:
             load1 = float('nan')
         print('machine load average before the run: %.1f on %d CPUs' % (load1, os.cpu_count()))
+        history_baseline = history_max_id(args.db)
         samples, errors, examples, wall = run_load(url, args.db, ctx, logins, ops, args.seconds,
                                                    args.max_requests)
         numbers = report_load(samples, errors, examples, wall, args.clients, baseline)
@@ -622,7 +715,7 @@ def main():
         numbers['baseline_p50_ms'] = dict((k, round(1000 * v)) for k, v in baseline.items())
         hard = sum(n for (_op, kind), n in errors.items() if kind.startswith(('HTTP 5', 'concurrency')))
         print('\n== invariants')
-        checks = show(check_invariants(args.db))
+        checks = show(check_invariants(args.db) + stage_changes_recorded(args.db, ctx, history_baseline))
         if not args.no_faults:
             print('\n== faults (a row locked, the request blocked on it mid-transaction, then the fault)')
             checks += show(run_faults(url, args.db, admin, ctx, proc.pid, logins[0]))
