@@ -3,6 +3,7 @@
     .venv-e2e/bin/python bench/load.py                 # 16 clients for 120 s, then invariants, then faults
     .venv-e2e/bin/python bench/load.py --seconds 20    # a short run
     .venv-e2e/bin/python bench/load.py --no-faults --keep
+    .venv-e2e/bin/python bench/load.py --think 0      # clients back to back: the server's throughput
 
 It makes its own database (IMPACT_LOAD_DB, default t_issue9_load: the template database with crm/sale and
 their demo data, plus impact_crm) and serves it on 127.0.0.1:IMPACT_LOAD_PORT (default 18195) with
@@ -51,10 +52,17 @@ class Client(object):
         self.uid = self.call('common', 'login', db, login, password)
         assert self.uid, 'login failed for %s' % login
 
+    requests_log = None  # a list: every request's latency is appended to it while the load runs
+
     def call(self, service, method, *args, **kw):
         payload = {'jsonrpc': '2.0', 'method': 'call', 'id': 1,
                    'params': {'service': service, 'method': method, 'args': args}}
-        response = self.session.post(self.url + '/jsonrpc', json=payload, timeout=kw.get('timeout', 120))
+        start = time.time()
+        try:
+            response = self.session.post(self.url + '/jsonrpc', json=payload, timeout=kw.get('timeout', 120))
+        finally:
+            if self.requests_log is not None:
+                self.requests_log.append(time.time() - start)
         if response.status_code >= 500:
             raise HTTPError(response.status_code)
         response.raise_for_status()
@@ -285,7 +293,7 @@ def run_baseline(url, db, ctx, login, ops, repeat):
     return baseline
 
 
-def run_load(url, db, ctx, logins, ops, seconds, max_requests):
+def run_load(url, db, ctx, logins, ops, seconds, max_requests, think):
     names = list(ops)
     weights = [ops[name][0] for name in names]
     samples = collections.defaultdict(list)
@@ -295,10 +303,15 @@ def run_load(url, db, ctx, logins, ops, seconds, max_requests):
     lock = threading.Lock()
     deadline = time.time() + seconds
 
+    per_request = []
+
     def worker(login):
         client = Client(url, db, login, login)
+        client.requests_log = per_request
         rng = random.Random(login)
         while time.time() < deadline:
+            if think:
+                time.sleep(rng.uniform(0, 2 * think))  # a person reads the screen before the next click
             with lock:
                 if budget[0] <= 0:
                     return
@@ -332,13 +345,17 @@ def run_load(url, db, ctx, logins, ops, seconds, max_requests):
         thread.start()
     for thread in threads:
         thread.join()
-    return samples, errors, examples, time.time() - started
+    return samples, errors, examples, time.time() - started, per_request
 
 
-def report_load(samples, errors, examples, wall, clients, baseline):
+def report_load(samples, errors, examples, wall, clients, baseline, per_request, think):
     total = sum(len(v) for v in samples.values())
     every = [x for v in samples.values() for x in v]
-    print('\n== load: %d clients, %.1f s, %d operations, %.1f operations/s' % (clients, wall, total, total / wall))
+    print('\n== load: %d clients (think time %.1f s on average), %.1f s' % (clients, think, wall))
+    print('requests: %d, %.1f requests/s, latency p50 %.0f ms, p95 %.0f ms, p99 %.0f ms' % (
+        len(per_request), len(per_request) / wall, 1000 * percentile(per_request, 50),
+        1000 * percentile(per_request, 95), 1000 * percentile(per_request, 99)))
+    print('operations (one or more requests each): %d, %.1f operations/s' % (total, total / wall))
     print('%-20s %7s %8s %8s %8s %8s %12s %10s' % ('operation', 'count', 'p50 ms', 'p95 ms', 'p99 ms', 'errors',
                                                    'alone p50', 'p50 ratio'))
     for name in sorted(samples):
@@ -358,7 +375,11 @@ def report_load(samples, errors, examples, wall, clients, baseline):
     print('errors by kind: %s' % (dict(by_kind) or 'none'))
     for kind, text in examples.items():
         print('  e.g. %s: %s' % (kind, text.replace('\n', ' ')))
-    return {'operations': total, 'seconds': round(wall, 1), 'ops_per_s': round(total / wall, 1),
+    return {'requests': len(per_request), 'requests_per_s': round(len(per_request) / wall, 1),
+            'request_p50_ms': round(1000 * percentile(per_request, 50)),
+            'request_p95_ms': round(1000 * percentile(per_request, 95)),
+            'request_p99_ms': round(1000 * percentile(per_request, 99)), 'think_s': think,
+            'operations': total, 'seconds': round(wall, 1), 'ops_per_s': round(total / wall, 1),
             'p50_ms': round(1000 * percentile(every, 50)), 'p95_ms': round(1000 * percentile(every, 95)),
             'p99_ms': round(1000 * percentile(every, 99)), 'errors': dict(by_kind)}
 
@@ -575,7 +596,8 @@ def inject(db, table, row_id, action, how, server_pid):
             if not found:
                 locker.rollback()
                 thread.join(120)
-                return 'the request never blocked on the locked row', outcome
+                return 'the request never blocked on the locked row (it got %r)' % (
+                    outcome.get('error') or outcome.get('result'),), outcome
             backend_pid, client_port = found
             admin_conn = pg_connect(db)
             admin_conn.autocommit = True
@@ -681,6 +703,8 @@ def main():
     parser.add_argument('--workers', type=int, default=4)
     parser.add_argument('--max-requests', type=int, default=50000)
     parser.add_argument('--leads-per-client', type=int, default=15)
+    parser.add_argument('--think', type=float, default=1.0,
+                        help='average seconds a client waits between two operations (0: back to back)')
     parser.add_argument('--baseline-repeat', type=int, default=5,
                         help='each operation this many times by one client alone, before the load')
     parser.add_argument('--db', default=os.environ.get('IMPACT_LOAD_DB', 't_issue9_load'))
@@ -708,9 +732,9 @@ def main():
             load1 = float('nan')
         print('machine load average before the run: %.1f on %d CPUs' % (load1, os.cpu_count()))
         history_baseline = history_max_id(args.db)
-        samples, errors, examples, wall = run_load(url, args.db, ctx, logins, ops, args.seconds,
-                                                   args.max_requests)
-        numbers = report_load(samples, errors, examples, wall, args.clients, baseline)
+        samples, errors, examples, wall, per_request = run_load(url, args.db, ctx, logins, ops, args.seconds,
+                                                                args.max_requests, args.think)
+        numbers = report_load(samples, errors, examples, wall, args.clients, baseline, per_request, args.think)
         numbers['load_average_before'] = load1
         numbers['baseline_p50_ms'] = dict((k, round(1000 * v)) for k, v in baseline.items())
         hard = sum(n for (_op, kind), n in errors.items() if kind.startswith(('HTTP 5', 'concurrency')))
