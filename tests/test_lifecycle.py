@@ -59,6 +59,11 @@ def sql(db, query, params=None):
         conn.close()
 
 
+def column_exists(db, table, column):
+    return bool(sql(db, """SELECT 1 FROM information_schema.columns WHERE table_name = %s
+                             AND column_name = %s""", (table, column)))
+
+
 def copy(src, dst):
     lifecycle('copy', src, dst)
     return dst
@@ -221,6 +226,19 @@ def test_install_onto_existing_deals_and_quotations(installed):
                          OR l.stage_group_kind IS DISTINCT FROM s.group_kind""")[0][0] == 0
     assert sql(db, 'SELECT count(*) FROM crm_lead WHERE stage_id IS NULL')[0][0] == \
         sum(1 for stage in before['lead_stages'].values() if stage is None)
+    # quotations and orders keep their numbers: revision 1 of their own name; confirmed ones keep it as their
+    # fiscal number (when the add-on numbers revisions and orders)
+    if column_exists(db, 'sale_order', 'revision'):
+        assert sql(db, """SELECT count(*) FROM sale_order WHERE revision IS DISTINCT FROM 1
+                          OR quote_base_number IS DISTINCT FROM name""")[0][0] == 0
+    if column_exists(db, 'sale_order', 'fiscal_number'):
+        confirmed = [oid for oid, row in before['orders'].items() if row[ORDER_COLUMNS.index('state')] in (
+            'sale', 'done')]
+        assert confirmed
+        assert dict(sql(db, 'SELECT id, fiscal_number FROM sale_order WHERE id IN %s', (tuple(confirmed),))) == \
+            dict((oid, before['orders'][oid][0]) for oid in confirmed)
+        assert sql(db, """SELECT count(*) FROM sale_order WHERE fiscal_number IS NOT NULL
+                          AND state NOT IN ('sale', 'done')""")[0][0] == 0
 
 
 USER_EDITS = r'''
