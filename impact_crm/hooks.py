@@ -41,6 +41,25 @@ def post_init_hook(cr, registry):
     for fname in ('stage_group_id', 'stage_group_kind'):
         env.add_todo(leads._fields[fname], leads)
     leads.recompute()
+    # stage history (issue 3): every existing lead starts with its current stage
+    env['crm.lead.stage.history']._init_from_leads()
+    _backfill_lost_deals(cr)
+
+
+def _backfill_lost_deals(cr):
+    """Deals lost before the install (archived at probability 0 by Odoo's lost button) enter the loss
+    analysis: lost on their closing date, for their expected revenue, at the stage they are in."""
+    cr.execute("""
+        UPDATE crm_lead l
+           SET lost_date = l.date_closed::date,
+               lost_amount = COALESCE(l.planned_revenue, 0.0),
+               lost_stage_id = l.stage_id,
+               lost_stage_group_id = s.group_id
+          FROM crm_stage s
+         WHERE s.id = l.stage_id AND l.active IS NOT TRUE AND l.probability = 0
+           AND l.date_closed IS NOT NULL AND l.lost_date IS NULL AND l.type = 'opportunity'
+    """)
+    _logger.info("%s deals lost before the install entered the loss analysis", cr.rowcount)
 
 
 # Uninstall: the module's stages are deleted with its data. Their deals go back to Odoo's own

@@ -3,3 +3,14 @@ from . import crm_stage
 from . import crm_lead
 from . import sale_order
 from . import impact_input_guard
+from . import crm_lead_execution
+from . import account_invoice
+from . import sale_order_execution
+from . import res_company
+from . import res_config_settings
+from . import res_partner
+from . import crm_region
+from . import crm_lead_stage_history
+from . import crm_lost_criterion
+from . import crm_lost_reason
+from . import crm_lead_lost_flow

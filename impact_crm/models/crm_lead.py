@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class CrmLead(models.Model):
@@ -15,6 +16,32 @@ class CrmLead(models.Model):
     weighted_revenue = fields.Monetary(string='Weighted Revenue', compute='_compute_weighted_revenue', store=True,
                                        currency_field='company_currency',
                                        help="Expected revenue x probability / 100.")
+    # probability override (issue 3): a rep's value survives stage changes until reset
+    probability_is_manual = fields.Boolean(string='Manual Probability', readonly=True, copy=False,
+                                           help="A rep set this probability: stage changes keep it until it is "
+                                                "reset to the stage default.")
+    probability_manual_uid = fields.Many2one('res.users', string='Probability Set By', readonly=True, copy=False)
+    probability_manual_date = fields.Datetime(string='Probability Set On', readonly=True, copy=False)
+    stage_group_color = fields.Integer(related='stage_id.group_id.color', readonly=True, string='Stage Group Color')
+    next_step = fields.Char(string='Next Step', size=120, track_visibility='onchange',
+                            help="The next thing to do to move this deal forward.")
+    quotation_amount_total = fields.Monetary(compute='_compute_sale_figures', string='Sum of Quotations',
+                                             currency_field='company_currency',
+                                             help="Untaxed total of the open quotations (latest revisions).")
+    sale_order_count = fields.Integer(compute='_compute_sale_figures', string='Number of Orders',
+                                      help="Confirmed orders of this opportunity.")
+    stage_history_ids = fields.One2many('crm.lead.stage.history', 'lead_id', string='Stage History', readonly=True)
+    stage_history_count = fields.Integer(compute='_compute_stage_history_count', string='Stage Changes')
+
+    region_id = fields.Many2one('crm.region', string='Sales Region', index=True, track_visibility='onchange',
+                                help="Defaulted from the customer's address; the forecast groups by it.")
+
+    @api.onchange('partner_id')
+    def _onchange_partner_id_region(self):
+        if self.partner_id:
+            region = self.env['crm.region']._find_for_partner(self.partner_id, self.company_id)
+            if region:
+                self.region_id = region
 
     @api.depends('planned_revenue', 'probability')
     def _compute_weighted_revenue(self):
@@ -23,13 +50,46 @@ class CrmLead(models.Model):
 
     @api.model
     def create(self, vals):
+        if 'region_id' not in vals and vals.get('partner_id'):
+            vals = dict(vals, region_id=self.env['crm.region']._find_for_partner(
+                self.env['res.partner'].browse(vals['partner_id']),
+                self.env['res.company'].browse(vals['company_id']) if vals.get('company_id') else None).id)
+        self._check_probability_value(vals)
+        if vals.get('stage_id') and 'probability' not in vals:
+            # the default probability is the default stage's: a deal created in a given stage
+            # (import, RPC, quotation) takes that stage's probability, as the form's onchange does
+            vals = dict(vals, **self._onchange_stage_id_values(vals['stage_id']))
         lead = super(CrmLead, self).create(vals)
+        if 'probability' in vals:
+            lead._update_probability_override(vals)
         if lead.stage_id:
             lead._stage_changed({lead.id: self.env['crm.stage']})
         return lead
 
     @api.multi
     def write(self, vals):
+        self._check_probability_value(vals)
+        if vals.get('stage_id'):
+            stage = self.env['crm.stage'].browse(vals['stage_id'])
+            if stage.group_kind == 'execution':
+                # entering an Execution stage wins the deal: 100 %, and the rep's override ends
+                vals = dict(vals, probability=100.0, probability_is_manual=False,
+                            probability_manual_uid=False, probability_manual_date=False)
+            elif 'probability' not in vals and not self.env.context.get('impact_keep_probability'):
+                manual = self.filtered('probability_is_manual')
+                if manual:
+                    # overridden deals keep their probability; the others take the stage default
+                    rest = self - manual
+                    if rest:
+                        rest.write(dict(vals))  # Odoo's write adds the stage probability to the dict it gets
+                    return manual.with_context(impact_keep_probability=True).write(dict(vals))
+        res = self._write_stage(vals)
+        if 'probability' in vals and 'probability_is_manual' not in vals:
+            self._update_probability_override(vals)
+        return res
+
+    @api.multi
+    def _write_stage(self, vals):
         if 'stage_id' not in vals:
             return super(CrmLead, self).write(vals)
         old_stages = dict((lead.id, lead.stage_id) for lead in self)
@@ -47,4 +107,151 @@ class CrmLead(models.Model):
         :param old_stages: {lead id: the crm.stage it was in before (empty on create)}
         Extension point for the stage history, automation rules and the like.
         """
+        self.env['crm.lead.stage.history']._record_stage_changes(self, old_stages)
         return True
+
+    # ------------------------------------------------------------------
+    # Probability override (issue 3)
+    # ------------------------------------------------------------------
+    @api.model
+    def _check_probability_value(self, vals):
+        probability = vals.get('probability')
+        if probability is not None and probability is not False and not 0.0 <= probability <= 100.0:
+            raise ValidationError(_("The probability must be between 0 and 100 %% (got %s).") % probability)
+
+    @api.constrains('date_start', 'date_end')
+    def _check_dates(self):
+        for lead in self:
+            if lead.date_start and lead.date_end and lead.date_end < lead.date_start:
+                raise ValidationError(_("The end date (%s) of '%s' cannot be before its start date (%s).")
+                                      % (lead.date_end, lead.name, lead.date_start))
+
+    @api.model
+    def _onchange_stage_id_values(self, stage_id):
+        values = super(CrmLead, self)._onchange_stage_id_values(stage_id)
+        stage = self.env['crm.stage'].browse(stage_id) if stage_id else self.env['crm.stage']
+        if stage.group_kind == 'execution':
+            values['probability'] = 100.0
+        elif self.env.context.get('impact_keep_probability'):
+            values.pop('probability', None)
+        return values
+
+    @api.onchange('stage_id')
+    def _onchange_stage_id(self):
+        if self.probability_is_manual and self.stage_id.group_kind != 'execution':
+            return  # the rep's probability survives the stage change
+        return super(CrmLead, self)._onchange_stage_id()
+
+    @api.multi
+    def _update_probability_override(self, vals):
+        """After ``vals['probability']`` was written: a value other than the stage default is a rep's
+        override (who and when are kept); the stage default itself is no override."""
+        if vals.get('active') is False or self.env.context.get('impact_probability_reset'):
+            return
+        overridden = self.filtered(lambda lead: lead.stage_id and lead.stage_group_kind != 'execution' and
+                                   abs(lead.probability - lead.stage_id.probability) > 0.001)
+        default = (self - overridden).filtered('probability_is_manual')
+        if overridden:
+            super(CrmLead, overridden).write({
+                'probability_is_manual': True,
+                'probability_manual_uid': self.env.uid,
+                'probability_manual_date': fields.Datetime.now(),
+            })
+        if default:
+            super(CrmLead, default).write({
+                'probability_is_manual': False, 'probability_manual_uid': False, 'probability_manual_date': False})
+
+    @api.multi
+    def action_reset_probability(self):
+        """One click: back to the probability of the deal's stage; stage changes move it again."""
+        for stage in self.mapped('stage_id'):
+            leads = self.filtered(lambda lead: lead.stage_id == stage)
+            leads.with_context(impact_probability_reset=True).write({
+                'probability': 100.0 if stage.group_kind == 'execution' else stage.probability,
+                'probability_is_manual': False,
+                'probability_manual_uid': False,
+                'probability_manual_date': False,
+            })
+        return True
+
+    # ------------------------------------------------------------------
+    # Stage history (issue 3)
+    # ------------------------------------------------------------------
+    @api.multi
+    def _compute_stage_history_count(self):
+        data = self.env['crm.lead.stage.history'].read_group(
+            [('lead_id', 'in', self.ids)], ['lead_id'], ['lead_id'])
+        counts = dict((row['lead_id'][0], row['lead_id_count']) for row in data)
+        for lead in self:
+            lead.stage_history_count = counts.get(lead.id, 0)
+
+    @api.multi
+    def action_view_stage_history(self):
+        self.ensure_one()
+        action = self.env.ref('impact_crm.crm_lead_stage_history_action').read()[0]
+        action['domain'] = [('lead_id', '=', self.id)]
+        action['context'] = {'default_lead_id': self.id}
+        return action
+
+    # ------------------------------------------------------------------
+    # Lead -> opportunity -> quote (issue 3)
+    # ------------------------------------------------------------------
+    @api.multi
+    def action_new_quotation(self):
+        """'New Quotation' on a lead: convert it as Odoo's conversion wizard does (linking the matching
+        customer, or creating one from the lead), then open a new quotation linked to the opportunity."""
+        self.ensure_one()
+        if self.type == 'lead':
+            wizard_model = self.env['crm.lead2opportunity.partner'].with_context(
+                active_model='crm.lead', active_id=self.id, active_ids=self.ids)
+            wizard_model.view_init([])
+            values = wizard_model.default_get(['action', 'partner_id', 'user_id', 'team_id'])
+            if values.get('action') == 'nothing' and not self.partner_name:
+                raise ValidationError(_("A quotation needs a customer: give the lead a contact or company "
+                                        "name, or a customer, first."))
+            if values.get('action') == 'nothing':
+                values['action'] = 'create'
+            values['name'] = 'convert'  # this lead becomes the opportunity; no merge behind the rep's back
+            wizard_model.create(values).action_apply()
+        action = self.env.ref('sale_crm.sale_action_quotations_new').read()[0]
+        action['domain'] = [('opportunity_id', '=', self.id)]
+        action['context'] = {
+            'search_default_opportunity_id': self.id,
+            'default_opportunity_id': self.id,
+            'search_default_partner_id': self.partner_id.id,
+            'default_partner_id': self.partner_id.id,
+            'default_team_id': self.team_id.id,
+            'default_campaign_id': self.campaign_id.id,
+            'default_medium_id': self.medium_id.id,
+            'default_source_id': self.source_id.id,
+        }
+        return action
+
+    # ------------------------------------------------------------------
+    # Quotes and orders of the opportunity (issue 3; sale_crm gives sale_number and sale_amount_total)
+    # ------------------------------------------------------------------
+    @api.multi
+    def _compute_sale_figures(self):
+        quoted = dict((lead.id, 0.0) for lead in self)
+        orders = dict((lead.id, 0) for lead in self)
+        if self.ids:
+            rows = self.env['sale.order'].read_group(
+                [('opportunity_id', 'in', self.ids), ('state', 'not in', ('cancel',))],
+                ['opportunity_id', 'pricelist_id', 'state', 'amount_untaxed', 'is_latest_revision'],
+                ['opportunity_id', 'pricelist_id', 'state', 'is_latest_revision'], lazy=False)
+            Pricelist = self.env['product.pricelist']
+            for row in rows:
+                lead_id = row['opportunity_id'][0]
+                if row['state'] in ('draft', 'sent'):
+                    if row['is_latest_revision']:
+                        lead = self.browse(lead_id)
+                        pricelist = Pricelist.browse(row['pricelist_id'][0]) if row['pricelist_id'] else Pricelist
+                        currency = pricelist.currency_id
+                        target = lead.company_currency or self.env.user.company_id.currency_id
+                        amount = row['amount_untaxed'] or 0.0
+                        quoted[lead_id] += currency.compute(amount, target) if currency else amount
+                else:
+                    orders[lead_id] += row['__count']
+        for lead in self:
+            lead.quotation_amount_total = quoted.get(lead.id, 0.0)
+            lead.sale_order_count = orders.get(lead.id, 0)

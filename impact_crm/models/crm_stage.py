@@ -28,3 +28,14 @@ class CrmStage(models.Model):
     def _compute_group_sequence(self):
         for stage in self:
             stage.group_sequence = stage.group_id.sequence
+
+    @api.multi
+    def action_apply_probability(self):
+        """Re-apply this stage's default probability to its open deals that no rep has overridden."""
+        for stage in self:
+            leads = self.env['crm.lead'].search([
+                ('stage_id', '=', stage.id), ('probability_is_manual', '=', False),
+                ('probability', '!=', stage.probability)])
+            if stage.group_kind != 'execution' and leads:
+                leads.write({'probability': stage.probability})
+        return True

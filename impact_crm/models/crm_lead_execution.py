@@ -1,0 +1,232 @@
+"""Execution and collection on the opportunity: what was ordered, invoiced, paid and is still due,
+the automatic move to Done, and the flag on deals whose orders were cancelled after winning."""
+from odoo import _, api, fields, models
+
+# Confirmed orders that count: the latest revision of each order, in state sale/done.
+COUNTED_ORDER_WHERE = "so.is_latest_revision AND so.state IN ('sale', 'done')"
+
+
+def order_company_amount_sql(amount='so.amount_total'):
+    """SQL expression converting an amount of sale order ``so`` (joined with its pricelist ``pl``
+    and company ``rc``) to the company currency, at the order's confirmation date."""
+    rate = ("COALESCE((SELECT r.rate FROM res_currency_rate r WHERE r.currency_id = {cur}"
+            " AND r.name <= COALESCE(so.confirmation_date, so.date_order)::date"
+            " AND (r.company_id IS NULL OR r.company_id = so.company_id)"
+            " ORDER BY r.company_id, r.name DESC LIMIT 1), 1.0)")
+    return "({amount} * {company_rate} / {order_rate})".format(
+        amount=amount, company_rate=rate.format(cur='rc.currency_id'), order_rate=rate.format(cur='pl.currency_id'))
+
+
+# Every (opportunity, customer invoice or credit note) pair: the invoices of the deal's order lines and
+# the credit notes issued for them (Odoo links those only through ``refund_invoice_id``). An invoice
+# counts once per opportunity however many of its lines come from the deal's orders.
+LEAD_INVOICE_SQL = """
+    SELECT DISTINCT so.opportunity_id AS lead_id, x.invoice_id AS invoice_id
+      FROM sale_order so
+      JOIN sale_order_line sol ON sol.order_id = so.id
+      JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
+      JOIN account_invoice_line ail ON ail.id = rel.invoice_line_id
+     CROSS JOIN LATERAL (SELECT ail.invoice_id
+                          UNION ALL
+                         SELECT r.id FROM account_invoice r WHERE r.refund_invoice_id = ail.invoice_id) x
+     WHERE so.opportunity_id IS NOT NULL
+"""
+
+
+class CrmLead(models.Model):
+    _inherit = 'crm.lead'
+
+    amount_ordered = fields.Monetary(
+        string='Ordered', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        help="Total of the confirmed orders (latest revision only), in the company currency.")
+    amount_invoiced = fields.Monetary(
+        string='Invoiced', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        help="Validated customer invoices of the deal's orders minus their credit notes, in the company currency.")
+    amount_paid = fields.Monetary(
+        string='Paid', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        help="Part of the invoiced amount that is paid (credit notes count against it).")
+    amount_outstanding = fields.Monetary(
+        string='Outstanding', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        help="Invoiced and not paid yet.")
+    execution_invoice_count = fields.Integer(string='Invoices', compute='_compute_execution_invoice_count')
+    execution_order_count = fields.Integer(string='Confirmed Orders', compute='_compute_execution_invoice_count')
+    orders_cancelled_after_win = fields.Boolean(
+        string='Orders Cancelled After Winning', readonly=True, copy=False, track_visibility='onchange',
+        help="An order of this won deal was cancelled: check the deal and move it yourself; "
+             "it is never moved automatically while this flag is set.")
+
+    @api.depends('order_ids.state', 'order_ids.is_latest_revision', 'order_ids.amount_total',
+                 'order_ids.order_line.invoice_lines.invoice_id.state',
+                 'order_ids.order_line.invoice_lines.invoice_id.amount_total_company_signed',
+                 'order_ids.order_line.invoice_lines.invoice_id.residual_company_signed',
+                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.state',
+                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.amount_total_company_signed',
+                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.residual_company_signed')
+    def _compute_execution_amounts(self):
+        ids = tuple(lead.id for lead in self if isinstance(lead.id, int))
+        ordered, invoiced = {}, {}
+        if ids:
+            self.env.cr.execute("""
+                SELECT so.opportunity_id, SUM({amount})
+                  FROM sale_order so
+                  JOIN product_pricelist pl ON pl.id = so.pricelist_id
+                  JOIN res_company rc ON rc.id = so.company_id
+                 WHERE so.opportunity_id IN %s AND {where}
+                 GROUP BY so.opportunity_id""".format(amount=order_company_amount_sql(), where=COUNTED_ORDER_WHERE),
+                                (ids,))
+            ordered = dict(self.env.cr.fetchall())
+            self.env.cr.execute("""
+                SELECT li.lead_id, SUM(inv.amount_total_company_signed), SUM(inv.residual_company_signed)
+                  FROM ({lead_invoice}) li
+                  JOIN account_invoice inv ON inv.id = li.invoice_id
+                 WHERE li.lead_id IN %s AND inv.type IN ('out_invoice', 'out_refund')
+                   AND inv.state IN ('open', 'paid')
+                 GROUP BY li.lead_id""".format(lead_invoice=LEAD_INVOICE_SQL), (ids,))
+            invoiced = dict((row[0], row[1:]) for row in self.env.cr.fetchall())
+        for lead in self:
+            total, residual = invoiced.get(lead.id, (0.0, 0.0))
+            lead.amount_ordered = ordered.get(lead.id, 0.0)
+            lead.amount_invoiced = total
+            lead.amount_paid = total - residual
+            lead.amount_outstanding = residual
+
+    @api.multi
+    def _execution_orders(self):
+        """The confirmed orders that count (latest revision, state sale/done)."""
+        return self.mapped('order_ids').filtered(lambda o: o.is_latest_revision and o.state in ('sale', 'done'))
+
+    @api.multi
+    def _execution_invoices(self):
+        return self.mapped('order_ids.invoice_ids').filtered(
+            lambda i: i.type in ('out_invoice', 'out_refund') and i.state in ('open', 'paid'))
+
+    @api.multi
+    def _compute_execution_invoice_count(self):
+        for lead in self:
+            lead.execution_invoice_count = len(lead._execution_invoices())
+            lead.execution_order_count = len(lead._execution_orders())
+
+    @api.multi
+    def action_view_execution_orders(self):
+        self.ensure_one()
+        action = self.env.ref('sale.action_orders').read()[0]
+        action['domain'] = [('id', 'in', self._execution_orders().ids)]
+        action['context'] = {'default_opportunity_id': self.id, 'default_partner_id': self.partner_id.id}
+        return action
+
+    @api.multi
+    def action_view_execution_invoices(self):
+        self.ensure_one()
+        action = self.env.ref('account.action_invoice_tree1').read()[0]
+        action['domain'] = [('id', 'in', self.mapped('order_ids.invoice_ids').ids)]
+        action['context'] = {'create': False}
+        return action
+
+    @api.multi
+    def action_clear_orders_cancelled(self):
+        self.write({'orders_cancelled_after_win': False})
+        return True
+
+    # -- automatic move to Done ------------------------------------------------------------------
+
+    @api.multi
+    def _is_fully_executed(self):
+        """True when the deal's counted orders are all fully invoiced and every invoice of its
+        orders is validated and paid (none left in draft or open)."""
+        self.ensure_one()
+        orders = self._execution_orders()
+        if not orders or any(o.invoice_status not in ('invoiced', 'upselling') for o in orders):
+            return False
+        # invoice states, not the stored amounts: those may still wait for their recomputation here
+        invoices = self.mapped('order_ids.invoice_ids').filtered(lambda i: i.state != 'cancel')
+        return bool(invoices) and all(i.state == 'paid' for i in invoices)
+
+    @api.multi
+    def _check_auto_done(self):
+        """Move the deals of an Execution stage that are fully invoiced and paid to the Done stage,
+        when their company enables it. Written through ``write`` so that the stage history,
+        ``_stage_changed`` and automated actions see the move like any other."""
+        done_stage = self.env.ref('impact_crm.stage_done', raise_if_not_found=False)
+        if not done_stage:
+            return self.browse()
+        leads = self.sudo().filtered(
+            lambda lead: lead.active and lead.stage_group_kind == 'execution' and lead.stage_id != done_stage
+            and not lead.orders_cancelled_after_win
+            and (lead.company_id or self.env.user.company_id).crm_auto_done)
+        to_done = leads.filtered(lambda lead: lead._is_fully_executed())
+        if to_done:
+            to_done.write({'stage_id': done_stage.id})
+        return to_done
+
+    @api.multi
+    def _flag_orders_cancelled(self, orders):
+        """Flag won deals whose confirmed ``orders`` were just cancelled and give their rep a to-do."""
+        won = self.sudo().filtered(lambda lead: lead.stage_group_kind in ('execution', 'closed')
+                                   and not lead.stage_id.is_lost)
+        if not won:
+            return won
+        won.write({'orders_cancelled_after_win': True})
+        activity_type = self.env.ref('mail.mail_activity_data_todo', raise_if_not_found=False)
+        model = self.env['ir.model'].sudo()._get('crm.lead')
+        for lead in won:
+            names = ', '.join(orders.filtered(lambda o: o.opportunity_id == lead).mapped('name'))
+            summary = _('Orders cancelled after winning: %s') % names
+            lead.message_post(body=summary)
+            self.env['mail.activity'].sudo().create({
+                'res_model_id': model.id,
+                'res_id': lead.id,
+                'activity_type_id': activity_type.id if activity_type else False,
+                'summary': summary,
+                'note': _('This won deal is not moved automatically: check it and move it yourself.'),
+                'user_id': (lead.user_id or self.env.user).id,
+            })
+        return won
+
+    # -- collection ------------------------------------------------------------------------------
+
+    @api.model
+    def _collection_rows(self, date=None):
+        """Rows of the collection sheet of the forecast workbook.
+
+        :param date: reference date of the ages (date or 'YYYY-MM-DD' string); today by default.
+        :return: a list of dicts, one per (customer, salesperson) with outstanding money on won deals,
+            largest total first::
+
+                {'partner_id': int, 'partner_name': str, 'user_id': int or False, 'user_name': str,
+                 'lead_count': int, 'amount_0_30': float, 'amount_31_60': float, 'amount_61_90': float,
+                 'amount_90_plus': float, 'amount_total': float}
+
+            Amounts are in the company currency; a deal's whole outstanding amount goes to the bucket
+            of the age of its oldest unpaid invoice (days since the invoice date). Only the deals of the
+            user's allowed companies are counted.
+        """
+        from ..reports.crm_collection_report import AGE_BUCKETS, collection_query
+        date = fields.Date.to_string(fields.Date.from_string(date)) if date else fields.Date.context_today(self)
+        company_ids = tuple(self.env.user.company_ids.ids) or (self.env.user.company_id.id,)
+        sums = ', '.join("COALESCE(SUM(q.amount_outstanding) FILTER (WHERE q.age_bucket = '{0}'), 0.0) "
+                         "AS amount_{0}".format(key) for key, _label in AGE_BUCKETS)
+        self.env.cr.execute("""
+            SELECT q.partner_id, q.user_id, COUNT(*) AS lead_count, {sums},
+                   SUM(q.amount_outstanding) AS amount_total
+              FROM ({query}) q
+             WHERE q.company_id IN %(company_ids)s OR q.company_id IS NULL
+             GROUP BY q.partner_id, q.user_id
+             ORDER BY amount_total DESC, q.partner_id, q.user_id""".format(sums=sums, query=collection_query()),
+                            {'date': date, 'company_ids': company_ids})
+        rows = self.env.cr.dictfetchall()
+        partners = dict(self.env['res.partner'].sudo().browse(
+            [r['partner_id'] for r in rows if r['partner_id']]).name_get())
+        users = dict(self.env['res.users'].sudo().browse([r['user_id'] for r in rows if r['user_id']]).name_get())
+        for row in rows:
+            row['partner_name'] = partners.get(row['partner_id'], '')
+            row['user_name'] = users.get(row['user_id'], '')
+            row['partner_id'] = row['partner_id'] or False
+            row['user_id'] = row['user_id'] or False
+        return rows
+
+    @api.multi
+    def action_view_customer_history(self):
+        self.ensure_one()
+        if not self.partner_id:
+            return False
+        return self.partner_id.action_view_customer_history()

@@ -1,0 +1,18 @@
+from odoo import fields, models
+
+
+class CrmLostCriterion(models.Model):
+    """A category of loss reasons (price, needs, competition, ...): what the analysis groups losses by."""
+    _name = 'crm.lost.criterion'
+    _description = 'Loss Criterion'
+    _order = 'sequence, name, id'
+
+    name = fields.Char(string='Criterion', required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    description = fields.Text(translate=True)
+    reason_ids = fields.One2many('crm.lost.reason', 'criterion_id', string='Reasons')
+
+    _sql_constraints = [
+        ('name_uniq', 'unique (name)', "A loss criterion with this name already exists."),
+    ]

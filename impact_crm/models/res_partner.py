@@ -1,0 +1,138 @@
+"""Customer history: what a returning customer bought from us and how our deals with it went.
+Computed on the fly with grouped SQL over the commercial partner and all its contacts."""
+from odoo import _, api, fields, models
+
+from .crm_lead_execution import COUNTED_ORDER_WHERE, order_company_amount_sql
+
+TOP_N = 5
+
+
+class ResPartner(models.Model):
+    _inherit = 'res.partner'
+
+    is_competitor = fields.Boolean(string='Is a Competitor', index=True,
+                                   help="A company that bids against us; offered when a deal is lost.")
+
+    history_currency_id = fields.Many2one('res.currency', compute='_compute_customer_history',
+                                          string='History Currency')
+    history_order_count = fields.Integer(string='Orders', compute='_compute_customer_history',
+                                         help="Confirmed orders (latest revision) of the customer and its contacts.")
+    history_last_order_date = fields.Date(string='Last Order', compute='_compute_customer_history')
+    history_amount_ordered = fields.Monetary(string='Total Ordered', compute='_compute_customer_history',
+                                             currency_field='history_currency_id')
+    history_amount_paid = fields.Monetary(string='Total Paid', compute='_compute_customer_history',
+                                          currency_field='history_currency_id',
+                                          help="Paid part of the customer invoices, net of credit notes.")
+    history_orders_per_year = fields.Text(string='Orders per Year', compute='_compute_customer_history')
+    history_top_products = fields.Text(string='Most Bought Products', compute='_compute_customer_history')
+    history_top_categories = fields.Text(string='Most Bought Categories', compute='_compute_customer_history')
+    history_win_rate = fields.Float(string='Win Rate (%)', compute='_compute_customer_history', digits=(16, 1),
+                                    help="Won deals / (won + lost deals).")
+    history_avg_deal_size = fields.Monetary(string='Average Deal Size', compute='_compute_customer_history',
+                                            currency_field='history_currency_id',
+                                            help="Average ordered amount of the won deals (their expected revenue "
+                                                 "when they have no confirmed order).")
+    history_open_opportunity_count = fields.Integer(string='Open Opportunities',
+                                                    compute='_compute_customer_history')
+
+    def _history_query(self, query, commercial_ids, params=None):
+        args = {'commercial_ids': commercial_ids}
+        args.update(params or {})
+        self.env.cr.execute(query, args)
+        return self.env.cr.fetchall()
+
+    @api.multi
+    def _compute_customer_history(self):
+        partners = self.filtered(lambda p: isinstance(p.id, int))
+        commercial_ids = tuple(set(partners.mapped('commercial_partner_id').ids)) or (0,)
+        order_from = """
+              FROM sale_order so
+              JOIN res_partner sp ON sp.id = so.partner_id
+              JOIN product_pricelist pl ON pl.id = so.pricelist_id
+              JOIN res_company rc ON rc.id = so.company_id
+             WHERE sp.commercial_partner_id IN %(commercial_ids)s AND {where}""".format(where=COUNTED_ORDER_WHERE)
+        totals = dict((r[0], r[1:]) for r in self._history_query("""
+            SELECT sp.commercial_partner_id, COUNT(*), MAX(COALESCE(so.confirmation_date, so.date_order))::date,
+                   SUM({amount}) {order_from} GROUP BY sp.commercial_partner_id""".format(
+            amount=order_company_amount_sql(), order_from=order_from), commercial_ids))
+        per_year = {}
+        for cid, year, count in self._history_query("""
+            SELECT sp.commercial_partner_id, date_part('year', COALESCE(so.confirmation_date, so.date_order))::int,
+                   COUNT(*) {order_from} GROUP BY 1, 2 ORDER BY 1, 2 DESC""".format(order_from=order_from),
+                                                    commercial_ids):
+            per_year.setdefault(cid, []).append(_('%s: %s orders') % (year, count))
+        tops = {}
+        for key, label_sql, join in (
+                ('products', 'pt.name', ''),
+                ('categories', 'pc.complete_name', 'JOIN product_category pc ON pc.id = pt.categ_id')):
+            rows = self._history_query("""
+                SELECT commercial_partner_id, label, amount FROM (
+                    SELECT sp.commercial_partner_id, {label} AS label, SUM({amount}) AS amount,
+                           ROW_NUMBER() OVER (PARTITION BY sp.commercial_partner_id
+                                              ORDER BY SUM({amount}) DESC, {label}) AS rank
+                      FROM sale_order_line sol
+                      JOIN sale_order so ON so.id = sol.order_id
+                      JOIN product_product pp ON pp.id = sol.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                      {join}
+                      JOIN res_partner sp ON sp.id = so.partner_id
+                      JOIN product_pricelist pl ON pl.id = so.pricelist_id
+                      JOIN res_company rc ON rc.id = so.company_id
+                     WHERE sp.commercial_partner_id IN %(commercial_ids)s AND {where}
+                     GROUP BY 1, 2) ranked
+                 WHERE rank <= %(top)s ORDER BY commercial_partner_id, rank""".format(
+                label=label_sql, join=join, where=COUNTED_ORDER_WHERE,
+                amount=order_company_amount_sql('sol.price_subtotal')), commercial_ids, {'top': TOP_N})
+            for cid, label, amount in rows:
+                tops.setdefault((key, cid), []).append((label, amount))
+        paid = dict(self._history_query("""
+            SELECT ip.commercial_partner_id,
+                   SUM(inv.amount_total_company_signed - inv.residual_company_signed)
+              FROM account_invoice inv
+              JOIN res_partner ip ON ip.id = inv.partner_id
+             WHERE ip.commercial_partner_id IN %(commercial_ids)s
+               AND inv.type IN ('out_invoice', 'out_refund') AND inv.state IN ('open', 'paid')
+             GROUP BY 1""", commercial_ids))
+        deals = dict((r[0], r[1:]) for r in self._history_query("""
+            SELECT lp.commercial_partner_id,
+                   COUNT(*) FILTER (WHERE {won}),
+                   COUNT(*) FILTER (WHERE COALESCE(s.is_lost, FALSE) OR (NOT l.active AND l.probability = 0)),
+                   AVG(COALESCE(NULLIF(l.amount_ordered, 0), l.planned_revenue, 0)) FILTER (WHERE {won}),
+                   COUNT(*) FILTER (WHERE l.active AND COALESCE(l.stage_group_kind, 'open') = 'open')
+              FROM crm_lead l
+              JOIN res_partner lp ON lp.id = l.partner_id
+              LEFT JOIN crm_stage s ON s.id = l.stage_id
+             WHERE lp.commercial_partner_id IN %(commercial_ids)s AND l.type = 'opportunity'
+             GROUP BY 1""".format(won="l.active AND l.stage_group_kind IN ('execution', 'closed') "
+                                      "AND NOT COALESCE(s.is_lost, FALSE)"), commercial_ids))
+        currency = self.env.user.company_id.currency_id
+        for partner in self:
+            cid = partner.commercial_partner_id.id
+            count, last_date, ordered = totals.get(cid, (0, False, 0.0))
+            won, lost, avg_size, open_count = deals.get(cid, (0, 0, 0.0, 0))
+            partner.history_currency_id = currency
+            partner.history_order_count = count
+            partner.history_last_order_date = last_date
+            partner.history_amount_ordered = ordered or 0.0
+            partner.history_amount_paid = paid.get(cid) or 0.0
+            partner.history_orders_per_year = '\n'.join(per_year.get(cid, []))
+            partner.history_top_products = '\n'.join(
+                '%s: %s' % (label, currency.round(amount)) for label, amount in tops.get(('products', cid), []))
+            partner.history_top_categories = '\n'.join(
+                '%s: %s' % (label, currency.round(amount)) for label, amount in tops.get(('categories', cid), []))
+            partner.history_win_rate = 100.0 * won / (won + lost) if won + lost else 0.0
+            partner.history_avg_deal_size = avg_size or 0.0
+            partner.history_open_opportunity_count = open_count
+
+    @api.multi
+    def action_view_customer_history(self):
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': _('Customer History'),
+            'res_model': 'res.partner',
+            'res_id': self.commercial_partner_id.id,
+            'view_mode': 'form',
+            'views': [(self.env.ref('impact_crm.res_partner_view_form_history').id, 'form')],
+            'target': 'new',
+        }

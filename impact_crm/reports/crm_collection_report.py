@@ -1,0 +1,74 @@
+"""Collection: won deals with money still due, by customer, rep and age of the oldest unpaid invoice."""
+from psycopg2.extensions import AsIs
+
+from odoo import api, fields, models, tools
+
+from ..models.crm_lead_execution import LEAD_INVOICE_SQL
+
+AGE_BUCKETS = [('0_30', '0-30'), ('31_60', '31-60'), ('61_90', '61-90'), ('90_plus', '90+')]
+
+
+def collection_query():
+    """One row per won deal (stage group Execution or Closed, not Lost) with a positive outstanding
+    amount. ``%(date)s`` is the reference date the ages are counted from."""
+    return """
+        WITH lead_due AS (
+            SELECT li.lead_id,
+                   SUM(inv.residual_company_signed) AS amount_outstanding,
+                   MIN(inv.date_invoice) FILTER (
+                       WHERE inv.type = 'out_invoice' AND inv.residual_company_signed > 0) AS date_oldest
+              FROM ({lead_invoice}) li
+              JOIN account_invoice inv ON inv.id = li.invoice_id
+             WHERE inv.type IN ('out_invoice', 'out_refund') AND inv.state = 'open'
+             GROUP BY li.lead_id
+        ), aged AS (
+            SELECT d.*, (%(date)s::date - COALESCE(d.date_oldest, %(date)s::date)) AS age_days
+              FROM lead_due d
+        )
+        SELECT l.id AS id,
+               l.id AS lead_id,
+               COALESCE(p.commercial_partner_id, l.partner_id) AS partner_id,
+               l.user_id AS user_id,
+               l.team_id AS team_id,
+               l.company_id AS company_id,
+               a.amount_outstanding AS amount_outstanding,
+               a.date_oldest AS date_oldest_unpaid,
+               a.age_days AS age_days,
+               CASE WHEN a.age_days <= 30 THEN '0_30'
+                    WHEN a.age_days <= 60 THEN '31_60'
+                    WHEN a.age_days <= 90 THEN '61_90'
+                    ELSE '90_plus' END AS age_bucket
+          FROM aged a
+          JOIN crm_lead l ON l.id = a.lead_id
+          JOIN crm_stage s ON s.id = l.stage_id
+          LEFT JOIN res_partner p ON p.id = l.partner_id
+         WHERE a.amount_outstanding > 0.005
+           AND l.stage_group_kind IN ('execution', 'closed')
+           AND NOT COALESCE(s.is_lost, FALSE)
+    """.format(lead_invoice=LEAD_INVOICE_SQL)
+
+
+class CrmCollectionReport(models.Model):
+    _name = 'crm.collection.report'
+    _description = 'Collection of Won Deals'
+    _auto = False
+    _rec_name = 'lead_id'
+    _order = 'age_days desc, amount_outstanding desc'
+
+    lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
+    partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
+    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
+    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
+    company_id = fields.Many2one('res.company', string='Company', readonly=True)
+    currency_id = fields.Many2one(related='company_id.currency_id', readonly=True)
+    amount_outstanding = fields.Monetary(string='Outstanding', readonly=True, currency_field='currency_id')
+    date_oldest_unpaid = fields.Date(string='Oldest Unpaid Invoice', readonly=True)
+    age_days = fields.Integer(string='Age (days)', readonly=True, group_operator='max')
+    age_bucket = fields.Selection(AGE_BUCKETS, string='Age', readonly=True)
+
+    @api.model_cr
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            "CREATE OR REPLACE VIEW {} AS ({})".format(self._table, collection_query()),
+            {'date': AsIs('CURRENT_DATE')})

@@ -1,0 +1,67 @@
+from odoo import api, fields, models, tools
+
+
+class CrmLeadLostReport(models.Model):
+    """Lost deals analysis: one row per lost deal (a deal lost through the lost flow)."""
+    _name = 'crm.lead.lost.report'
+    _description = 'Lost Deals Analysis'
+    _auto = False
+    _rec_name = 'lead_id'
+    _order = 'lost_date desc'
+
+    lead_id = fields.Many2one('crm.lead', string='Deal', readonly=True)
+    lost_date = fields.Date(string='Lost on', readonly=True)
+    lost_this_quarter = fields.Boolean(string='Lost this Quarter', readonly=True)
+    criterion_id = fields.Many2one('crm.lost.criterion', string='Criterion', readonly=True)
+    lost_reason_id = fields.Many2one('crm.lost.reason', string='Reason', readonly=True)
+    competitor_id = fields.Many2one('res.partner', string='Competitor', readonly=True)
+    lost_stage_id = fields.Many2one('crm.stage', string='Lost at Stage', readonly=True)
+    lost_stage_group_id = fields.Many2one('crm.stage.group', string='Lost at Stage Group', readonly=True)
+    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
+    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
+    company_id = fields.Many2one('res.company', string='Company', readonly=True)
+    partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
+    product_categ_id = fields.Many2one('product.category', string='Main Product Category', readonly=True,
+                                       help="The product category with the largest amount in the deal's "
+                                            "latest quotations.")
+    nbr = fields.Integer(string='# Lost Deals', readonly=True)
+    lost_amount = fields.Float(string='Lost Amount', readonly=True)
+    competitor_price = fields.Float(string='Competitor Price', readonly=True, group_operator='avg')
+
+    @api.model_cr
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute("""
+            CREATE OR REPLACE VIEW %s AS (
+                SELECT
+                    l.id AS id,
+                    l.id AS lead_id,
+                    l.lost_date AS lost_date,
+                    date_trunc('quarter', l.lost_date) = date_trunc('quarter', CURRENT_DATE) AS lost_this_quarter,
+                    r.criterion_id AS criterion_id,
+                    l.lost_reason AS lost_reason_id,
+                    l.lost_competitor_id AS competitor_id,
+                    l.lost_stage_id AS lost_stage_id,
+                    l.lost_stage_group_id AS lost_stage_group_id,
+                    l.user_id AS user_id,
+                    l.team_id AS team_id,
+                    l.company_id AS company_id,
+                    l.partner_id AS partner_id,
+                    cat.categ_id AS product_categ_id,
+                    1 AS nbr,
+                    COALESCE(l.lost_amount, 0.0) AS lost_amount,
+                    l.lost_competitor_price AS competitor_price
+                FROM crm_lead l
+                LEFT JOIN crm_lost_reason r ON r.id = l.lost_reason
+                LEFT JOIN (
+                    SELECT DISTINCT ON (so.opportunity_id) so.opportunity_id, pt.categ_id
+                    FROM sale_order_line sol
+                    JOIN sale_order so ON so.id = sol.order_id
+                    JOIN product_product pp ON pp.id = sol.product_id
+                    JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                    WHERE so.opportunity_id IS NOT NULL AND so.is_latest_revision IS NOT FALSE
+                    GROUP BY so.opportunity_id, pt.categ_id
+                    ORDER BY so.opportunity_id, SUM(sol.price_subtotal) DESC, pt.categ_id
+                ) cat ON cat.opportunity_id = l.id
+                WHERE l.active IS NOT TRUE AND l.lost_date IS NOT NULL
+            )""" % self._table)

@@ -1,0 +1,344 @@
+import base64
+import io
+
+import babel.dates
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+try:
+    import xlsxwriter
+except ImportError:  # pragma: no cover - declared in external_dependencies
+    xlsxwriter = None
+
+from ..reports.crm_forecast_report import SOURCES
+
+GRANULARITIES = [('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')]
+STEP = {'month': relativedelta(months=1), 'quarter': relativedelta(months=3), 'year': relativedelta(years=1)}
+LABEL_FORMAT = {'month': 'MMM yyyy', 'quarter': 'QQQ yyyy', 'year': 'yyyy'}
+MEASURES = ['amount', 'weighted_amount']
+RTL_LANGUAGES = ('he', 'ar', 'fa', 'ur', 'yi')
+
+
+def _period_start(day, granularity):
+    if granularity == 'month':
+        return day.replace(day=1)
+    if granularity == 'quarter':
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(month=1, day=1)
+
+
+class CrmForecastWorkbook(models.TransientModel):
+    """Export the sales forecast (crm.forecast.report) as an Excel workbook.
+
+    All numbers come from read_group on the SQL view, run as the current user so that the record
+    rules decide what a salesperson sees."""
+    _name = 'crm.forecast.workbook'
+    _description = 'Sales Forecast Workbook'
+
+    def _default_date_to(self):
+        today = fields.Date.from_string(fields.Date.context_today(self))
+        return fields.Date.to_string(today.replace(year=today.year + 1, month=12, day=31))
+
+    date_from = fields.Date(string='From', required=True,
+                            default=lambda self: fields.Date.context_today(self)[:4] + '-01-01')
+    date_to = fields.Date(string='To', required=True, default=_default_date_to)
+    granularity = fields.Selection(GRANULARITIES, string='Periods', required=True, default='quarter')
+    source = fields.Selection(SOURCES, string='Source', required=True, default='opportunity',
+                              help="Opportunities: their expected revenue, dated by the planned end date. "
+                                   "Quotations / Orders: the untaxed lines of the latest revision of each "
+                                   "quotation of an opportunity (confirmed orders at 100%).")
+    by_user = fields.Boolean(string='By Salesperson', default=True)
+    by_team = fields.Boolean(string='By Sales Channel', default=True)
+    by_region = fields.Boolean(string='By Sales Region', default=True)
+    by_categ = fields.Boolean(string='By Product Category', default=True)
+    stage_group_ids = fields.Many2many('crm.stage.group', string='Stage Groups',
+                                       help="Leave empty for every open and won deal.")
+    user_ids = fields.Many2many('res.users', string='Salespeople', help="Leave empty for all you may see.")
+    team_ids = fields.Many2many('crm.team', string='Sales Channels', help="Leave empty for all you may see.")
+    file_data = fields.Binary(string='Workbook', readonly=True, attachment=False)
+    file_name = fields.Char(string='File Name', readonly=True)
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def _dimensions(self):
+        """[(field of crm.forecast.report, sheet title, label of the empty member)] chosen by the user."""
+        self.ensure_one()
+        dims = []
+        if self.by_user:
+            dims.append(('user_id', _('Salesperson'), _('No salesperson')))
+        if self.by_team:
+            dims.append(('team_id', _('Sales Channel'), _('No sales channel')))
+        if self.by_region:
+            dims.append(('region_id', _('Sales Region'), _('No region')))
+        if self.by_categ:
+            dims.append(('categ_id', _('Product Category'), _('No category')))
+        return dims
+
+    def _check_input(self):
+        self.ensure_one()
+        if self.date_to < self.date_from:
+            raise UserError(_("The end of the period is before its start."))
+        if not self._dimensions():
+            raise UserError(_("Choose at least one dimension (salesperson, sales channel, region or "
+                              "product category)."))
+
+    def _domain(self):
+        domain = [('source', '=', self.source), ('date', '>=', self.date_from), ('date', '<=', self.date_to)]
+        if self.stage_group_ids:
+            domain.append(('stage_group_id', 'in', self.stage_group_ids.ids))
+        if self.user_ids:
+            domain.append(('user_id', 'in', self.user_ids.ids))
+        if self.team_ids:
+            domain.append(('team_id', 'in', self.team_ids.ids))
+        return domain
+
+    def _periods(self):
+        """The period start dates covering date_from..date_to, and their labels in the user's language."""
+        start = _period_start(fields.Date.from_string(self.date_from), self.granularity)
+        end = fields.Date.from_string(self.date_to)
+        locale = self.env.context.get('lang') or 'en_US'
+        periods = []
+        while start <= end:
+            periods.append((start, babel.dates.format_date(start, format=LABEL_FORMAT[self.granularity],
+                                                           locale=locale)))
+            start += STEP[self.granularity]
+        return periods
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def _read(self, groupby_fields):
+        """Every total of the workbook in ONE pass over the forecast view: a GROUPING SETS query
+        ((status, period), (dimension, period) for each dimension) built on the ORM's own query for the
+        domain, with the current user's access rights and record rules applied exactly as read_group
+        applies them (no sudo). Separate read_group calls would scan the view once per sheet.
+
+        :return: {field: ({(member, period start): {'amount': x, 'weighted_amount': y}}, {member: label})}
+        """
+        Report = self.env['crm.forecast.report']
+        Report.check_access_rights('read')
+        query = Report._where_calc(self._domain())
+        Report._apply_ir_rules(query, 'read')
+        from_clause, where_clause, params = query.get_sql()
+        table = '"%s"' % Report._table
+        columns = ['%s."%s"' % (table, name) for name in groupby_fields]
+        period = "date_trunc('%s', %s.\"date\")::date" % (self.granularity, table)
+        sql = """
+            SELECT {groupings}, {columns}, {period} AS period,
+                   SUM({table}."amount"), SUM({table}."weighted_amount")
+            FROM {from_clause} {where}
+            GROUP BY GROUPING SETS ({sets})
+        """.format(
+            groupings=', '.join('GROUPING(%s)' % column for column in columns),
+            columns=', '.join(columns), period=period, table=table, from_clause=from_clause,
+            where=('WHERE %s' % where_clause) if where_clause else '',
+            sets=', '.join('(%s, %s)' % (column, period) for column in columns))
+        self.env.cr.execute(sql, params)
+        n = len(groupby_fields)
+        result = dict((name, {}) for name in groupby_fields)
+        for row in self.env.cr.fetchall():
+            index = list(row[:n]).index(0)   # the one column this grouping set groups by
+            member = row[n + index] if row[n + index] is not None else False
+            start = row[2 * n]   # Odoo's cursor returns dates as strings
+            start = fields.Date.from_string(start) if isinstance(start, str) else start
+            result[groupby_fields[index]][(member, start)] = {
+                'amount': float(row[2 * n + 1] or 0.0), 'weighted_amount': float(row[2 * n + 2] or 0.0)}
+        labels = {}
+        for name in groupby_fields:
+            field = Report._fields[name]
+            ids = [member for member, _start in result[name] if member]
+            if field.type == 'many2one':
+                labels[name] = dict(self.env[field.comodel_name].browse(list(set(ids))).name_get())
+            else:
+                labels[name] = {}
+        return dict((name, (result[name], labels[name])) for name in groupby_fields)
+
+    # -- output --------------------------------------------------------------------------------
+
+    @api.multi
+    def action_export(self):
+        self.ensure_one()
+        wizard = self.with_context(lang=self.env.context.get('lang') or self.env.user.lang)
+        wizard._check_input()
+        content = wizard._build_workbook()
+        self.write({
+            'file_data': base64.b64encode(content),
+            'file_name': '%s_%s_%s.xlsx' % (_('forecast'), self.date_from, self.date_to),
+        })
+        return {
+            'type': 'ir.actions.act_url',
+            'target': 'self',
+            'url': '/web/content?model=%s&id=%s&field=file_data&filename_field=file_name&download=true'
+                   % (self._name, self.id),
+        }
+
+    def _currency_format(self):
+        currency = self.env.user.company_id.currency_id
+        symbol = (currency.symbol or currency.name or '').replace('"', '')
+        decimals = '0.' + '0' * currency.decimal_places if currency.decimal_places else '0'
+        if currency.position == 'before':
+            return '"%s" #,##%s;-"%s" #,##%s' % (symbol, decimals, symbol, decimals)
+        return '#,##%s "%s";-#,##%s "%s"' % (decimals, symbol, decimals, symbol)
+
+    def _build_workbook(self):
+        """The .xlsx file as bytes."""
+        self.ensure_one()
+        code = self.env.context.get('lang') or 'en_US'
+        lang = self.env['res.lang'].search([('code', '=', code)], limit=1)
+        # Odoo 11 ships he_IL (and ar_*) as left-to-right: decide by the language too
+        rtl = lang.direction == 'rtl' or code.split('_')[0] in RTL_LANGUAGES
+        periods = self._periods()
+        source_label = dict(self._fields['source']._description_selection(self.env))[self.source]
+        subtitle = '%s, %s - %s' % (source_label, self.date_from, self.date_to)
+
+        output = io.BytesIO()
+        book = xlsxwriter.Workbook(output, {'in_memory': True})
+        money_code = self._currency_format()
+        fmt = {
+            'title': book.add_format({'bold': True, 'font_size': 14}),
+            'header': book.add_format({'bold': True, 'bg_color': '#D9E1F2', 'border': 1, 'text_wrap': True,
+                                       'align': 'center', 'valign': 'vcenter'}),
+            'label': book.add_format({'border': 1}),
+            'money': book.add_format({'num_format': money_code, 'border': 1}),
+            'total_label': book.add_format({'bold': True, 'border': 1, 'bg_color': '#F2F2F2'}),
+            'total': book.add_format({'num_format': money_code, 'bold': True, 'border': 1, 'bg_color': '#F2F2F2'}),
+            'note': book.add_format({'italic': True, 'font_color': '#C00000'}),
+        }
+        dimensions = self._dimensions()
+        totals = self._read(['status'] + [field_name for field_name, _title, _empty in dimensions])
+        summary = totals['status'][0]
+        summary_sheet = book.add_worksheet(_('Summary'))
+        has_data = bool(summary)
+        self._write_summary(book, summary_sheet, fmt, periods, summary, subtitle, rtl, has_data)
+        if has_data:
+            for field_name, title, empty_label in dimensions:
+                data, labels = totals[field_name]
+                sheet = book.add_worksheet(title[:31])
+                self._write_dimension(sheet, fmt, periods, data, labels, title, empty_label, subtitle, rtl)
+        book.close()
+        return output.getvalue()
+
+    def _col_width(self, texts, minimum=10):
+        return max([minimum] + [len(t) + 2 for t in texts if t])
+
+    def _money_width(self, values):
+        return max([12] + [len('{:,.2f}'.format(v)) + 5 for v in values])
+
+    def _write_summary(self, book, sheet, fmt, periods, data, subtitle, rtl, has_data):
+        if rtl:
+            sheet.right_to_left()
+        sheet.write(0, 0, _('Sales Forecast'), fmt['title'])
+        sheet.write(1, 0, subtitle)
+        if not has_data:
+            sheet.write(3, 0, _('No data: no deal matches the chosen period and filters.'), fmt['note'])
+            sheet.set_column(0, 0, 60)
+            return
+        headers = [_('Period'), _('Weighted: Open'), _('Weighted: Won'), _('Weighted: Total'),
+                   _('Unweighted: Open'), _('Unweighted: Won'), _('Unweighted: Total')]
+        header_row = 3
+        for col, header in enumerate(headers):
+            sheet.write(header_row, col, header, fmt['header'])
+        first = header_row + 1
+        all_values = []
+        for index, (start, label) in enumerate(periods):
+            row = first + index
+            sheet.write(row, 0, label, fmt['label'])
+            col = 1
+            for measure in ('weighted_amount', 'amount'):
+                values = [data.get((status, start), {}).get(measure, 0.0) for status in ('open', 'won')]
+                for value in values:
+                    sheet.write_number(row, col, value, fmt['money'])
+                    col += 1
+                sheet.write_formula(row, col, '=SUM(%s:%s)' % (self._cell(row, col - 2), self._cell(row, col - 1)),
+                                    fmt['money'], sum(values))
+                all_values.extend(values + [sum(values)])
+                col += 1
+        last = first + len(periods) - 1
+        total_row = last + 1
+        sheet.write(total_row, 0, _('Total'), fmt['total_label'])
+        for col in range(1, 7):
+            status = ('open', 'won')[(col - 1) % 3] if (col - 1) % 3 < 2 else None
+            measure = 'weighted_amount' if col <= 3 else 'amount'
+            statuses = [status] if status else ['open', 'won']
+            value = sum(data.get((s, start), {}).get(measure, 0.0) for s in statuses for start, _label in periods)
+            sheet.write_formula(total_row, col, '=SUM(%s:%s)' % (self._cell(first, col), self._cell(last, col)),
+                                fmt['total'], value)
+            all_values.append(value)
+        sheet.freeze_panes(first, 1)
+        sheet.set_row(header_row, 32)
+        sheet.set_column(0, 0, self._col_width([label for _start, label in periods] + [_('Period'), _('Total')]))
+        sheet.set_column(1, 6, max(self._money_width(all_values), self._col_width(headers[1:]) // 2 + 2))
+
+        chart = book.add_chart({'type': 'column', 'subtype': 'stacked'})
+        sheet_name = sheet.get_name()   # xlsxwriter quotes it in the chart's references
+        for col, name in ((1, _('Open')), (2, _('Won'))):
+            chart.add_series({
+                'name': name,
+                'categories': [sheet_name, first, 0, last, 0],
+                'values': [sheet_name, first, col, last, col],
+            })
+        chart.set_title({'name': _('Weighted forecast per period')})
+        chart.set_legend({'position': 'bottom'})
+        chart.set_size({'width': 720, 'height': 360})
+        sheet.insert_chart(total_row + 2, 0, chart)
+
+    @staticmethod
+    def _cell(row, col):
+        return xlsxwriter.utility.xl_rowcol_to_cell(row, col)
+
+    def _write_dimension(self, sheet, fmt, periods, data, labels, title, empty_label, subtitle, rtl):
+        """Rows: members; two blocks of columns (weighted, unweighted): one per period and a total."""
+        if rtl:
+            sheet.right_to_left()
+        members = sorted(set(key for key, _start in data),
+                         key=lambda key: (not key, (labels.get(key) or '').lower()))
+        n = len(periods)
+        blocks = [('weighted_amount', _('Weighted')), ('amount', _('Unweighted'))]
+        sheet.write(0, 0, _('Sales Forecast by %s') % title, fmt['title'])
+        sheet.write(1, 0, subtitle)
+        sheet.merge_range(3, 0, 4, 0, title, fmt['header'])
+        block_start = {}
+        col = 1
+        for measure, block_title in blocks:
+            block_start[measure] = col
+            sheet.merge_range(3, col, 3, col + n, block_title, fmt['header'])
+            for index, (_start, label) in enumerate(periods):
+                sheet.write(4, col + index, label, fmt['header'])
+            sheet.write(4, col + n, _('Total'), fmt['header'])
+            col += n + 2  # one empty column between the blocks
+        first = 5
+        all_values = []
+        for index, member in enumerate(members):
+            row = first + index
+            sheet.write(row, 0, labels.get(member) or empty_label if member else empty_label, fmt['label'])
+            for measure, _block_title in blocks:
+                col = block_start[measure]
+                values = [data.get((member, start), {}).get(measure, 0.0) for start, _label in periods]
+                for offset, value in enumerate(values):
+                    sheet.write_number(row, col + offset, value, fmt['money'])
+                sheet.write_formula(row, col + n, '=SUM(%s:%s)' % (self._cell(row, col), self._cell(row, col + n - 1)),
+                                    fmt['total'], sum(values))
+                all_values.append(sum(values))
+        last = first + len(members) - 1
+        total_row = last + 1
+        sheet.write(total_row, 0, _('Total'), fmt['total_label'])
+        for measure, _block_title in blocks:
+            col = block_start[measure]
+            for offset, (start, _label) in enumerate(periods + [(None, None)]):
+                if start is None:
+                    value = sum(v.get(measure, 0.0) for v in data.values())
+                else:
+                    value = sum(data.get((member, start), {}).get(measure, 0.0) for member in members)
+                all_values.append(value)
+                sheet.write_formula(total_row, col + offset,
+                                    '=SUM(%s:%s)' % (self._cell(first, col + offset), self._cell(last, col + offset)),
+                                    fmt['total'], value)
+        sheet.freeze_panes(first, 1)
+        sheet.set_row(4, 30)
+        sheet.set_column(0, 0, self._col_width([labels.get(m) or empty_label for m in members] +
+                                               [title, _('Total'), empty_label], minimum=14))
+        width = max(self._money_width(all_values), self._col_width([label for _s, label in periods]))
+        for measure, _block_title in blocks:
+            sheet.set_column(block_start[measure], block_start[measure] + n, width)
+        sheet.set_column(block_start['amount'] - 1, block_start['amount'] - 1, 3)
