@@ -44,6 +44,8 @@ def post_init_hook(cr, registry):
     # stage history (issue 3): every existing lead starts with its current stage
     env['crm.lead.stage.history']._init_from_leads()
     _backfill_lost_deals(cr)
+    _impact_number_existing_orders(env)
+    env['res.lang']._impact_fix_direction()
 
 
 def _backfill_lost_deals(cr):
@@ -60,6 +62,40 @@ def _backfill_lost_deals(cr):
            AND l.date_closed IS NOT NULL AND l.lost_date IS NULL AND l.type = 'opportunity'
     """)
     _logger.info("%s deals lost before the install entered the loss analysis", cr.rowcount)
+
+
+def _impact_number_existing_orders(env):
+    """Orders made before installation keep their names: revision 1 with the name as quote number, and
+    confirmed ones keep their name as fiscal number (recorded in the ledger as 'before installation')."""
+    cr = env.cr
+    # names are not unique in Odoo: a repeated name gets a '.2', '.3' ... suffix on its quote number
+    # only (the name itself is never changed), so that (quote number, revision, company) stays unique
+    cr.execute("""
+        WITH ranked AS (
+            SELECT id, name, row_number() OVER (PARTITION BY name, company_id ORDER BY id) AS rank
+              FROM sale_order WHERE quote_base_number IS NULL)
+        UPDATE sale_order so
+           SET quote_base_number = CASE WHEN r.rank = 1 THEN r.name ELSE r.name || '.' || r.rank END,
+               revision = 1, is_latest_revision = true
+          FROM ranked r WHERE r.id = so.id
+     RETURNING so.id, r.rank""")
+    repeated = [row[0] for row in cr.fetchall() if row[1] > 1]
+    if repeated:
+        _logger.warning("orders %s share their name with an earlier order: their quote number got a suffix",
+                        repeated)
+    cr.execute("""UPDATE sale_order SET fiscal_number = name
+                   WHERE fiscal_number IS NULL AND (state IN ('sale', 'done') OR confirmation_date IS NOT NULL)""")
+    cr.execute("SELECT id FROM sale_order WHERE fiscal_number IS NOT NULL ORDER BY id")
+    orders = env['sale.order'].browse([row[0] for row in cr.fetchall()])
+    env['sale.order'].invalidate_cache()
+    Ledger = env['sale.fiscal.number']
+    for order in orders:
+        Ledger._register_legacy(order)
+    all_orders = env['sale.order'].with_context(active_test=False).search([])
+    env.add_todo(all_orders._fields['quote_number'], all_orders)
+    all_orders.recompute()
+    _logger.info("%d existing orders got revision 1, %d kept their name as fiscal number",
+                 len(all_orders), len(orders))
 
 
 # Uninstall: the module's stages are deleted with its data. Their deals go back to Odoo's own

@@ -35,6 +35,12 @@ find_python37() {
     return 1
 }
 
+module_hash() {
+    # fingerprint of the add-on's source: 'make run' upgrades the database when it changes
+    (cd "$ROOT" && find impact_crm -type f ! -name '*.pyc' ! -path '*/__pycache__/*' -print0 | sort -z \
+        | xargs -0 sha1sum | sha1sum | cut -c1-12)
+}
+
 reqs_hash() { cat "$ROOT"/requirements*.txt "$ROOT/tools/prune_addons.py" | sha1sum | cut -c1-12; }
 
 bootstrap() {

@@ -15,6 +15,14 @@ if ! module_installed "$DB"; then
     odoo -d "$DB" -i impact_crm --stop-after-init --log-level=info --logfile="$log" \
         || { tail -40 "$log"; die "installing impact_crm failed (log: $log)"; }
     check_log "$log"
+    module_hash > "$LOCAL/.module-$DB"
+elif [ "$(module_hash)" != "$(cat "$LOCAL/.module-$DB" 2>/dev/null)" ]; then
+    step "impact_crm changed since '$DB' was set up: upgrading the module (-u impact_crm)"
+    log="$LOCAL/log/upgrade-$DB.log"; : > "$log"
+    odoo -d "$DB" -u impact_crm --stop-after-init --log-level=info --logfile="$log" \
+        || { tail -40 "$log"; die "upgrading impact_crm failed (log: $log)"; }
+    check_log "$log"
+    module_hash > "$LOCAL/.module-$DB"
 fi
 step "Odoo is starting on http://127.0.0.1:$HTTP_PORT  (login: admin  password: admin)  Ctrl-C stops it; 'make stop' stops PostgreSQL"
 exec_args=()

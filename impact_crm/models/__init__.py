@@ -14,3 +14,11 @@ from . import crm_lead_stage_history
 from . import crm_lost_criterion
 from . import crm_lost_reason
 from . import crm_lead_lost_flow
+from . import crm_lead_role
+from . import crm_lead_contact
+from . import mail_activity
+from . import crm_activity_log
+from . import crm_stage_rule
+from . import sale_fiscal_number
+from . import sale_order_line
+from . import res_lang

@@ -255,3 +255,25 @@ class CrmLead(models.Model):
         for lead in self:
             lead.quotation_amount_total = quoted.get(lead.id, 0.0)
             lead.sale_order_count = orders.get(lead.id, 0)
+
+
+class CrmLeadPeople(models.Model):
+    """Issue 5: the people of a deal with their roles, done activities, automation rules on stage change."""
+    _inherit = 'crm.lead'
+
+    contact_ids = fields.One2many('crm.lead.contact', 'lead_id', string='People', copy=True)
+    activity_log_ids = fields.One2many('crm.activity.log', 'lead_id', string='Done Activities')
+
+    @api.multi
+    def _stage_changed(self, old_stages):
+        res = super(CrmLeadPeople, self)._stage_changed(old_stages)
+        self.env['crm.stage.rule']._fire_stage_rules(self, old_stages)
+        return res
+
+    @api.multi
+    def action_log_activity_done(self):
+        """Open the wizard that records a call/meeting that already happened."""
+        self.ensure_one()
+        action = self.env.ref('impact_crm.crm_activity_log_wizard_action').read()[0]
+        action['context'] = {'default_lead_id': self.id}
+        return action

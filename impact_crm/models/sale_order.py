@@ -1,12 +1,272 @@
+"""Quote revisions (1024-1, 1024-2 ...) and gapless fiscal numbers for sales orders.
+
+Naming, fixed by this module:
+- a quotation gets a *base number* from the per-company sequence ``sale.quotation.impact`` (prefix,
+  padding configurable on the sequence) and revision 1; its ``name`` is ``<base>-<revision>``;
+- on its first confirmation an order gets a *fiscal number* from the per-company gapless sequence
+  ``sale.order.fiscal`` (see ``sale.fiscal.number``); from then on ``name`` is
+  ``<fiscal number> (<base>-<revision>)``, e.g. ``SO/2026/00017 (1024-3)``.
+"""
+import threading
+from contextlib import contextmanager
+
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+REVISION_SEPARATOR = '-'
+
+# Fields only this module's own methods may set (never through RPC, whatever the context):
+# a thread-local guard, not a context key, opens them for the duration of our own code.
+PROTECTED_FIELDS = ('fiscal_number', 'quote_base_number', 'revision', 'is_latest_revision',
+                    'previous_revision_id', 'revised_date')
+# what may still change on an earlier (read-only) revision: chatter, activities, portal token
+_LOCKED_REVISION_WRITABLE_PREFIXES = ('message_', 'activity_', 'website_message')
+_LOCKED_REVISION_WRITABLE = ('access_token',)
+
+_guard = threading.local()
+
+
+@contextmanager
+def numbering_guard():
+    """Open PROTECTED_FIELDS for writing, for the current thread, inside this module's code only."""
+    previous = getattr(_guard, 'active', False)
+    _guard.active = True
+    try:
+        yield
+    finally:
+        _guard.active = previous
+
+
+def _guard_active():
+    return getattr(_guard, 'active', False)
 
 
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
 
     is_latest_revision = fields.Boolean(string='Latest Revision', default=True, readonly=True, index=True,
+                                        copy=False,
                                         help="Only the latest revision of a quotation counts, can be sent, "
                                              "edited or confirmed.")
+    quote_base_number = fields.Char(string='Quote Number', readonly=True, copy=False, index=True,
+                                    help="Base number of the quotation, shared by all its revisions.")
+    revision = fields.Integer(string='Revision', readonly=True, copy=False, default=0)
+    quote_number = fields.Char(string='Quote Revision', compute='_compute_quote_number', store=True, index=True,
+                               help="Base number and revision, e.g. 1024-3.")
+    previous_revision_id = fields.Many2one('sale.order', string='Previous Revision', readonly=True, copy=False,
+                                           ondelete='restrict')
+    revised_date = fields.Datetime(string='Revised On', readonly=True, copy=False,
+                                   help="When a newer revision replaced this one.")
+    revision_ids = fields.Many2many('sale.order', string='Revisions', compute='_compute_revision_ids')
+    revision_count = fields.Integer(string='Revision Count', compute='_compute_revision_ids')
+    fiscal_number = fields.Char(string='Fiscal Number', readonly=True, copy=False, index=True,
+                                help="Gapless number given on the first confirmation; never changed, never freed.")
+
+    _sql_constraints = [
+        ('quote_revision_unique', 'UNIQUE(quote_base_number, revision, company_id)',
+         'A revision number can only be used once per quotation number and company.'),
+    ]
+
+    # ------------------------------------------------------------------ computes
+    @api.depends('quote_base_number', 'revision')
+    def _compute_quote_number(self):
+        for order in self:
+            if order.quote_base_number:
+                order.quote_number = '%s%s%d' % (order.quote_base_number, REVISION_SEPARATOR, order.revision)
+            else:
+                order.quote_number = False
+
+    @api.depends('quote_base_number', 'company_id')
+    def _compute_revision_ids(self):
+        for order in self:
+            if order.quote_base_number and order.id:
+                revisions = self.with_context(active_test=False).search([
+                    ('quote_base_number', '=', order.quote_base_number),
+                    ('company_id', '=', order.company_id.id)], order='revision desc')
+            else:
+                revisions = order
+            order.revision_ids = revisions
+            order.revision_count = len(revisions)
+
+    def _impact_name(self, base, revision, fiscal_number):
+        quote = '%s%s%d' % (base, REVISION_SEPARATOR, revision)
+        return '%s (%s)' % (fiscal_number, quote) if fiscal_number else quote
+
+    # ------------------------------------------------------------------ numbering of new quotations
+    @api.model
+    def _impact_quotation_sequence(self, company):
+        Sequence = self.env['ir.sequence'].sudo()
+        seq = Sequence.search([('code', '=', 'sale.quotation.impact'), ('company_id', '=', company.id)], limit=1)
+        if not seq:
+            seq = Sequence.search([('code', '=', 'sale.quotation.impact'), ('company_id', '=', False)], limit=1)
+        if not seq:
+            seq = Sequence.create({'name': _('Quotation numbers (%s)') % company.name, 'code': 'sale.quotation.impact',
+                                   'company_id': company.id, 'prefix': '', 'padding': 4, 'number_next': 1001,
+                                   'implementation': 'standard'})
+        return seq
+
+    @api.model
+    def _impact_numbering_vals(self, vals):
+        """Base number and revision 1 for a new quotation (only when no name was chosen)."""
+        if vals.get('name', _('New')) != _('New'):
+            return vals
+        company = self.env['res.company'].browse(vals['company_id']) if vals.get('company_id') \
+            else self.env['res.company']._company_default_get('sale.order')
+        base = self._impact_quotation_sequence(company)._next()
+        vals.update(quote_base_number=base, revision=1, name=self._impact_name(base, 1, False))
+        return vals
+
+    @api.model
+    def create(self, vals):
+        if not _guard_active():
+            self._impact_check_protected_vals(vals, creating=True)
+            vals = self._impact_numbering_vals(dict(vals))
+            with numbering_guard():
+                return super(SaleOrder, self).create(vals)
+        return super(SaleOrder, self).create(vals)
+
+    @api.model
+    def _impact_check_protected_vals(self, vals, creating=False):
+        for fname in PROTECTED_FIELDS:
+            if fname not in vals:
+                continue
+            if creating and fname == 'is_latest_revision' and vals[fname]:
+                continue
+            if creating and not vals[fname]:
+                continue
+            raise UserError(_("The field '%s' is set by the quotation and fiscal numbering only; "
+                              "nobody can write it, administrators included.") % self._fields[fname].string)
+
+    # ------------------------------------------------------------------ locking of earlier revisions
+    @api.multi
+    def _impact_check_latest(self, action):
+        old = self.filtered(lambda o: not o.is_latest_revision)
+        if old:
+            raise UserError(_("%s is an earlier revision, kept read-only as a record: it cannot be %s. "
+                              "Use its latest revision instead.") % (', '.join(old.mapped('name')), action))
+
+    @api.multi
+    def write(self, vals):
+        if not _guard_active():
+            self._impact_check_protected_vals(vals)
+            business = [f for f in vals if f not in _LOCKED_REVISION_WRITABLE
+                        and not f.startswith(_LOCKED_REVISION_WRITABLE_PREFIXES)]
+            if business:
+                self._impact_check_latest(_('changed'))
+        return super(SaleOrder, self).write(vals)
+
+    @api.multi
+    def unlink(self):
+        fiscal = self.filtered('fiscal_number')
+        if fiscal:
+            raise UserError(_("%s has a fiscal number and can never be deleted: cancel it instead.")
+                            % ', '.join(fiscal.mapped('name')))
+        for order in self.filtered('quote_base_number'):
+            if order.revision_ids - self:
+                raise UserError(_("%s has other revisions: delete all its revisions together, or cancel it.")
+                                % order.name)
+        return super(SaleOrder, self).unlink()
+
+    @api.multi
+    def action_quotation_send(self):
+        self._impact_check_latest(_('sent'))
+        return super(SaleOrder, self).action_quotation_send()
+
+    @api.multi
+    def force_quotation_send(self):
+        self._impact_check_latest(_('sent'))
+        return super(SaleOrder, self).force_quotation_send()
+
+    @api.multi
+    def action_confirm(self):
+        self._impact_check_latest(_('confirmed'))
+        return super(SaleOrder, self).action_confirm()
+
+    @api.multi
+    def _action_confirm(self):
+        self._impact_check_latest(_('confirmed'))
+        result = super(SaleOrder, self)._action_confirm()
+        # last step of the confirmation: the row lock of the fiscal sequence is held until commit
+        self._impact_assign_fiscal_number()
+        return result
+
+    @api.multi
+    def copy(self, default=None):
+        # a duplicate is a new quotation: new base number, revision 1, no fiscal number
+        default = dict(default or {})
+        if not _guard_active():
+            default['name'] = _('New')
+        return super(SaleOrder, self).copy(default)
+
+    # ------------------------------------------------------------------ fiscal numbers
+    @api.multi
+    def _impact_assign_fiscal_number(self):
+        """Give each order without one the next gapless fiscal number of its company (exactly once)."""
+        Ledger = self.env['sale.fiscal.number'].sudo()
+        for order in self.filtered(lambda o: not o.fiscal_number).sorted('id'):
+            entry = Ledger._take_next(order)
+            with numbering_guard():
+                order.write({
+                    'fiscal_number': entry.name,
+                    'name': order._impact_name(order.quote_base_number, order.revision, entry.name)
+                    if order.quote_base_number else '%s (%s)' % (entry.name, order.name),
+                })
+        return True
+
+    # ------------------------------------------------------------------ revisions
+    @api.multi
+    def action_new_revision(self):
+        """Copy the latest revision into the next one; the current one becomes read-only ('revised')."""
+        self.ensure_one()
+        self._impact_check_latest(_('revised'))
+        if self.state == 'cancel':
+            raise UserError(_("A cancelled order cannot be revised: set it back to quotation first."))
+        if self.invoice_ids.filtered(lambda inv: inv.state != 'cancel'):
+            raise UserError(_("%s already has invoices: it cannot be revised any more, because the invoices would "
+                              "no longer match the agreed order. Create a new quotation for the changes.")
+                            % self.name)
+        if not self.quote_base_number:
+            raise UserError(_("%s has no quotation number and cannot be revised.") % self.name)
+        # row lock on the revision being replaced: two users revising at the same time are serialized,
+        # the second one then finds it is no longer the latest revision (plus the unique constraint)
+        self.env.cr.execute("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", [self.id], log_exceptions=False)
+        self.env.cr.execute("SELECT max(revision) FROM sale_order WHERE quote_base_number = %s AND company_id = %s",
+                            [self.quote_base_number, self.company_id.id])
+        next_revision = (self.env.cr.fetchone()[0] or 0) + 1
+        with numbering_guard():
+            new = self.copy({
+                'quote_base_number': self.quote_base_number,
+                'revision': next_revision,
+                'fiscal_number': self.fiscal_number,
+                'previous_revision_id': self.id,
+                'is_latest_revision': True,
+                'name': self._impact_name(self.quote_base_number, next_revision, self.fiscal_number),
+                'opportunity_id': self.opportunity_id.id,
+                'origin': self.origin,
+                'client_order_ref': self.client_order_ref,
+                'validity_date': self.validity_date,
+                'date_order': fields.Datetime.now(),
+            })
+            self.write({'is_latest_revision': False, 'revised_date': fields.Datetime.now()})
+        self.message_post(body=_("Replaced by revision %s.") % new.name)
+        return {
+            'type': 'ir.actions.act_window',
+            'res_model': 'sale.order',
+            'res_id': new.id,
+            'view_mode': 'form',
+            'target': 'current',
+        }
+
+    @api.multi
+    def action_view_revisions(self):
+        self.ensure_one()
+        action = self.env.ref('sale.action_orders').read()[0]
+        action.update({
+            'name': _('Revisions of %s') % self.quote_base_number,
+            'domain': [('id', 'in', self.revision_ids.ids)],
+            'context': {'create': False},
+        })
+        return action
 
 
 class SaleOrderOpportunity(models.Model):
@@ -37,3 +297,18 @@ class SaleOrderOpportunity(models.Model):
                 'stage_id': stage.id,
                 'planned_revenue': order.amount_untaxed,
             }).id
+
+
+class SaleOrderSentFollowUp(models.Model):
+    """Issue 5: a quotation becoming 'sent' (sent by email with mark_so_as_sent, or printed) fires the
+    'quotation sent' automation rules on its opportunity."""
+    _inherit = 'sale.order'
+
+    @api.multi
+    def write(self, vals):
+        if vals.get('state') != 'sent':
+            return super(SaleOrderSentFollowUp, self).write(vals)
+        newly_sent = self.filtered(lambda order: order.state != 'sent')
+        res = super(SaleOrderSentFollowUp, self).write(vals)
+        self.env['crm.stage.rule']._fire_quotation_sent_rules(newly_sent.mapped('opportunity_id'))
+        return res

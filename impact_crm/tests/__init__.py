@@ -5,3 +5,7 @@ from . import test_forecast
 from . import test_pipeline
 from . import test_lost_flow
 from . import test_lost_analysis
+from . import test_people_roles
+from . import test_activity_log
+from . import test_stage_rules
+from . import test_sale_revision

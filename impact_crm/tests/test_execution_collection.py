@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError
+from odoo.exceptions import UserError
 from odoo.tests.common import SavepointCase
 
 
@@ -37,6 +38,7 @@ class ExecutionCase(SavepointCase):
         cls.stage_won = env.ref('impact_crm.stage_won')
         cls.stage_done = env.ref('impact_crm.stage_done')
         cls.stage_lost = env.ref('impact_crm.stage_lost')
+        cls.lost_reason = env.ref('impact_crm.lost_reason_other')
 
     def _lead(self, name, partner=None, stage=None, revenue=0.0):
         return self.env['crm.lead'].sudo(self.rep).create({
@@ -77,11 +79,13 @@ class TestExecution(ExecutionCase):
         lead = self._lead('Tower C: curtain wall', revenue=12000.0)
         quote = self._order(lead, 100)
         # a revision replaces the quotation: only the latest revision counts
-        revision = quote.copy({'opportunity_id': lead.id, 'order_line': [
-            (0, 0, {'product_id': self.product.id, 'product_uom_qty': 120, 'price_unit': 100.0})]})
-        quote.sudo().write({'is_latest_revision': False})
+        quote.sudo(self.rep).action_new_revision()
+        revision = quote.revision_ids.filtered('is_latest_revision')
+        revision.sudo(self.rep).write({'order_line': [(5, 0, 0), (0, 0, {
+            'product_id': self.product.id, 'product_uom_qty': 120, 'price_unit': 100.0})]})
         self.assertEqual(lead.amount_ordered, 0.0, "quotations are not ordered amounts")
-        quote.sudo(self.rep).action_confirm()  # an old revision confirmed by mistake does not count either
+        with self.assertRaises(UserError), self.cr.savepoint():
+            quote.sudo(self.rep).action_confirm()  # an old revision cannot be confirmed
         revision.sudo(self.rep).action_confirm()
         self.assertEqual(revision.amount_total, 12000.0)
         self.assertEqual(lead.amount_ordered, 12000.0)
@@ -237,7 +241,7 @@ class TestCollection(ExecutionCase):
         paid_lead, paid_order, paid_invoice = self._sold_deal('Paid', 7, date_invoice='2025-09-01')
         self._pay(paid_invoice, paid_invoice.residual)
         lost_lead, lost_order, lost_invoice = self._sold_deal('Lost', 8, date_invoice='2025-09-01')
-        lost_lead.sudo().write({'stage_id': self.stage_lost.id})
+        lost_lead.sudo()._action_lose({'lost_reason': self.lost_reason.id})
 
         with freeze_time('2026-03-01'):
             rows = self.env['crm.lead'].sudo(self.manager)._collection_rows()
@@ -314,13 +318,13 @@ class TestCustomerHistory(ExecutionCase):
         # an old revision confirmed by mistake, a quotation of an open deal and another customer's order: not counted
         old = self._order(lead2, 50)
         old.sudo(self.rep).action_confirm()
-        old.sudo().write({'is_latest_revision': False})
+        old.sudo(self.rep).action_new_revision()
         lead3 = self._lead('Open deal', stage=self.env.ref('impact_crm.stage_quote'))
         self._order(lead3, 100)
         self._sold_deal('Other customer', 30, partner=stranger)
         # two lost deals: one in the Lost stage, one through Odoo's "Mark Lost"
-        self._lead('Lost in stage').sudo().write({'stage_id': self.stage_lost.id})
-        self._lead('Marked lost').sudo(self.rep).action_set_lost()
+        self._lead('Lost in stage').sudo()._action_lose({'lost_reason': self.lost_reason.id})
+        self._lead('Marked lost').sudo(self.rep)._action_lose({'lost_reason': self.lost_reason.id})
 
         for partner in (self.customer, contact):  # same numbers on the company and on its contacts
             history = partner.sudo(self.rep)

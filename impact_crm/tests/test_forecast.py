@@ -65,7 +65,7 @@ class TestForecast(SavepointCase):
         cls.opp4 = opp('Opp 4', cls.rep_b, cls.team2, cls.partner_none, 1000, 10, 'stage_potential',
                        date_deadline='2031-02-10')
         cls.opp5 = opp('Opp 5', cls.rep_a, cls.team1, cls.partner_none, 99999, 0, 'stage_lost',
-                       date_end='2031-05-15')
+                       date_end='2031-05-15', lost_reason=env.ref('impact_crm.lost_reason_other').id)
 
         def order(lead, lines, **vals):
             vals.update({'partner_id': lead.partner_id.id, 'opportunity_id': lead.id, 'user_id': lead.user_id.id,
@@ -73,8 +73,12 @@ class TestForecast(SavepointCase):
                                         for p, qty, price in lines]})
             return env['sale.order'].create(vals)
         cls.order1_old = order(cls.opp1, [(cls.product1, 100, 100.0)])
-        cls.order1_old.sudo().write({'is_latest_revision': False})
-        cls.order1 = order(cls.opp1, [(cls.product1, 200, 100.0), (cls.product2, 100, 100.0)])
+        # revision 2 replaces revision 1: only the latest revision counts
+        cls.order1_old.action_new_revision()
+        cls.order1 = cls.order1_old.revision_ids.filtered('is_latest_revision')
+        cls.order1.write({'order_line': [(5, 0, 0)] + [
+            (0, 0, {'product_id': p.id, 'product_uom_qty': qty, 'price_unit': price})
+            for p, qty, price in [(cls.product1, 200, 100.0), (cls.product2, 100, 100.0)]]})
         cls.order3 = order(cls.opp3, [(cls.product2, 1, 1000.0)], pricelist_id=cls.pricelist_xts.id,
                            date_order='2031-03-01 10:00:00')
         cls.order3.action_confirm()

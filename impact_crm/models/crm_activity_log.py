@@ -1,0 +1,45 @@
+from odoo import api, fields, models
+
+
+class CrmActivityLog(models.Model):
+    """A done activity. Odoo deletes a mail.activity once marked done; this keeps what was done, by whom,
+    when and with whom, for the effort and SLA reports."""
+    _name = 'crm.activity.log'
+    _description = 'Done Activity'
+    _order = 'date_done desc, id desc'
+    _rec_name = 'summary'
+
+    activity_type_id = fields.Many2one('mail.activity.type', string='Activity Type', ondelete='restrict',
+                                       index=True)
+    summary = fields.Char(string='Summary')
+    note = fields.Html(string='Note')
+    feedback = fields.Html(string='Outcome')
+    date_planned = fields.Date(string='Planned Date')
+    date_done = fields.Datetime(string='Done On', required=True, default=fields.Datetime.now, index=True)
+    duration = fields.Float(string='Duration (hours)')
+    user_id = fields.Many2one('res.users', string='Responsible', index=True, default=lambda self: self.env.user)
+    participant_user_ids = fields.Many2many('res.users', 'crm_activity_log_user_rel', 'log_id', 'user_id',
+                                            string='Participants (users)')
+    res_model = fields.Char(string='Document Model', index=True)
+    res_id = fields.Integer(string='Document ID')
+    lead_id = fields.Many2one('crm.lead', string='Opportunity', ondelete='cascade', index=True)
+    team_id = fields.Many2one(related='lead_id.team_id', store=True, readonly=True, string='Sales Channel')
+    contact_ids = fields.Many2many('res.partner', 'crm_activity_log_contact_rel', 'log_id', 'partner_id',
+                                   string='Project Contacts')
+    calendar_event_id = fields.Many2one('calendar.event', string='Meeting', ondelete='set null')
+    stage_rule_id = fields.Many2one('crm.stage.rule', string='Automation Rule', ondelete='set null')
+    sla_deadline = fields.Datetime(string='SLA Deadline')
+    sla_status = fields.Selection([('none', 'No Time Standard'), ('on_time', 'On Time'), ('late', 'Late')],
+                                  string='SLA', compute='_compute_sla_status', store=True, index=True)
+    source = fields.Selection([('activity', 'Planned Activity'), ('retroactive', 'Logged After the Fact')],
+                              string='Source', required=True, default='activity')
+
+    @api.depends('sla_deadline', 'date_done')
+    def _compute_sla_status(self):
+        for log in self:
+            if not log.sla_deadline:
+                log.sla_status = 'none'
+            elif log.date_done > log.sla_deadline:
+                log.sla_status = 'late'
+            else:
+                log.sla_status = 'on_time'

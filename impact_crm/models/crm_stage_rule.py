@@ -1,0 +1,141 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from .mail_activity import SLA_UNITS
+
+# context key set while rules run: a stage change made meanwhile (by another automation) fires no rule
+RULE_GUARD = 'impact_stage_rule_running'
+DEFAULT_WORKDAYS = (0, 1, 2, 3, 4)  # Mon-Fri, when the company has no working-time calendar
+
+
+class CrmStageRule(models.Model):
+    """When a deal enters a stage (optionally from a given stage), or when a quotation of it is sent,
+    create an activity. Rules only create activities; they never change stages."""
+    _name = 'crm.stage.rule'
+    _description = 'Stage Automation Rule'
+    _order = 'sequence, id'
+    _rec_name = 'summary'
+
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    trigger = fields.Selection([('stage', 'Deal enters the stage'), ('quotation_sent', 'A quotation is sent')],
+                               string='When', required=True, default='stage')
+    stage_id = fields.Many2one('crm.stage', string='To Stage', ondelete='cascade', index=True)
+    from_stage_id = fields.Many2one('crm.stage', string='Coming From', ondelete='cascade',
+                                    help="Only when the deal comes from this stage. Empty: from any stage.")
+    activity_type_id = fields.Many2one('mail.activity.type', string='Activity Type', required=True,
+                                       ondelete='restrict')
+    summary = fields.Char(string='Summary', required=True, translate=True)
+    note = fields.Html(string='Note', translate=True)
+    assignee = fields.Selection([('salesperson', "Deal's Salesperson"), ('team_leader', 'Team Leader'),
+                                 ('user', 'Named User')], string='Assign To', required=True, default='salesperson')
+    user_id = fields.Many2one('res.users', string='User')
+    due_days = fields.Integer(string='Due After (days)', default=0,
+                              help="Days after the change; 0 means the same day.")
+    working_days = fields.Boolean(string='Working Days',
+                                  help="Count working days of the company's working time (resource calendar); "
+                                       "Monday to Friday when it has none.")
+    sla_value = fields.Float(string='Time Standard')
+    sla_unit = fields.Selection(SLA_UNITS, string='Time Standard Unit', default='hours', required=True)
+
+    @api.constrains('trigger', 'stage_id', 'from_stage_id', 'assignee', 'user_id', 'due_days', 'sla_value')
+    def _check_rule(self):
+        for rule in self:
+            if rule.trigger == 'stage' and not rule.stage_id:
+                raise ValidationError(_("A stage rule needs the stage the deal enters."))
+            if rule.from_stage_id and rule.from_stage_id == rule.stage_id:
+                raise ValidationError(_("The stage a deal comes from must differ from the stage it enters."))
+            if rule.assignee == 'user' and not rule.user_id:
+                raise ValidationError(_("Choose the user the activity is assigned to."))
+            if rule.due_days < 0 or rule.sla_value < 0:
+                raise ValidationError(_("Days and time standards cannot be negative."))
+
+    @api.model
+    def _workdays(self, company):
+        calendar = company.resource_calendar_id
+        days = calendar and calendar._get_weekdays() or []
+        return set(days) or set(DEFAULT_WORKDAYS)
+
+    @api.multi
+    def _due_date(self, start, company):
+        """The due date ``due_days`` after ``start`` (a date), in working days if the rule says so: the
+        result is then a working day (a rule due the same day on a day off is due the next working day)."""
+        self.ensure_one()
+        if not self.working_days:
+            return start + timedelta(days=self.due_days)
+        workdays = self._workdays(company)
+        day = start
+        while day.weekday() not in workdays:
+            day += timedelta(days=1)
+        remaining = self.due_days
+        while remaining:
+            day += timedelta(days=1)
+            if day.weekday() in workdays:
+                remaining -= 1
+        return day
+
+    @api.multi
+    def _assignee_for(self, lead):
+        self.ensure_one()
+        if self.assignee == 'user':
+            return self.user_id
+        if self.assignee == 'team_leader' and lead.team_id.user_id:
+            return lead.team_id.user_id
+        return lead.user_id or self.env.user
+
+    @api.multi
+    def _prepare_activity(self, lead):
+        self.ensure_one()
+        today = fields.Date.from_string(fields.Date.context_today(lead))
+        company = lead.company_id or self.env.user.company_id
+        return {
+            'res_model_id': self.env['ir.model']._get('crm.lead').id,
+            'res_id': lead.id,
+            'activity_type_id': self.activity_type_id.id,
+            'summary': self.summary,
+            'note': self.note,
+            'user_id': self._assignee_for(lead).id,
+            'date_deadline': fields.Date.to_string(self._due_date(today, company)),
+            'sla_value': self.sla_value,
+            'sla_unit': self.sla_unit,
+            'stage_rule_id': self.id,
+        }
+
+    @api.multi
+    def _apply(self, leads):
+        """Create the activities of rules ``self`` on ``leads``, as superuser (automation acts for the
+        company), with the recursion guard in the context."""
+        activities = self.env['mail.activity']
+        model = self.env['mail.activity'].sudo().with_context(**{RULE_GUARD: True})
+        for lead in leads:
+            for rule in self:
+                activities |= model.create(rule._prepare_activity(lead))
+        return activities
+
+    @api.model
+    def _fire_stage_rules(self, leads, old_stages):
+        if self.env.context.get(RULE_GUARD) or not leads:
+            return self.env['mail.activity']
+        rules = self.sudo().search([('trigger', '=', 'stage'), ('stage_id', 'in', leads.mapped('stage_id').ids)])
+        activities = self.env['mail.activity']
+        for lead in leads:
+            old = old_stages.get(lead.id)
+            for rule in rules:
+                if rule.stage_id == lead.stage_id and (not rule.from_stage_id or rule.from_stage_id == old):
+                    activities |= rule._apply(lead)
+        return activities
+
+    @api.model
+    def _fire_quotation_sent_rules(self, leads):
+        if self.env.context.get(RULE_GUARD) or not leads:
+            return self.env['mail.activity']
+        return self.sudo().search([('trigger', '=', 'quotation_sent')])._apply(leads)
+
+
+class CrmStage(models.Model):
+    _inherit = 'crm.stage'
+
+    rule_ids = fields.One2many('crm.stage.rule', 'stage_id', string='Automation',
+                               domain=[('trigger', '=', 'stage')])

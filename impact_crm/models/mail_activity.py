@@ -1,0 +1,109 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+SLA_UNITS = [('hours', 'Hours'), ('days', 'Days')]
+
+
+def sla_delta(value, unit):
+    """The time standard as a timedelta (days are calendar days of 24 hours)."""
+    return timedelta(hours=value) if unit == 'hours' else timedelta(days=value)
+
+
+class MailActivity(models.Model):
+    _inherit = 'mail.activity'
+
+    contact_ids = fields.Many2many('res.partner', 'mail_activity_contact_rel', 'activity_id', 'partner_id',
+                                   string='Project Contacts',
+                                   help="People of the opportunity this activity involves.")
+    allowed_contact_ids = fields.Many2many('res.partner', compute='_compute_allowed_contact_ids',
+                                           string='Allowed Contacts')
+    stage_rule_id = fields.Many2one('crm.stage.rule', string='Automation Rule', readonly=True, ondelete='set null',
+                                    help="The automation rule that created this activity.")
+    sla_value = fields.Float(string='Time Standard', help="Time allowed to do the activity, counted from its "
+                                                          "creation (SLA).")
+    sla_unit = fields.Selection(SLA_UNITS, string='Time Standard Unit', default='hours')
+    sla_deadline = fields.Datetime(string='SLA Deadline', readonly=True, index=True,
+                                   help="Creation time + time standard. Past it, the open activity is late.")
+    sla_late = fields.Boolean(string='SLA Late', compute='_compute_sla_late', search='_search_sla_late',
+                              help="Still open after its SLA deadline.")
+
+    @api.depends('res_model', 'res_id')
+    def _compute_allowed_contact_ids(self):
+        for activity in self:
+            if activity.res_model == 'crm.lead' and activity.res_id:
+                lead = self.env['crm.lead'].browse(activity.res_id)
+                activity.allowed_contact_ids = lead.contact_ids.mapped('partner_id')
+
+    def _compute_sla_late(self):
+        now = fields.Datetime.now()
+        for activity in self:
+            activity.sla_late = bool(activity.sla_deadline and activity.sla_deadline < now)
+
+    def _search_sla_late(self, operator, value):
+        now = fields.Datetime.now()
+        late = ['&', ('sla_deadline', '!=', False), ('sla_deadline', '<', now)]  # normalized: Odoo 11 needs it
+        if (operator == '=') == bool(value):
+            return late
+        return ['|', ('sla_deadline', '=', False), ('sla_deadline', '>=', now)]
+
+    @api.constrains('contact_ids', 'res_model', 'res_id')
+    def _check_contact_ids(self):
+        for activity in self.filtered('contact_ids'):
+            if activity.contact_ids - activity.allowed_contact_ids:
+                raise ValidationError(_("The contacts of an activity must be among the people of its "
+                                        "opportunity."))
+
+    @api.model
+    def _sla_deadline_vals(self, vals, start=None):
+        value = vals.get('sla_value')
+        if not value:
+            return {'sla_deadline': False}
+        start = fields.Datetime.from_string(start or fields.Datetime.now())
+        return {'sla_deadline': fields.Datetime.to_string(start + sla_delta(value, vals.get('sla_unit') or 'hours'))}
+
+    @api.model
+    def create(self, vals):
+        if 'sla_value' in vals:
+            vals = dict(vals, **self._sla_deadline_vals(vals))
+        return super(MailActivity, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        if 'sla_value' in vals or 'sla_unit' in vals:
+            for activity in self:
+                merged = {'sla_value': vals.get('sla_value', activity.sla_value),
+                          'sla_unit': vals.get('sla_unit', activity.sla_unit)}
+                super(MailActivity, activity).write(
+                    dict(vals, **self._sla_deadline_vals(merged, start=activity.create_date)))
+            return True
+        return super(MailActivity, self).write(vals)
+
+    def action_feedback(self, feedback=False):
+        """Odoo deletes the activity once done (action_done calls this): keep a record of it first."""
+        logs = self.env['crm.activity.log'].sudo()
+        for activity in self:
+            logs.create(activity._prepare_activity_log(feedback=feedback))
+        return super(MailActivity, self).action_feedback(feedback=feedback)
+
+    @api.multi
+    def _prepare_activity_log(self, feedback=False):
+        self.ensure_one()
+        return {
+            'activity_type_id': self.activity_type_id.id,
+            'summary': self.summary,
+            'note': self.note,
+            'feedback': feedback or self.feedback,
+            'date_planned': self.date_deadline,
+            'date_done': fields.Datetime.now(),
+            'user_id': self.user_id.id,
+            'res_model': self.res_model,
+            'res_id': self.res_id,
+            'lead_id': self.res_id if self.res_model == 'crm.lead' else False,
+            'contact_ids': [(6, 0, self.contact_ids.ids)],
+            'sla_deadline': self.sla_deadline,
+            'stage_rule_id': self.stage_rule_id.id,
+            'duration': self.calendar_event_id.duration or 0.0,
+            'source': 'activity',
+        }

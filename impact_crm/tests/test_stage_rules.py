@@ -1,0 +1,228 @@
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import AccessError, ValidationError
+
+from .common_people import PeopleCase
+
+
+class TestStageRules(PeopleCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestStageRules, cls).setUpClass()
+        cls.rule_prepare = cls.env.ref('impact_crm.stage_rule_prepare_quote')
+        cls.rule_order = cls.env['crm.stage.rule'].create({
+            'stage_id': cls.stage_order.id, 'activity_type_id': cls.todo.id, 'summary': 'Book the production',
+            'assignee': 'salesperson', 'due_days': 2, 'sla_value': 4, 'sla_unit': 'hours'})
+
+    def test_shipped_rule_potential_to_quote(self):
+        lead = self._lead('Tower B')
+        self.assertFalse(self._activities(lead))
+        lead.sudo(self.salesman).write({'stage_id': self.stage_quote.id})
+        activity = self._activities(lead)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.summary, 'Prepare the quote')
+        self.assertEqual(activity.user_id, self.salesman)
+        self.assertEqual(activity.date_deadline, fields.Date.context_today(activity))
+        self.assertEqual(activity.stage_rule_id, self.rule_prepare)
+        self.assertTrue(activity.sla_deadline)
+
+    def test_every_path_fires_once(self):
+        # form-like save: the stage with other fields
+        form = self._lead('Form')
+        form.sudo(self.salesman).write({'stage_id': self.stage_order.id, 'name': 'Form (edited)',
+                                        'planned_revenue': 5000.0, 'description': 'saved from the form'})
+        # kanban drag and drop: stage only
+        kanban = self._lead('Kanban')
+        kanban.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        # RPC-like: browse by id in a fresh environment, as execute_kw does
+        rpc = self._lead('RPC')
+        self.env['crm.lead'].sudo(self.salesman).browse([rpc.id]).write({'stage_id': self.stage_order.id})
+        # import
+        imported = self._lead('Import')
+        result = self.env['crm.lead'].sudo(self.salesman).load(
+            ['id', 'stage_id/id'],
+            [[imported.get_external_id()[imported.id] or self._xmlid(imported), 'impact_crm.stage_order']])
+        self.assertFalse(result['messages'], result['messages'])
+        # mass edit of several leads
+        mass = self._lead('Mass 1') | self._lead('Mass 2') | self._lead('Mass 3')
+        mass.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        # created directly in the stage
+        created = self._lead('Created in Order', stage=self.stage_order)
+        for lead in form | kanban | rpc | imported | mass | created:
+            self.assertEqual(lead.stage_id, self.stage_order)
+            self.assertEqual(len(self._activities(lead, self.rule_order)), 1, lead.name)
+        # writing the same stage again, or other fields, fires nothing more
+        (form | kanban).sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        kanban.sudo(self.salesman).write({'name': 'Kanban renamed'})
+        self.assertEqual(len(self._activities(form | kanban, self.rule_order)), 2)
+
+    def _xmlid(self, record):
+        name = 'test_lead_%d' % record.id
+        self.env['ir.model.data'].create({'module': '__import__', 'name': name, 'model': record._name,
+                                          'res_id': record.id})
+        return '__import__.' + name
+
+    def test_from_stage_fires_only_from_it(self):
+        direct = self._lead('Direct', stage=self.stage_order)
+        direct.sudo(self.salesman).write({'stage_id': self.stage_quote.id})
+        self.assertFalse(self._activities(direct, self.rule_prepare), "came from Order, not from Potential")
+        regular = self._lead('Regular')
+        regular.sudo(self.salesman).write({'stage_id': self.stage_quote.id})
+        self.assertEqual(len(self._activities(regular, self.rule_prepare)), 1)
+        created = self._lead('Created in Quote', stage=self.stage_quote)
+        self.assertFalse(self._activities(created, self.rule_prepare))
+
+    def test_several_rules_per_stage_and_assignees(self):
+        named = self.env['crm.stage.rule'].create({
+            'stage_id': self.stage_order.id, 'activity_type_id': self.call.id, 'summary': 'Tell the factory',
+            'assignee': 'user', 'user_id': self.salesman2.id})
+        leader = self.env['crm.stage.rule'].create({
+            'stage_id': self.stage_order.id, 'activity_type_id': self.todo.id, 'summary': 'Approve the order',
+            'assignee': 'team_leader'})
+        self.assertEqual(self.stage_order.rule_ids, self.rule_order | named | leader)
+        lead = self._lead('Tower B')
+        lead.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        self.assertEqual(self._activities(lead, self.rule_order).user_id, self.salesman)
+        self.assertEqual(self._activities(lead, named).user_id, self.salesman2)
+        self.assertEqual(self._activities(lead, leader).user_id, self.manager)
+        # no team leader: falls back to the salesperson
+        lonely = self._lead('No team')
+        lonely.write({'team_id': False})
+        lonely.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        self.assertEqual(self._activities(lonely, leader).user_id, self.salesman)
+        with self.assertRaises(ValidationError), self.cr.savepoint():
+            self.env['crm.stage.rule'].create({
+                'stage_id': self.stage_order.id, 'activity_type_id': self.call.id, 'summary': 'Nobody',
+                'assignee': 'user'})
+
+    def test_due_date_arithmetic(self):
+        rule = self.rule_order
+        company = self.env['res.company'].create({'name': 'Impact Israel'})
+        company.resource_calendar_id.write({'attendance_ids': [(5, 0, 0)] + [
+            (0, 0, {'name': 'Day %s' % day, 'dayofweek': day, 'hour_from': 8, 'hour_to': 17})
+            for day in ('6', '0', '1', '2', '3')]})  # Sunday to Thursday
+        thursday, friday, saturday = date(2026, 11, 26), date(2026, 11, 27), date(2026, 11, 28)
+        rule.write({'due_days': 2, 'working_days': False})
+        self.assertEqual(rule._due_date(thursday, company), date(2026, 11, 28))
+        rule.write({'working_days': True})
+        self.assertEqual(rule._due_date(thursday, company), date(2026, 11, 30), "Sun, Mon")
+        self.assertEqual(rule._due_date(friday, company), date(2026, 12, 1), "from the weekend: Sun is day 0")
+        rule.write({'due_days': 0})
+        self.assertEqual(rule._due_date(saturday, company), date(2026, 11, 29), "same day off: next working day")
+        self.assertEqual(rule._due_date(thursday, company), thursday)
+        company.resource_calendar_id.write({'attendance_ids': [(5, 0, 0)]})
+        rule.write({'due_days': 1})
+        self.assertEqual(rule._due_date(friday, company), date(2026, 11, 30), "no calendar: Monday to Friday")
+
+    def test_due_date_through_a_stage_change(self):
+        self.rule_order.write({'due_days': 3, 'working_days': True})
+        self.env.user.company_id.resource_calendar_id.write({'attendance_ids': [(5, 0, 0)] + [
+            (0, 0, {'name': 'Day %s' % day, 'dayofweek': day, 'hour_from': 8, 'hour_to': 17})
+            for day in ('0', '1', '2', '3', '4')]})
+        lead = self._lead('Tower B')
+        with freeze_time('2026-11-26 09:00:00'):  # a Thursday
+            lead.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        self.assertEqual(self._activities(lead, self.rule_order).date_deadline, '2026-12-01')
+
+    def test_quote_sent_follow_up_due_tomorrow(self):
+        lead = self._lead('Tower B')
+        product = self.env['product.product'].create({'name': 'Glazing m2', 'list_price': 300.0, 'type': 'service'})
+        order = self.env['sale.order'].sudo(self.salesman).create({
+            'partner_id': self.developer.id, 'opportunity_id': lead.id,
+            'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 10})]})
+        follow_up = self.env.ref('impact_crm.stage_rule_quote_sent_follow_up')
+        self.assertFalse(self._activities(lead, follow_up))
+        # sending by email goes through the composer with mark_so_as_sent
+        self.developer.email = 'buyer@tower.example'
+        action = order.action_quotation_send()
+        composer = self.env['mail.compose.message'].sudo(self.salesman).with_context(action['context']).create({})
+        composer.onchange_template_id_wrapper()
+        composer.write(composer.onchange_template_id(
+            composer.template_id.id, 'comment', 'sale.order', order.id)['value'])
+        composer.send_mail()
+        self.assertEqual(order.state, 'sent')
+        activity = self._activities(lead, follow_up)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.summary, 'Check the customer received the quote')
+        tomorrow = fields.Date.from_string(fields.Date.context_today(activity)) + timedelta(days=1)
+        self.assertEqual(activity.date_deadline, fields.Date.to_string(tomorrow))
+        self.assertEqual(activity.user_id, self.salesman)
+        # printing an already sent quotation is no new sending
+        order.sudo(self.salesman).print_quotation()
+        self.assertEqual(len(self._activities(lead, follow_up)), 1)
+        # a second quotation marked sent by printing it
+        order2 = order.copy()
+        order2.sudo(self.salesman).print_quotation()
+        self.assertEqual(order2.state, 'sent')
+        self.assertEqual(len(self._activities(lead, follow_up)), 2)
+
+    def test_sla_late_flag_flips_with_time(self):
+        lead = self._lead('Tower B')
+        with freeze_time('2026-11-26 08:00:00'):
+            lead.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+            activity = self._activities(lead, self.rule_order)
+            self.assertEqual(activity.sla_deadline, '2026-11-26 12:00:00')
+            self.assertFalse(activity.sla_late)
+            self.assertNotIn(activity, self.env['mail.activity'].search([('sla_late', '=', True)]))
+        with freeze_time('2026-11-26 12:30:00'):
+            activity.invalidate_cache()
+            self.assertTrue(activity.sla_late)
+            self.assertIn(activity, self.env['mail.activity'].search([('sla_late', '=', True)]))
+            self.assertNotIn(activity, self.env['mail.activity'].search([('sla_late', '=', False)]))
+            activity.sudo(self.salesman).action_done()
+        log = self.env['crm.activity.log'].search([('lead_id', '=', lead.id)])
+        self.assertEqual(log.sla_status, 'late')
+        self.assertEqual(log.stage_rule_id, self.rule_order)
+        on_time = self._lead('Park')
+        with freeze_time('2026-11-26 08:00:00'):
+            on_time.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        with freeze_time('2026-11-26 11:00:00'):
+            self._activities(on_time, self.rule_order).sudo(self.salesman).action_done()
+        self.assertEqual(self.env['crm.activity.log'].search([('lead_id', '=', on_time.id)]).sla_status, 'on_time')
+        groups = self.env['crm.activity.sla.report'].sudo(self.manager).read_group(
+            [('lead_id', 'in', (lead | on_time).ids)], ['sla_status', 'user_id', 'nbr'], ['sla_status', 'user_id'],
+            lazy=False)
+        counts = dict(((g['sla_status'], g['user_id'][0]), g['nbr']) for g in groups)
+        self.assertEqual(counts, {('late', self.salesman.id): 1, ('on_time', self.salesman.id): 1})
+
+    def test_rules_never_loop(self):
+        # rules only create activities: firing one changes no stage
+        lead = self._lead('Tower B')
+        lead.sudo(self.salesman).write({'stage_id': self.stage_quote.id})
+        self.assertEqual(lead.stage_id, self.stage_quote)
+        self.assertEqual(len(self._activities(lead)), 1)
+        # a stage change made while rules run (by another automation reacting to the new activity, which
+        # runs inside the rule's context) fires no rule; the out-of-process tests do it with base_automation
+        guarded = self.env['crm.lead'].sudo(self.salesman).with_context(impact_stage_rule_running=True)
+        guarded.browse(lead.id).write({'stage_id': self.stage_order.id})
+        self.assertEqual(lead.stage_id, self.stage_order)
+        self.assertFalse(self._activities(lead, self.rule_order))
+        # an ordinary stage change afterwards fires the rules again
+        lead.sudo(self.salesman).write({'stage_id': self.stage_potential.id})
+        lead.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        self.assertEqual(len(self._activities(lead, self.rule_order)), 1)
+
+    def test_sales_user_cannot_edit_rules(self):
+        rules = self.env['crm.stage.rule'].sudo(self.salesman)
+        self.assertIn(self.rule_prepare, rules.search([]))
+        with self.assertRaises(AccessError), self.cr.savepoint():
+            self.rule_prepare.sudo(self.salesman).write({'due_days': 5})
+        with self.assertRaises(AccessError), self.cr.savepoint():
+            rules.create({'stage_id': self.stage_order.id, 'activity_type_id': self.todo.id, 'summary': 'Mine'})
+        with self.assertRaises(AccessError), self.cr.savepoint():
+            self.rule_order.sudo(self.salesman).unlink()
+        self.rule_prepare.sudo(self.manager).write({'due_days': 1})
+        self.assertEqual(self.rule_prepare.due_days, 1)
+
+    def test_leads_with_late_activities_are_found(self):
+        late, fresh = self._lead('Late deal'), self._lead('Fresh deal')
+        with freeze_time('2026-11-26 08:00:00'):
+            late.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        fresh.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        found = self.env['crm.lead'].sudo(self.salesman).search([('activity_ids.sla_late', '=', True),
+                                                                 ('id', 'in', (late | fresh).ids)])
+        self.assertEqual(found, late)

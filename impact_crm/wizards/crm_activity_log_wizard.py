@@ -1,0 +1,86 @@
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class CrmActivityLogWizard(models.TransientModel):
+    """Record a call, meeting or task that already happened: posts it in the chatter, keeps a done record
+    (crm.activity.log), creates the calendar meeting for meetings, and leaves no open activity behind."""
+    _name = 'crm.activity.log.wizard'
+    _description = 'Log an Activity that Happened'
+
+    lead_id = fields.Many2one('crm.lead', string='Opportunity', required=True, ondelete='cascade')
+    activity_type_id = fields.Many2one('mail.activity.type', string='Activity Type', required=True,
+                                       default=lambda self: self.env.ref('mail.mail_activity_data_call',
+                                                                         raise_if_not_found=False))
+    activity_category = fields.Selection(related='activity_type_id.category', readonly=True)
+    date_done = fields.Datetime(string='Happened On', required=True, default=fields.Datetime.now)
+    duration = fields.Float(string='Duration (hours)', default=0.5)
+    summary = fields.Char(string='Summary', required=True)
+    feedback = fields.Html(string='Outcome')
+    allowed_contact_ids = fields.Many2many('res.partner', compute='_compute_allowed_contact_ids',
+                                           string='Allowed Contacts')
+    contact_ids = fields.Many2many('res.partner', string='Project Contacts',
+                                   help="People of the opportunity who took part.")
+    participant_user_ids = fields.Many2many('res.users', string='Participants (users)',
+                                            default=lambda self: self.env.user)
+
+    @api.depends('lead_id')
+    def _compute_allowed_contact_ids(self):
+        for wizard in self:
+            wizard.allowed_contact_ids = wizard.lead_id.contact_ids.mapped('partner_id')
+
+    @api.multi
+    def action_log(self):
+        self._log()
+        return {'type': 'ir.actions.act_window_close'}
+
+    @api.multi
+    def _log(self):
+        """Record the activity; returns the crm.activity.log."""
+        self.ensure_one()
+        lead = self.lead_id
+        if fields.Datetime.from_string(self.date_done) > fields.Datetime.from_string(fields.Datetime.now()):
+            raise UserError(_("This logs what already happened: the date cannot be in the future. "
+                              "Schedule an activity instead."))
+        if self.duration < 0:
+            raise UserError(_("The duration cannot be negative."))
+        if self.contact_ids - lead.contact_ids.mapped('partner_id'):
+            raise UserError(_("The contacts must be among the people of the opportunity."))
+        lead.check_access_rights('write')
+        lead.check_access_rule('write')
+        event = self.env['calendar.event']
+        if self.activity_category == 'meeting':
+            start = fields.Datetime.from_string(self.date_done)
+            event = event.with_context(no_mail_to_attendees=True).create({
+                'name': self.summary,
+                'start': fields.Datetime.to_string(start),
+                'stop': fields.Datetime.to_string(start + timedelta(hours=self.duration or 0.5)),
+                'duration': self.duration or 0.5,
+                'partner_ids': [(6, 0, (self.contact_ids | self.participant_user_ids.mapped('partner_id')).ids)],
+                'opportunity_id': lead.id,
+                'description': self.feedback and _('Outcome: %s') % self.feedback or False,
+                'user_id': self.env.user.id,
+            })
+        body = _('<p><b>%s</b> (%s, logged after the fact)</p>%s') % (
+            self.summary, self.activity_type_id.name, self.feedback or '')
+        lead.message_post(body=body, subtype_id=self.env.ref('mail.mt_activities').id,
+                          mail_activity_type_id=self.activity_type_id.id)
+        log = self.env['crm.activity.log'].create({
+            'activity_type_id': self.activity_type_id.id,
+            'summary': self.summary,
+            'feedback': self.feedback,
+            'date_planned': self.date_done[:10],
+            'date_done': self.date_done,
+            'duration': self.duration,
+            'user_id': self.env.user.id,
+            'participant_user_ids': [(6, 0, self.participant_user_ids.ids)],
+            'res_model': 'crm.lead',
+            'res_id': lead.id,
+            'lead_id': lead.id,
+            'contact_ids': [(6, 0, self.contact_ids.ids)],
+            'calendar_event_id': event.id,
+            'source': 'retroactive',
+        })
+        return log
