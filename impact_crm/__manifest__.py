@@ -59,6 +59,7 @@
         'data/sale_order_sequence_data.xml',
         'views/sale_order_views.xml',
         'views/sale_fiscal_number_report_views.xml',
+        'security/ir_sequence_security.xml',
     ],
     'demo': [
     ],

@@ -11,6 +11,12 @@ CONFIG_MODELS = [
     ('crm.stage.group', lambda env: {'name': 'Tendering', 'kind': 'open', 'sequence': 15}),
     ('crm.stage', lambda env: {'name': 'Site visit', 'probability': 35,
                                'group_id': env.ref('impact_crm.stage_group_open').id}),
+    ('crm.lead.role', lambda env: {'name': 'Structural engineer'}),
+    ('crm.lost.criterion', lambda env: {'name': 'Timing'}),
+    ('crm.lost.reason', lambda env: {'name': 'Budget frozen'}),
+    ('crm.region', lambda env: {'name': 'Galilee'}),
+    ('crm.stage.rule', lambda env: {'summary': 'Call the client', 'stage_id': env.ref('impact_crm.stage_quote').id,
+                                    'activity_type_id': env['mail.activity.type'].search([], limit=1).id}),
 ]
 
 
@@ -64,22 +70,22 @@ class TestAccessRights(SavepointCase):
     # configuration ---------------------------------------------------------------------------------------
     def test_non_managers_read_but_cannot_edit_configuration(self):
         for model, values in self.config_models():
-            record = self.env[model].search([], limit=1)
-            self.assertTrue(record, model)
+            record = self.env[model].search([], limit=1) or self.env[model].create(values(self.env))
             for user in self.non_managers:
                 as_user = self.env[model].sudo(user)
                 self.assertTrue(as_user.search_count([]), (model, user.login))
                 self.assertTrue(as_user.browse(record.id).read(['display_name']), (model, user.login))
                 self.assertForbidden(lambda: as_user.create(values(self.env)), model=model)
-                self.assertForbidden(lambda: as_user.browse(record.id).write({'name': 'Hacked'}), record)
+                self.assertForbidden(lambda: as_user.browse(record.id).write({record._rec_name: 'Hacked'}), record)
                 self.assertForbidden(lambda: as_user.browse(record.id).unlink(), record)
 
     def test_managers_configure(self):
         for model, values in self.config_models():
             as_manager = self.env[model].sudo(self.manager)
             record = as_manager.create(values(self.env))
-            record.write({'name': 'Renamed by the manager'})
-            self.assertEqual(record.name, 'Renamed by the manager')
+            name = record._rec_name
+            record.write({name: 'Renamed by the manager'})
+            self.assertEqual(record[name], 'Renamed by the manager')
             record.unlink()
             self.assertFalse(record.exists())
 
@@ -142,3 +148,69 @@ class TestAccessRights(SavepointCase):
         self.assertForbidden(lambda: self.own_lead.sudo(self.accountant).read(['name']), self.own_lead)
         self.assertForbidden(lambda: self.env['crm.lead'].sudo(self.accountant).create({'name': 'x'}),
                              model='crm.lead')
+
+    # fiscal numbers --------------------------------------------------------------------------------------------
+    def confirmed_order(self):
+        product = self.env['product.product'].create({'name': 'ACL glazing', 'list_price': 10, 'type': 'service'})
+        order = self.env['sale.order'].create({'partner_id': self.partner.id, 'user_id': self.rep.id, 'order_line': [
+            (0, 0, {'product_id': product.id, 'product_uom_qty': 1})]})
+        order.action_confirm()
+        return order
+
+    def test_nobody_edits_fiscal_numbers(self):
+        if 'fiscal_number' not in self.env['sale.order']._fields:
+            self.skipTest('no fiscal numbering')
+        order = self.confirmed_order()
+        self.assertTrue(order.fiscal_number)
+        ledger = self.env['sale.fiscal.number'].search([('order_id', '=', order.id)])
+        self.assertTrue(ledger)
+        for user in self.rep | self.rep_all | self.manager | self.accountant | self.env.ref('base.user_root'):
+            self.assertForbidden(lambda: order.sudo(user).write({'fiscal_number': 'SO/HACK/1'}), order)
+            self.assertForbidden(lambda: ledger.sudo(user).write({'name': 'SO/HACK/1'}), ledger)
+            self.assertForbidden(lambda: ledger.sudo(user).unlink(), ledger)
+            self.assertForbidden(lambda: self.env['sale.fiscal.number'].sudo(user).create({
+                'name': 'SO/HACK/2', 'company_id': order.company_id.id}), model='sale.fiscal.number')
+
+    # multi-company ---------------------------------------------------------------------------------------------
+    def test_a_user_of_another_company_sees_nothing_of_this_one(self):
+        company_a = self.env.user.company_id
+        company_b = self.env['res.company'].create({'name': 'Company B Ltd'})
+        user_b = self.env['res.users'].with_context(no_reset_password=True).create({
+            'name': 'Manager B', 'login': 'acl_manager_b', 'email': 'b@example.com',
+            'company_id': company_b.id, 'company_ids': [(6, 0, [company_b.id])],
+            'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_manager').id,
+                                  self.env.ref('account.group_account_invoice').id])]})
+        checked = 0
+        if 'crm.region' in self.env and 'company_id' in self.env['crm.region']._fields:
+            region = self.env['crm.region'].create({'name': 'North (A only)', 'company_id': company_a.id})
+            self.assertNotIn(region, self.env['crm.region'].sudo(user_b).search([]))
+            self.assertForbidden(lambda: region.sudo(user_b).read(['name']), region)
+            self.assertForbidden(lambda: region.sudo(user_b).write({'name': 'Taken by B'}), region)
+            checked += 1
+        if 'fiscal_number' in self.env['sale.order']._fields:
+            order = self.confirmed_order()
+            ledger = self.env['sale.fiscal.number'].search([('order_id', '=', order.id)])
+            self.assertFalse(self.env['sale.fiscal.number'].sudo(user_b).search([('id', '=', ledger.id)]))
+            self.assertFalse(self.env['sale.order'].sudo(user_b).search([('id', '=', order.id)]))
+            sequences = self.env['ir.sequence'].search([('code', 'like', 'sale.order'),
+                                                        ('company_id', '=', company_a.id)])
+            self.assertTrue(sequences)
+            self.assertFalse(self.env['ir.sequence'].sudo(user_b).search([('id', 'in', sequences.ids)]))
+            # numbering for company B uses company B's own sequence, never company A's
+            partner_b = self.env['res.partner'].create({'name': 'Customer of B', 'company_id': company_b.id})
+            product = self.env['product.product'].create({'name': 'B glazing', 'list_price': 5, 'type': 'service',
+                                                          'company_id': False})
+            order_b = self.env['sale.order'].sudo(user_b).create({
+                'partner_id': partner_b.id, 'company_id': company_b.id,
+                'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1})]})
+            before = dict((seq.id, seq.number_next_actual) for seq in sequences)
+            order_b.action_confirm()
+            self.assertEqual(order_b.company_id, company_b)
+            ledger_b = self.env['sale.fiscal.number'].search([('order_id', '=', order_b.id)])
+            self.assertEqual(ledger_b.company_id, company_b)
+            self.assertNotIn(ledger_b.sequence_id, sequences)
+            self.env['ir.sequence'].invalidate_cache()
+            self.assertEqual(dict((seq.id, seq.number_next_actual) for seq in sequences), before)
+            checked += 1
+        if not checked:
+            self.skipTest('no multi-company models')
