@@ -126,4 +126,24 @@ def uninstall_hook(cr, registry):
             cr.execute("UPDATE crm_lead SET stage_id = %s WHERE stage_id = %s", (env.ref(odoo_xmlid).id, ours.id))
     # the groups go with the module: let them be deleted even when stages of users still point to them
     cr.execute("UPDATE crm_stage SET group_id = NULL")
+    _drop_foreign_keys_of_removed_tables(cr)
     _logger.info("impact_crm uninstalled: deals of its stages moved to Odoo's default stages")
+
+
+def _drop_foreign_keys_of_removed_tables(cr):
+    """Uninstall deletes the module's records first and drops its tables and columns last: foreign keys of
+    what is about to be dropped (the module's tables, and columns of other tables pointing into them, such as
+    a loss reason's criterion) would refuse those deletions. They go first."""
+    cr.execute("""
+        SELECT replace(m.model, '.', '_') FROM ir_model m
+          JOIN ir_model_data d ON d.model = 'ir.model' AND d.res_id = m.id
+         GROUP BY m.model HAVING bool_and(d.module = 'impact_crm')""")
+    tables = [row[0] for row in cr.fetchall()]
+    if not tables:
+        return
+    cr.execute("""
+        SELECT c.conrelid::regclass::text, c.conname FROM pg_constraint c
+         WHERE c.contype = 'f' AND (c.conrelid::regclass::text IN %s OR c.confrelid::regclass::text IN %s)""",
+               (tuple(tables), tuple(tables)))
+    for table, constraint in cr.fetchall():
+        cr.execute('ALTER TABLE %s DROP CONSTRAINT "%s"' % (table, constraint))

@@ -198,3 +198,18 @@ def test_bad_quotation_values_are_refused(rep, quotation):
     assert_refused(rep, 'sale.order', 'write', [order], {'date_order': '2027-02-30 10:00:00'})
     assert_refused(rep, 'sale.order', 'write', [order], {'opportunity_id': 'the big one'})
     assert_refused(rep, 'sale.order', 'create', {'partner_id': 'Tower B'})
+
+
+def test_another_companys_quotation_cannot_be_read_revised_or_confirmed(admin, rep, quotation):
+    _order, product = quotation
+    company = admin('res.company', 'create', {'name': 'Other Company %s' % uuid.uuid4().hex[:6]})
+    partner = admin('res.partner', 'create', {'name': 'Customer of the other company', 'company_id': company})
+    order = admin('sale.order', 'create', {'partner_id': partner, 'company_id': company, 'order_line': [
+        (0, 0, {'product_id': product, 'product_uom_qty': 1})]})
+    state = admin('sale.order', 'read', [order], ['state', 'name'])
+    assert_refused(rep, 'sale.order', 'read', [order], ['name'])
+    assert_refused(rep, 'sale.order', 'write', [order], {'note': 'taken over'})
+    assert_refused(rep, 'sale.order', 'action_confirm', [order])
+    if admin('ir.model.fields', 'search_count', [('model', '=', 'sale.order'), ('name', '=', 'revision')]):
+        assert_refused(rep, 'sale.order', 'action_new_revision', [order])
+    assert admin('sale.order', 'read', [order], ['state', 'name']) == state

@@ -2,7 +2,6 @@ from . import crm_stage_group
 from . import crm_stage
 from . import crm_lead
 from . import sale_order
-from . import impact_input_guard
 from . import crm_lead_execution
 from . import account_invoice
 from . import sale_order_execution
@@ -22,3 +21,4 @@ from . import crm_stage_rule
 from . import sale_fiscal_number
 from . import sale_order_line
 from . import res_lang
+from . import impact_input_guard  # last: its checks run before every other create/write override
