@@ -3,3 +3,4 @@ from . import reports
 from . import wizards
 from . import controllers
 from .hooks import post_init_hook
+from .hooks import uninstall_hook

@@ -61,6 +61,7 @@
         'views/sale_fiscal_number_report_views.xml',
         'data/res_lang_data.xml',
         'views/webclient_templates.xml',
+        'security/ir_sequence_security.xml',
     ],
     'demo': [
         'demo/product_demo.xml',
@@ -68,6 +69,7 @@
         'demo/crm_lead_demo.xml',
     ],
     'post_init_hook': 'post_init_hook',
+    'uninstall_hook': 'uninstall_hook',
     'installable': True,
     'application': True,
 }

@@ -98,3 +98,54 @@ def _impact_number_existing_orders(env):
     all_orders.recompute()
     _logger.info("%d existing orders got revision 1, %d kept their name as fiscal number",
                  len(all_orders), len(orders))
+
+
+# Uninstall: the module's stages are deleted with its data. Their deals go back to Odoo's own
+# default stages (recreated from crm's data file when missing), so that no opportunity is left
+# without a stage and a later reinstall maps them again (post_init_hook above).
+UNINSTALL_STAGE_MAP = [
+    ('impact_crm.stage_potential', 'crm.stage_lead1'),
+    ('impact_crm.stage_quote', 'crm.stage_lead2'),
+    ('impact_crm.stage_order', 'crm.stage_lead3'),
+    ('impact_crm.stage_won', 'crm.stage_lead4'),
+    ('impact_crm.stage_in_progress', 'crm.stage_lead4'),
+    ('impact_crm.stage_on_hold', 'crm.stage_lead4'),
+    ('impact_crm.stage_done', 'crm.stage_lead4'),
+    # lost deals are archived with probability 0 in Odoo; their stage only keeps them visible
+    ('impact_crm.stage_lost', 'crm.stage_lead1'),
+]
+
+
+def uninstall_hook(cr, registry):
+    from odoo.tools import convert_file
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    if any(not env.ref(odoo_xmlid, raise_if_not_found=False) for _ours, odoo_xmlid in UNINSTALL_STAGE_MAP):
+        # only the missing records are created: the file is noupdate
+        convert_file(cr, 'crm', 'data/crm_stage_data.xml', {}, mode='update', noupdate=True, kind='data')
+    for ours_xmlid, odoo_xmlid in UNINSTALL_STAGE_MAP:
+        ours = env.ref(ours_xmlid, raise_if_not_found=False)
+        if ours:
+            cr.execute("UPDATE crm_lead SET stage_id = %s WHERE stage_id = %s", (env.ref(odoo_xmlid).id, ours.id))
+    # the groups go with the module: let them be deleted even when stages of users still point to them
+    cr.execute("UPDATE crm_stage SET group_id = NULL")
+    _drop_foreign_keys_of_removed_tables(cr)
+    _logger.info("impact_crm uninstalled: deals of its stages moved to Odoo's default stages")
+
+
+def _drop_foreign_keys_of_removed_tables(cr):
+    """Uninstall deletes the module's records first and drops its tables and columns last: foreign keys of
+    what is about to be dropped (the module's tables, and columns of other tables pointing into them, such as
+    a loss reason's criterion) would refuse those deletions. They go first."""
+    cr.execute("""
+        SELECT replace(m.model, '.', '_') FROM ir_model m
+          JOIN ir_model_data d ON d.model = 'ir.model' AND d.res_id = m.id
+         GROUP BY m.model HAVING bool_and(d.module = 'impact_crm')""")
+    tables = [row[0] for row in cr.fetchall()]
+    if not tables:
+        return
+    cr.execute("""
+        SELECT c.conrelid::regclass::text, c.conname FROM pg_constraint c
+         WHERE c.contype = 'f' AND (c.conrelid::regclass::text IN %s OR c.confrelid::regclass::text IN %s)""",
+               (tuple(tables), tuple(tables)))
+    for table, constraint in cr.fetchall():
+        cr.execute('ALTER TABLE %s DROP CONSTRAINT "%s"' % (table, constraint))

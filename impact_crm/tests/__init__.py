@@ -1,5 +1,6 @@
 from . import test_platform
 from . import test_i18n
+from . import test_access_rights
 from . import test_execution_collection
 from . import test_forecast
 from . import test_pipeline

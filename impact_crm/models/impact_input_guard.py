@@ -1,0 +1,192 @@
+"""Input guard: values of the wrong type or out of range are refused with a clear, translatable message.
+
+Without it, Odoo hands such values to PostgreSQL, and the user (or the JSON-RPC client) gets a raw
+psycopg2 error or a Python traceback: a date '2027-13-45', a text for a number, an integer beyond 32 bits,
+a NaN amount, a NUL character in a name. The guard checks the values of create/write against the
+field types, before anything is written. The models it protects (at the end of this file) call it first
+thing in create/write, above Odoo's own overrides, which already compare values (e.g. crm.lead's probability).
+"""
+import math
+from datetime import date, datetime
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+INT_MIN, INT_MAX = -2 ** 31, 2 ** 31 - 1
+# beyond this, a double precision amount no longer holds cents exactly
+MAX_AMOUNT = 1e13
+
+
+class ImpactInputGuard(models.AbstractModel):
+    _name = 'impact.input.guard'
+    _description = 'Input Guard'
+
+    @api.model
+    def _guard_values(self, vals):
+        for name, value in vals.items():
+            field = self._fields.get(name)
+            if field is None or value is None or value is False or not field.store and not field.inverse:
+                continue
+            checker = getattr(self, '_guard_%s' % field.type, None)
+            if checker:
+                checker(field, value)
+
+    def _guard_error(self, field, message):
+        return ValidationError(_("%s: %s") % (field.get_description(self.env)['string'], message))
+
+    def _guard_char(self, field, value):
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise self._guard_error(field, _("a text is expected."))
+        if isinstance(value, str) and '\x00' in value:
+            raise self._guard_error(field, _("the text contains a NUL character."))
+
+    _guard_text = _guard_char
+    _guard_html = _guard_char
+
+    def _guard_selection(self, field, value):
+        self._guard_char(field, value)
+        allowed = field.get_values(self.env)
+        if allowed and value not in allowed:
+            raise self._guard_error(field, _("%r is not one of the allowed values.") % (value,))
+
+    def _guard_float(self, field, value):
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise self._guard_error(field, _("%r is not a number.") % (value,))
+        if not isinstance(value, (int, float)):
+            raise self._guard_error(field, _("a number is expected."))
+        if math.isnan(value) or math.isinf(value):
+            raise self._guard_error(field, _("a finite number is expected."))
+        if abs(value) > MAX_AMOUNT:
+            raise self._guard_error(field, _("%s is too large.") % (value,))
+
+    _guard_monetary = _guard_float
+
+    def _guard_integer(self, field, value):
+        if isinstance(value, str):
+            try:
+                value = int(value)
+            except ValueError:
+                raise self._guard_error(field, _("%r is not a whole number.") % (value,))
+        if isinstance(value, float) and math.isfinite(value) and value == math.floor(value):
+            value = math.floor(value)
+        if not isinstance(value, int):
+            raise self._guard_error(field, _("a whole number is expected."))
+        if not INT_MIN <= value <= INT_MAX:
+            raise self._guard_error(field, _("%s is out of range.") % (value,))
+
+    def _guard_many2one(self, field, value):
+        if isinstance(value, models.BaseModel):
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= INT_MAX:
+            raise self._guard_error(field, _("%r is not a record id.") % (value,))
+        if not self.env[field.comodel_name].sudo().browse(value).exists():
+            raise self._guard_error(field, _("there is no record with id %s.") % value)
+
+    def _guard_date(self, field, value):
+        if isinstance(value, (date, datetime)):
+            return
+        if not isinstance(value, str):
+            raise self._guard_error(field, _("a date (YYYY-MM-DD) is expected."))
+        try:
+            (fields.Datetime if field.type == 'datetime' else fields.Date).from_string(value)
+        except ValueError:
+            raise self._guard_error(field, _("%r is not a valid date.") % (value,))
+
+    _guard_datetime = _guard_date
+
+
+# The models whose values users type in or send through JSON-RPC.
+class CrmLead(models.Model):
+    _name = 'crm.lead'
+    _inherit = ['crm.lead', 'impact.input.guard']
+
+    @api.model
+    def create(self, vals):
+        self._guard_values(vals)
+        return super(CrmLead, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._guard_values(vals)
+        return super(CrmLead, self).write(vals)
+
+    @api.constrains('planned_revenue')
+    def _check_planned_revenue(self):
+        if any(lead.planned_revenue < 0 for lead in self):
+            raise ValidationError(_("The expected revenue of a deal cannot be negative."))
+
+    @api.constrains('date_start', 'date_end')
+    def _check_date_end(self):
+        for lead in self:
+            if lead.date_start and lead.date_end and lead.date_end < lead.date_start:
+                raise ValidationError(_("The end date of a deal cannot be before its start date."))
+
+    @api.constrains('stage_id', 'team_id')
+    def _check_stage_team(self):
+        for lead in self:
+            if lead.stage_id.team_id and lead.stage_id.team_id != lead.team_id:
+                raise ValidationError(_("The stage %s belongs to the sales channel %s, not to the deal's.") % (
+                    lead.stage_id.name, lead.stage_id.team_id.name))
+
+
+class CrmStage(models.Model):
+    _name = 'crm.stage'
+    _inherit = ['crm.stage', 'impact.input.guard']
+
+    @api.model
+    def create(self, vals):
+        self._guard_values(vals)
+        return super(CrmStage, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._guard_values(vals)
+        return super(CrmStage, self).write(vals)
+
+
+class CrmStageGroup(models.Model):
+    _name = 'crm.stage.group'
+    _inherit = ['crm.stage.group', 'impact.input.guard']
+
+    @api.model
+    def create(self, vals):
+        self._guard_values(vals)
+        return super(CrmStageGroup, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._guard_values(vals)
+        return super(CrmStageGroup, self).write(vals)
+
+
+class SaleOrder(models.Model):
+    _name = 'sale.order'
+    _inherit = ['sale.order', 'impact.input.guard']
+
+    @api.model
+    def create(self, vals):
+        self._guard_values(vals)
+        return super(SaleOrder, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._guard_values(vals)
+        return super(SaleOrder, self).write(vals)
+
+
+class SaleOrderLine(models.Model):
+    _name = 'sale.order.line'
+    _inherit = ['sale.order.line', 'impact.input.guard']
+
+    @api.model
+    def create(self, vals):
+        self._guard_values(vals)
+        return super(SaleOrderLine, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._guard_values(vals)
+        return super(SaleOrderLine, self).write(vals)

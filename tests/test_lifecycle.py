@@ -1,0 +1,380 @@
+"""Lifecycle of the add-on on databases with data: install onto existing deals, upgrade, uninstall, reinstall.
+
+Each step runs the real Odoo commands (tools/lifecycle.sh, in the Python 3.7 venv) on databases of its own,
+copied from the template database with Odoo's crm/sale and their demo data; the checks read the databases
+with SQL and drive the ORM through an Odoo shell.
+"""
+import json
+import os
+import subprocess
+
+import psycopg2
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LIFECYCLE = os.path.join(ROOT, 'tools', 'lifecycle.sh')
+E2E_DB = os.environ.get('IMPACT_DB', 'impact_crm_test_e2e')
+PREFIX = (E2E_DB[:-len('_e2e')] if E2E_DB.endswith('_e2e') else E2E_DB) + '_lc'
+DSN = os.environ.get('IMPACT_PG_DSN', 'host=127.0.0.1 port=54329 user=odoo dbname=%s' % E2E_DB)
+
+# models whose shipped records are technical: the module may update them on every upgrade
+TECHNICAL_MODELS = (
+    'ir.ui.view', 'ir.ui.menu', 'ir.actions.act_window', 'ir.actions.act_window.view', 'ir.actions.server',
+    'ir.actions.report', 'ir.actions.client', 'ir.actions.act_url', 'ir.model', 'ir.model.fields',
+    'ir.model.constraint', 'ir.model.relation', 'ir.model.access', 'ir.rule', 'res.groups',
+    'ir.module.category', 'ir.translation', 'ir.ui.view.custom', 'ir.model.fields.selection',
+)
+
+
+def lifecycle(*args, stdin=None, timeout=600):
+    proc = subprocess.run(['bash', LIFECYCLE] + list(args), input=stdin, capture_output=True, text=True,
+                          timeout=timeout)
+    if proc.returncode:
+        raise AssertionError('lifecycle.sh %s failed (%s):\n%s\n%s' % (
+            ' '.join(args), proc.returncode, proc.stdout[-4000:], proc.stderr[-4000:]))
+    return proc.stdout
+
+
+def odoo_shell(db, script):
+    """Run ``script`` in an Odoo shell on ``db``; it reports by calling ``result(value)``."""
+    prelude = 'import json\ndef result(value):\n    print("RESULT " + json.dumps(value))\n'
+    out = lifecycle('shell', db, stdin=prelude + script)
+    results = [json.loads(line[len('RESULT '):]) for line in out.splitlines() if line.startswith('RESULT ')]
+    assert results, 'the shell script reported nothing:\n%s' % out[-3000:]
+    return results[-1]
+
+
+def connect(db):
+    parts = [p for p in DSN.split() if not p.startswith('dbname=')]
+    return psycopg2.connect(' '.join(parts + ['dbname=%s' % db]))
+
+
+def sql(db, query, params=None):
+    conn = connect(db)
+    try:
+        with conn.cursor() as cr:
+            cr.execute(query, params)
+            return cr.fetchall() if cr.description else None
+    finally:
+        conn.close()
+
+
+def column_exists(db, table, column):
+    return bool(sql(db, """SELECT 1 FROM information_schema.columns WHERE table_name = %s
+                             AND column_name = %s""", (table, column)))
+
+
+def copy(src, dst):
+    lifecycle('copy', src, dst)
+    return dst
+
+
+def xmlid_res(db, xmlid):
+    module, name = xmlid.split('.')
+    rows = sql(db, "SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s", (module, name))
+    return rows[0][0] if rows else None
+
+
+LEAD_COLUMNS = ('name', 'type', 'partner_id', 'planned_revenue', 'probability', 'active', 'user_id', 'team_id',
+                'date_deadline', 'description', 'email_from', 'company_id')
+ORDER_COLUMNS = ('name', 'state', 'partner_id', 'amount_total', 'opportunity_id', 'date_order', 'company_id')
+
+
+def snapshot(db):
+    return {
+        'leads': dict((row[0], row[1:]) for row in sql(
+            db, 'SELECT id, %s FROM crm_lead ORDER BY id' % ', '.join(LEAD_COLUMNS))),
+        'lead_stages': dict(sql(db, 'SELECT id, stage_id FROM crm_lead')),
+        'orders': dict((row[0], row[1:]) for row in sql(
+            db, 'SELECT id, %s FROM sale_order ORDER BY id' % ', '.join(ORDER_COLUMNS))),
+        'order_lines': sql(db, 'SELECT id, order_id, product_id, product_uom_qty, price_unit '
+                               'FROM sale_order_line ORDER BY id'),
+        'partners': sql(db, 'SELECT id, name FROM res_partner ORDER BY id'),
+        'messages': sql(db, 'SELECT count(*) FROM mail_message')[0][0],
+    }
+
+
+def own_models(db):
+    """The models the module creates (not those it only extends)."""
+    return [row[0] for row in sql(db, """
+        SELECT m.model FROM ir_model m JOIN ir_model_data d ON d.model = 'ir.model' AND d.res_id = m.id
+        GROUP BY m.model HAVING bool_and(d.module = 'impact_crm')""")]
+
+
+def module_tables(db):
+    """{model: table row count} for every model the module creates."""
+    models = [model for model in own_models(db)
+              if not sql(db, 'SELECT transient FROM ir_model WHERE model = %s', (model,))[0][0]]
+    counts = {}
+    for model in models:
+        table = model.replace('.', '_')
+        if sql(db, "SELECT 1 FROM pg_tables WHERE tablename = %s", (table,)):
+            counts[model] = sql(db, 'SELECT count(*) FROM "%s"' % table)[0][0]
+    return counts
+
+
+def noupdate_rows(db):
+    """Every column of every record the module ships as noupdate data (the records users edit)."""
+    rows = {}
+    for model, res_id, name in sql(db, """SELECT model, res_id, name FROM ir_model_data
+                                         WHERE module = 'impact_crm' AND noupdate ORDER BY id"""):
+        table = model.replace('.', '_')
+        found = sql(db, 'SELECT * FROM "%s" WHERE id = %%s' % table, (res_id,))
+        columns = [c[0] for c in sql(db, """SELECT column_name FROM information_schema.columns
+                                           WHERE table_name = %s ORDER BY ordinal_position""", (table,))]
+        if found:
+            record = dict(zip(columns, found[0]))
+            for volatile in ('write_date', 'write_uid', 'create_date', 'create_uid'):
+                record.pop(volatile, None)
+            rows[name] = repr(sorted(record.items()))
+    return rows
+
+
+PREEXISTING = r'''
+team = env.ref('sales_team.team_sales_department')
+Stage = env['crm.stage']
+# a company's own stages, one per team, one at 100 %, and an Odoo default stage the company renamed
+site = Stage.create({'name': 'Site visit', 'probability': 50, 'team_id': team.id, 'sequence': 5})
+signed = Stage.create({'name': 'Signed', 'probability': 100, 'sequence': 60})
+env.ref('crm.stage_lead3').with_context(lang='en_US').write({'name': 'Offer sent'})
+partner = env['res.partner'].create({'name': 'Pre-existing Builders Ltd'})
+product = env['product.product'].create({'name': 'Curtain wall m2', 'list_price': 420.0, 'type': 'service'})
+leads = env['crm.lead']
+for name, stage, revenue in [('Tower A', site, 120000), ('Mall B', signed, 80000),
+                             ('School C', env.ref('crm.stage_lead3'), 45000),
+                             ('Clinic D', env.ref('crm.stage_lead2'), 30000)]:
+    leads |= env['crm.lead'].create({'name': name, 'type': 'opportunity', 'partner_id': partner.id,
+                                     'stage_id': stage.id, 'planned_revenue': revenue, 'team_id': team.id})
+quote = env['sale.order'].create({'partner_id': partner.id, 'opportunity_id': leads[0].id, 'order_line': [
+    (0, 0, {'product_id': product.id, 'product_uom_qty': 10})]})
+order = env['sale.order'].create({'partner_id': partner.id, 'opportunity_id': leads[1].id, 'order_line': [
+    (0, 0, {'product_id': product.id, 'product_uom_qty': 20})]})
+order.action_confirm()
+env.cr.commit()
+result({'site': site.id, 'signed': signed.id, 'quote': quote.name, 'order': order.name})
+'''
+
+
+@pytest.fixture(scope='module')
+def databases():
+    made = []
+    yield made
+    if not os.environ.get('IMPACT_KEEP_LIFECYCLE_DBS'):
+        for db in made:
+            lifecycle('drop', db)
+
+
+@pytest.fixture(scope='module')
+def preexisting(databases):
+    """A database with Odoo's crm/sale, their demo deals and quotations, and some of a company's own."""
+    base = lifecycle('base').strip().splitlines()[-1]
+    db = copy(base, PREFIX + '_pre')
+    databases.append(db)
+    info = odoo_shell(db, PREEXISTING)
+    info['odoo_stages'] = dict((xmlid, xmlid_res(db, xmlid)) for xmlid in (
+        'crm.stage_lead1', 'crm.stage_lead2', 'crm.stage_lead3', 'crm.stage_lead4'))
+    info['snapshot'] = snapshot(db)
+    return db, info
+
+
+@pytest.fixture(scope='module')
+def installed(preexisting, databases):
+    pre_db, info = preexisting
+    db = copy(pre_db, PREFIX + '_inst')
+    databases.append(db)
+    lifecycle('install', db)
+    return db, info
+
+
+def stage_group_kinds(db):
+    return dict(sql(db, """SELECT s.id, g.kind FROM crm_stage s LEFT JOIN crm_stage_group g ON g.id = s.group_id"""))
+
+
+def test_install_onto_existing_deals_and_quotations(installed):
+    db, info = installed
+    before = info['snapshot']
+    after = snapshot(db)
+    # every deal, quotation, order and order line is still there with its data and its number
+    assert after['leads'] == before['leads']
+    assert after['orders'] == before['orders']
+    assert after['order_lines'] == before['order_lines']
+    assert set(dict(after['partners'])) == set(dict(before['partners']))
+    # Odoo's untouched default stages are replaced by the shipped ones, their deals moved along
+    odoo = info['odoo_stages']
+    mapping = {odoo['crm.stage_lead1']: 'impact_crm.stage_potential',
+               odoo['crm.stage_lead2']: 'impact_crm.stage_quote',
+               odoo['crm.stage_lead4']: 'impact_crm.stage_won'}
+    for lead_id, old_stage in before['lead_stages'].items():
+        new_stage = after['lead_stages'][lead_id]
+        if old_stage in mapping:
+            assert new_stage == xmlid_res(db, mapping[old_stage]), lead_id
+        else:
+            # the company's own stages, and the default stage it renamed, stay
+            assert new_stage == old_stage, lead_id
+    remaining = set(row[0] for row in sql(db, 'SELECT id FROM crm_stage'))
+    assert odoo['crm.stage_lead3'] in remaining
+    assert not remaining & set(mapping)
+    # every stage is in a group: by probability for the stages the module does not know
+    kinds = stage_group_kinds(db)
+    assert None not in kinds.values()
+    assert kinds[info['site']] == 'open'
+    assert kinds[info['signed']] == 'execution'
+    assert kinds[odoo['crm.stage_lead3']] == 'open'
+    # and every deal knows its stage's group
+    assert sql(db, """SELECT count(*) FROM crm_lead l JOIN crm_stage s ON s.id = l.stage_id
+                      WHERE l.stage_group_id IS DISTINCT FROM s.group_id
+                         OR l.stage_group_kind IS DISTINCT FROM s.group_kind""")[0][0] == 0
+    assert sql(db, 'SELECT count(*) FROM crm_lead WHERE stage_id IS NULL')[0][0] == \
+        sum(1 for stage in before['lead_stages'].values() if stage is None)
+    # quotations and orders keep their numbers: revision 1 of their own name; confirmed ones keep it as their
+    # fiscal number (when the add-on numbers revisions and orders)
+    if column_exists(db, 'sale_order', 'revision'):
+        assert sql(db, """SELECT count(*) FROM sale_order WHERE revision IS DISTINCT FROM 1
+                          OR quote_base_number IS DISTINCT FROM name""")[0][0] == 0
+    if column_exists(db, 'sale_order', 'fiscal_number'):
+        confirmed = [oid for oid, row in before['orders'].items() if row[ORDER_COLUMNS.index('state')] in (
+            'sale', 'done')]
+        assert confirmed
+        assert dict(sql(db, 'SELECT id, fiscal_number FROM sale_order WHERE id IN %s', (tuple(confirmed),))) == \
+            dict((oid, before['orders'][oid][0]) for oid in confirmed)
+        assert sql(db, """SELECT count(*) FROM sale_order WHERE fiscal_number IS NOT NULL
+                          AND state NOT IN ('sale', 'done')""")[0][0] == 0
+
+
+USER_EDITS = r'''
+Stage = env['crm.stage'].with_context(lang='en_US')
+Stage.browse(env.ref('impact_crm.stage_quote').id).write({'name': 'Tender submitted'})
+Stage.browse(env.ref('impact_crm.stage_order').id).write({'probability': 55})
+Group = env['crm.stage.group'].with_context(lang='en_US')
+Group.browse(env.ref('impact_crm.stage_group_open').id).write({'name': 'Negotiation', 'fold': True})
+on_hold = env.ref('impact_crm.stage_on_hold')
+assert not env['crm.lead'].with_context(active_test=False).search_count([('stage_id', '=', on_hold.id)])
+deleted = on_hold.id
+on_hold.unlink()
+lead = env['crm.lead'].create({'name': 'Bridge E', 'type': 'opportunity', 'planned_revenue': 99000,
+                               'stage_id': env.ref('impact_crm.stage_quote').id})
+env.cr.commit()
+result({'deleted_stage': deleted, 'lead': lead.id})
+'''
+
+
+def test_upgrade_keeps_records_and_user_edited_configuration(installed, databases):
+    db = copy(installed[0], PREFIX + '_upg')
+    databases.append(db)
+    edits = odoo_shell(db, USER_EDITS)
+    before = snapshot(db)
+    tables = module_tables(db)
+    config = noupdate_rows(db)
+    stages = sql(db, 'SELECT id, name, probability, group_id, sequence FROM crm_stage ORDER BY id')
+    groups = sql(db, 'SELECT id, name, fold, kind, sequence FROM crm_stage_group ORDER BY id')
+
+    lifecycle('upgrade', db)
+
+    after = snapshot(db)
+    assert after == before
+    assert module_tables(db) == tables
+    assert noupdate_rows(db) == config
+    assert sql(db, 'SELECT id, name, probability, group_id, sequence FROM crm_stage ORDER BY id') == stages
+    assert sql(db, 'SELECT id, name, fold, kind, sequence FROM crm_stage_group ORDER BY id') == groups
+    names = dict(sql(db, 'SELECT id, name FROM crm_stage'))
+    assert names[xmlid_res(db, 'impact_crm.stage_quote')] == 'Tender submitted'
+    assert dict(sql(db, 'SELECT id, probability FROM crm_stage'))[xmlid_res(db, 'impact_crm.stage_order')] == 55
+    assert dict(sql(db, 'SELECT id, name FROM crm_stage_group'))[
+        xmlid_res(db, 'impact_crm.stage_group_open')] == 'Negotiation'
+    # a stage the company deleted does not come back
+    assert 'On hold' not in names.values()
+    assert edits['deleted_stage'] not in names
+    assert edits['lead'] in after['leads']
+
+
+def test_shipped_configuration_is_noupdate(installed):
+    """Records of models users edit (stages, groups, rules, sequences, templates...) are shipped noupdate,
+    so that an upgrade never resets them."""
+    db = installed[0]
+    updatable = sql(db, """SELECT model, name FROM ir_model_data
+                           WHERE module = 'impact_crm' AND NOT noupdate AND model NOT IN %s ORDER BY model, name""",
+                    (TECHNICAL_MODELS,))
+    assert updatable == []
+
+
+CORE_CRM_AND_SALES = r'''
+env = env(context={'lang': 'en_US'})
+views = 0
+for model in ('crm.lead', 'sale.order', 'sale.order.line', 'crm.stage', 'crm.team', 'res.partner'):
+    # every view of the model, with the views inheriting from it: none may name a field that is gone
+    for view in env['ir.ui.view'].search([('model', '=', model), ('inherit_id', '=', False),
+                                          ('type', '!=', 'qweb')]):
+        env[model].fields_view_get(view_id=view.id, view_type=view.type)
+        views += 1
+partner = env['res.partner'].create({'name': 'After Uninstall Ltd'})
+lead = env['crm.lead'].create({'name': 'After uninstall: warehouse', 'type': 'lead', 'planned_revenue': 5000})
+lead.convert_opportunity(partner.id)
+stages = env['crm.stage'].search([])
+lead.write({'stage_id': stages[-1].id, 'planned_revenue': 6000})
+pipeline = env['crm.lead'].read_group([('type', '=', 'opportunity')], ['planned_revenue', 'stage_id'], ['stage_id'])
+old = env['crm.lead'].search([('type', '=', 'opportunity')], limit=1)
+old.write({'name': old.name + ' (edited)', 'stage_id': stages[0].id})
+product = env['product.product'].search([('sale_ok', '=', True)], limit=1)
+order = env['sale.order'].create({'partner_id': partner.id, 'opportunity_id': lead.id, 'order_line': [
+    (0, 0, {'product_id': product.id, 'product_uom_qty': 3})]})
+order.action_confirm()
+quote = env['sale.order'].search([('state', '=', 'draft')], limit=1)
+quote.write({'note': 'still editable'})
+quote.action_confirm()
+lead.action_set_won()
+env.cr.commit()
+result({'lead': lead.id, 'stage': lead.stage_id.name, 'probability': lead.probability, 'order': order.name,
+        'order_state': order.state, 'quote_state': quote.state, 'pipeline_groups': len(pipeline),
+        'stages': stages.mapped('name'), 'sale_number': lead.sale_number, 'views': views})
+'''
+
+
+def test_uninstall_keeps_crm_and_sales_working_and_reinstall(installed, databases):
+    db = copy(installed[0], PREFIX + '_uninst')
+    databases.append(db)
+    before = snapshot(db)
+    models = own_models(db)
+    fields = sql(db, """SELECT f.model, f.name FROM ir_model_fields f JOIN ir_model_data d
+                        ON d.model = 'ir.model.fields' AND d.res_id = f.id
+                        WHERE d.module = 'impact_crm' AND f.store""")
+    menus = [row[0] for row in sql(db, "SELECT res_id FROM ir_model_data WHERE module = 'impact_crm' "
+                                       "AND model = 'ir.ui.menu'")]
+    assert 'crm.stage.group' in models and menus
+
+    lifecycle('uninstall', db)
+
+    assert sql(db, "SELECT state FROM ir_module_module WHERE name = 'impact_crm'")[0][0] == 'uninstalled'
+    # the module's models, tables, columns, menus and external ids are gone
+    assert sql(db, "SELECT count(*) FROM ir_model_data WHERE module = 'impact_crm'")[0][0] == 0
+    assert sql(db, 'SELECT model FROM ir_model WHERE model IN %s', (tuple(models),)) == []
+    for model in models:
+        assert not sql(db, 'SELECT 1 FROM pg_tables WHERE tablename = %s', (model.replace('.', '_'),)), model
+    for model, name in fields:
+        assert not sql(db, """SELECT 1 FROM information_schema.columns WHERE table_name = %s
+                              AND column_name = %s""", (model.replace('.', '_'), name)), (model, name)
+    assert sql(db, 'SELECT id FROM ir_ui_menu WHERE id IN %s', (tuple(menus),)) == []
+    # every deal, quotation and order is still there; no deal lost its stage
+    after = snapshot(db)
+    assert after['leads'] == before['leads']
+    assert after['orders'] == before['orders']
+    assert after['order_lines'] == before['order_lines']
+    assert sql(db, 'SELECT count(*) FROM crm_lead WHERE stage_id IS NULL')[0][0] == 0
+    # core CRM and sales work: views load, deals and quotations are created, edited, confirmed, won
+    core = odoo_shell(db, CORE_CRM_AND_SALES)
+    assert core['order_state'] == 'sale' and core['quote_state'] == 'sale'
+    assert core['probability'] == 100 and core['sale_number'] == 1
+    assert core['pipeline_groups'] >= 1 and core['views'] > 10
+    assert {'New', 'Qualified', 'Won'} <= set(core['stages'])
+
+    lifecycle('install', db)
+
+    assert sql(db, "SELECT state FROM ir_module_module WHERE name = 'impact_crm'")[0][0] == 'installed'
+    kinds = stage_group_kinds(db)
+    assert None not in kinds.values()
+    assert xmlid_res(db, 'crm.stage_lead1') is None  # Odoo's default stages replaced again
+    assert sql(db, 'SELECT count(*) FROM crm_lead WHERE stage_id IS NULL')[0][0] == 0
+    assert sql(db, """SELECT count(*) FROM crm_lead l JOIN crm_stage s ON s.id = l.stage_id
+                      WHERE l.stage_group_id IS DISTINCT FROM s.group_id""")[0][0] == 0
+    reinstalled = snapshot(db)
+    assert set(reinstalled['leads']) >= set(before['leads'])
+    assert set(reinstalled['orders']) >= set(before['orders'])
