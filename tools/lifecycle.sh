@@ -32,7 +32,11 @@ case "$cmd" in
         ;;
     copy) copy_db "$1" "$2" ;;
     drop) drop_db "$db" ;;
-    install) run_logged -i impact_crm ;;
+    install)
+        # as on a production database: the add-on's demo data is not loaded (Odoo 11 loads it when
+        # the command line asks for it or when a dependency was installed with demo data)
+        psql_cmd -d "$db" -c "UPDATE ir_module_module SET demo = false" >/dev/null
+        run_logged -i impact_crm --without-demo=all ;;
     upgrade) run_logged -u impact_crm ;;
     uninstall)
         : > "$log"
