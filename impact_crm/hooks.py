@@ -1,33 +1,66 @@
-"""Install hook: place the stages a database already has into stage groups."""
+"""Install and uninstall hooks: the add-on joins a database that already has a pipeline, deals and orders."""
 import logging
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, _, api
+from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
-# Odoo's crm ships these stages; when still as shipped, their deals move to the
-# equivalent impact_crm stage and the Odoo stage is removed (one pipeline, not two).
+# Odoo's crm ships these stages. When one is still as shipped (its English name, no sales team), the
+# add-on's stage of the same place in the pipeline *is* that record: a second external id points to it and
+# the add-on's data gives it its name, probability and group. Its deals stay where they are, crm's external
+# id stays valid (crm's tests, other add-ons' data, '-u crm' find it), and nothing is created twice.
+# (crm's xml id, crm's name, the add-on's xml id, crm's probability, crm's sequence)
 ODOO_DEFAULT_STAGES = [
-    ('crm.stage_lead1', 'New', 'impact_crm.stage_potential'),
-    ('crm.stage_lead2', 'Qualified', 'impact_crm.stage_quote'),
-    ('crm.stage_lead3', 'Proposition', 'impact_crm.stage_order'),
-    ('crm.stage_lead4', 'Won', 'impact_crm.stage_won'),
+    ('crm.stage_lead1', 'New', 'impact_crm.stage_potential', 10, 1),
+    ('crm.stage_lead2', 'Qualified', 'impact_crm.stage_quote', 30, 2),
+    ('crm.stage_lead3', 'Proposition', 'impact_crm.stage_order', 70, 3),
+    ('crm.stage_lead4', 'Won', 'impact_crm.stage_won', 100, 70),
 ]
+
+# OCA add-ons that number quotations and their revisions their own way, on the same fields and at the same
+# moments as the add-on (sale.order's name on create/copy/confirm): the two numberings cannot both hold.
+CONFLICTING_MODULES = ('sale_order_revision', 'sale_quotation_number')
+
+
+def conflict_message(env, names):
+    context = env.context  # noqa: F841 (the user's language, read by _())
+    return _("Impact CRM numbers quotations, their revisions and confirmed orders itself; it cannot be "
+             "installed together with %s, which number them differently. Uninstall one of the two first.") % (
+        ', '.join(sorted(names)))
+
+
+def pre_init_hook(cr):
+    cr.execute("SELECT name FROM ir_module_module WHERE name IN %s AND state IN ('installed', 'to install', "
+               "'to upgrade')", (CONFLICTING_MODULES,))
+    conflicts = [row[0] for row in cr.fetchall()]
+    if conflicts:
+        raise UserError(conflict_message(api.Environment(cr, SUPERUSER_ID, {}), conflicts))
+    _adopt_odoo_default_stages(cr)
+
+
+def _adopt_odoo_default_stages(cr):
+    for odoo_xmlid, odoo_name, ours_xmlid, _probability, _sequence in ODOO_DEFAULT_STAGES:
+        module, name = odoo_xmlid.split('.')
+        cr.execute("""SELECT s.id FROM ir_model_data d JOIN crm_stage s ON s.id = d.res_id
+                       WHERE d.module = %s AND d.name = %s AND d.model = 'crm.stage'
+                         AND s.name = %s AND s.team_id IS NULL""", (module, name, odoo_name))
+        row = cr.fetchone()
+        if not row:
+            continue   # changed by the company: it stays one of its own stages, the add-on adds its own
+        ours_module, ours_name = ours_xmlid.split('.')
+        cr.execute("""INSERT INTO ir_model_data (module, name, model, res_id, noupdate, date_init, date_update)
+                      VALUES (%s, %s, 'crm.stage', %s, true, now() at time zone 'UTC', now() at time zone 'UTC')""",
+                   (ours_module, ours_name, row[0]))
+        # its name in other languages becomes the add-on's (loaded right after the data)
+        cr.execute("""DELETE FROM ir_translation WHERE type = 'model' AND name = 'crm.stage,name'
+                       AND res_id = %s""", (row[0],))
+        _logger.info("Odoo's default stage %s becomes the stage %s", odoo_name, ours_xmlid)
 
 
 def post_init_hook(cr, registry):
     env = api.Environment(cr, SUPERUSER_ID, {})
     Stage = env['crm.stage']
-    for odoo_xmlid, odoo_name, ours_xmlid in ODOO_DEFAULT_STAGES:
-        stage = env.ref(odoo_xmlid, raise_if_not_found=False)
-        ours = env.ref(ours_xmlid)
-        if stage and stage.with_context(lang='en_US').name == odoo_name and not stage.team_id:
-            leads = env['crm.lead'].with_context(active_test=False).search([('stage_id', '=', stage.id)])
-            # direct SQL: moving existing deals is not a stage change made by a user
-            if leads:
-                cr.execute("UPDATE crm_lead SET stage_id = %s WHERE id IN %s", (ours.id, tuple(leads.ids)))
-            stage.unlink()
-            _logger.info("Odoo's default stage %s replaced by %s", odoo_name, ours.name)
     # every other pre-existing stage: by its probability
     groups = {
         'open': env.ref('impact_crm.stage_group_open'),
@@ -116,9 +149,20 @@ UNINSTALL_STAGE_MAP = [
 ]
 
 
+# The add-on's stages that may be Odoo's adopted ones, as data/crm_stage_data.xml ships them
+# (xml id, name, probability, sequence): uninstall gives back crm's values only where these are unchanged.
+SHIPPED_STAGES = [
+    ('impact_crm.stage_potential', 'Potential', 10, 1),
+    ('impact_crm.stage_quote', 'Quote', 20, 2),
+    ('impact_crm.stage_order', 'Order', 40, 3),
+    ('impact_crm.stage_won', 'Won', 100, 70),
+]
+
+
 def uninstall_hook(cr, registry):
     from odoo.tools import convert_file
     env = api.Environment(cr, SUPERUSER_ID, {})
+    _return_adopted_stages(env)
     if any(not env.ref(odoo_xmlid, raise_if_not_found=False) for _ours, odoo_xmlid in UNINSTALL_STAGE_MAP):
         # only the missing records are created: the file is noupdate
         convert_file(cr, 'crm', 'data/crm_stage_data.xml', {}, mode='update', noupdate=True, kind='data')
@@ -130,6 +174,38 @@ def uninstall_hook(cr, registry):
     cr.execute("UPDATE crm_stage SET group_id = NULL")
     _drop_foreign_keys_of_removed_tables(cr)
     _logger.info("impact_crm uninstalled: deals of its stages moved to Odoo's default stages")
+
+
+def _return_adopted_stages(env):
+    """Odoo's default stages the add-on adopted stay (crm's external id keeps them): they get crm's name,
+    probability and sequence back where they still have the add-on's, and crm's translations of the name."""
+    Stage = env['crm.stage'].with_context(lang='en_US')
+    shipped = dict((stage[0], stage) for stage in SHIPPED_STAGES)
+    returned = Stage.browse()
+    for odoo_xmlid, odoo_name, ours_xmlid, probability, sequence in ODOO_DEFAULT_STAGES:
+        stage = env.ref(odoo_xmlid, raise_if_not_found=False)
+        if not stage or stage != env.ref(ours_xmlid, raise_if_not_found=False):
+            continue
+        stage = Stage.browse(stage.id)
+        _xmlid, our_name, our_probability, our_sequence = shipped[ours_xmlid]
+        values = {}
+        if stage.name == our_name:
+            values['name'] = odoo_name
+        if stage.probability == our_probability:
+            values['probability'] = probability
+        if stage.sequence == our_sequence:
+            values['sequence'] = sequence
+        # direct SQL: the add-on's constraints and tracking are on their way out
+        for fname, value in values.items():
+            env.cr.execute('UPDATE crm_stage SET "%s" = %%s WHERE id = %%s' % fname, (value, stage.id))
+        if 'name' in values:
+            env.cr.execute("""DELETE FROM ir_translation WHERE type = 'model' AND name = 'crm.stage,name'
+                               AND res_id = %s""", (stage.id,))
+        returned |= stage
+    if returned:
+        langs = [lang.code for lang in env['res.lang'].search([('translatable', '=', True)])]
+        env['ir.translation'].load_module_terms(['crm'], langs)
+        env['crm.stage'].invalidate_cache()
 
 
 def _drop_foreign_keys_of_removed_tables(cr):

@@ -199,21 +199,23 @@ def test_install_onto_existing_deals_and_quotations(installed):
     assert after['orders'] == before['orders']
     assert after['order_lines'] == before['order_lines']
     assert set(dict(after['partners'])) == set(dict(before['partners']))
-    # Odoo's untouched default stages are replaced by the shipped ones, their deals moved along
+    # Odoo's untouched default stages become the shipped ones (same records, crm's external ids still valid):
+    # no deal moves, nothing is deleted; the one the company renamed stays its own, next to the shipped one
     odoo = info['odoo_stages']
-    mapping = {odoo['crm.stage_lead1']: 'impact_crm.stage_potential',
-               odoo['crm.stage_lead2']: 'impact_crm.stage_quote',
-               odoo['crm.stage_lead4']: 'impact_crm.stage_won'}
-    for lead_id, old_stage in before['lead_stages'].items():
-        new_stage = after['lead_stages'][lead_id]
-        if old_stage in mapping:
-            assert new_stage == xmlid_res(db, mapping[old_stage]), lead_id
-        else:
-            # the company's own stages, and the default stage it renamed, stay
-            assert new_stage == old_stage, lead_id
-    remaining = set(row[0] for row in sql(db, 'SELECT id FROM crm_stage'))
-    assert odoo['crm.stage_lead3'] in remaining
-    assert not remaining & set(mapping)
+    adopted = {'crm.stage_lead1': ('impact_crm.stage_potential', 'Potential'),
+               'crm.stage_lead2': ('impact_crm.stage_quote', 'Quote'),
+               'crm.stage_lead4': ('impact_crm.stage_won', 'Won')}
+    assert after['lead_stages'] == before['lead_stages']
+    names = dict(sql(db, 'SELECT id, name FROM crm_stage'))
+    for odoo_xmlid, (ours_xmlid, name) in adopted.items():
+        assert xmlid_res(db, odoo_xmlid) == odoo[odoo_xmlid] == xmlid_res(db, ours_xmlid), odoo_xmlid
+        assert names[odoo[odoo_xmlid]] == name
+    assert xmlid_res(db, 'crm.stage_lead3') == odoo['crm.stage_lead3']
+    assert names[odoo['crm.stage_lead3']] == 'Offer sent'
+    assert xmlid_res(db, 'impact_crm.stage_order') not in odoo.values()
+    assert sorted(names.values()).count('Won') == 1
+    # the first stage keeps Odoo's sequence convention (new leads land in the stage numbered 1)
+    assert sql(db, 'SELECT sequence FROM crm_stage WHERE id = %s', (odoo['crm.stage_lead1'],))[0][0] == 1
     # every stage is in a group: by probability for the stages the module does not know
     kinds = stage_group_kinds(db)
     assert None not in kinds.values()
@@ -245,12 +247,25 @@ USER_EDITS = r'''
 Stage = env['crm.stage'].with_context(lang='en_US')
 Stage.browse(env.ref('impact_crm.stage_quote').id).write({'name': 'Tender submitted'})
 Stage.browse(env.ref('impact_crm.stage_order').id).write({'probability': 55})
+# Odoo's New, adopted as the first stage: the company renumbers it and changes its probability
+Stage.browse(env.ref('crm.stage_lead1').id).write({'sequence': 5, 'probability': 15})
 Group = env['crm.stage.group'].with_context(lang='en_US')
 Group.browse(env.ref('impact_crm.stage_group_open').id).write({'name': 'Negotiation', 'fold': True})
 on_hold = env.ref('impact_crm.stage_on_hold')
 assert not env['crm.lead'].with_context(active_test=False).search_count([('stage_id', '=', on_hold.id)])
 deleted = on_hold.id
 on_hold.unlink()
+# a stage of its own in the execution group
+Stage.create({'name': 'Installation', 'probability': 100, 'sequence': 75,
+              'group_id': env.ref('impact_crm.stage_group_execution').id})
+# rules: one reworded and due later, one switched off
+Rule = env['crm.stage.rule'].with_context(lang='en_US')
+Rule.browse(env.ref('impact_crm.stage_rule_prepare_quote').id).write({'summary': 'Price the tender', 'due_days': 3})
+env.ref('impact_crm.stage_rule_quote_sent_follow_up').write({'active': False})
+# numbering: the quotation numbers get a prefix, the fiscal numbers another one, Odoo's order sequence too
+env.ref('impact_crm.seq_sale_quotation_impact').write({'prefix': 'Q-', 'padding': 5})
+env.ref('impact_crm.seq_sale_order_fiscal').write({'prefix': 'INV/%(year)s/'})
+env.ref('sale.seq_sale_order').write({'prefix': 'ORD'})
 lead = env['crm.lead'].create({'name': 'Bridge E', 'type': 'opportunity', 'planned_revenue': 99000,
                                'stage_id': env.ref('impact_crm.stage_quote').id})
 env.cr.commit()
@@ -258,32 +273,59 @@ result({'deleted_stage': deleted, 'lead': lead.id})
 '''
 
 
-def test_upgrade_keeps_records_and_user_edited_configuration(installed, databases):
+def configuration(db):
+    # everything a company configures in the pipeline, as stored
+    return {
+        'stages': sql(db, 'SELECT id, name, probability, group_id, sequence, fold, team_id, on_change, is_lost '
+                          'FROM crm_stage ORDER BY id'),
+        'groups': sql(db, 'SELECT id, name, fold, kind, sequence, color FROM crm_stage_group ORDER BY id'),
+        'rules': sql(db, 'SELECT * FROM crm_stage_rule ORDER BY id'),
+        'sequences': sql(db, "SELECT id, name, code, prefix, suffix, padding, number_next, implementation, active "
+                             "FROM ir_sequence WHERE code LIKE 'sale.%%' ORDER BY id"),
+        'stage_translations': sql(db, "SELECT res_id, lang, value FROM ir_translation WHERE type = 'model' "
+                                      "AND name IN ('crm.stage,name', 'crm.stage.group,name') ORDER BY 1, 2"),
+        'xmlids': sql(db, "SELECT module, name, res_id FROM ir_model_data WHERE model IN "
+                          "('crm.stage', 'crm.stage.group', 'crm.stage.rule', 'ir.sequence') ORDER BY 1, 2"),
+    }
+
+
+@pytest.fixture(scope='module')
+def edited(installed, databases):
     db = copy(installed[0], PREFIX + '_upg')
     databases.append(db)
     edits = odoo_shell(db, USER_EDITS)
-    before = snapshot(db)
-    tables = module_tables(db)
-    config = noupdate_rows(db)
-    stages = sql(db, 'SELECT id, name, probability, group_id, sequence FROM crm_stage ORDER BY id')
-    groups = sql(db, 'SELECT id, name, fold, kind, sequence FROM crm_stage_group ORDER BY id')
+    state = {'snapshot': snapshot(db), 'tables': module_tables(db), 'config': noupdate_rows(db),
+             'configuration': configuration(db)}
+    return db, edits, state
 
-    lifecycle('upgrade', db)
+
+# -u impact_crm: the add-on's own upgrade; -u crm / -u sale: Odoo's modules under it; -u all: every Odoo upgrade.
+# They run one after the other on the same database, each checked against the edits as the user left them.
+@pytest.mark.parametrize('modules', ['impact_crm', 'crm', 'sale', 'all'])
+def test_upgrade_keeps_records_and_user_edited_configuration(edited, modules):
+    db, edits, before = edited
+
+    lifecycle('upgrade', db, modules)
 
     after = snapshot(db)
-    assert after == before
-    assert module_tables(db) == tables
-    assert noupdate_rows(db) == config
-    assert sql(db, 'SELECT id, name, probability, group_id, sequence FROM crm_stage ORDER BY id') == stages
-    assert sql(db, 'SELECT id, name, fold, kind, sequence FROM crm_stage_group ORDER BY id') == groups
+    assert after == before['snapshot']
+    assert module_tables(db) == before['tables']
+    assert noupdate_rows(db) == before['config']
+    config = configuration(db)
+    for key, value in before['configuration'].items():
+        assert config[key] == value, key
     names = dict(sql(db, 'SELECT id, name FROM crm_stage'))
     assert names[xmlid_res(db, 'impact_crm.stage_quote')] == 'Tender submitted'
     assert dict(sql(db, 'SELECT id, probability FROM crm_stage'))[xmlid_res(db, 'impact_crm.stage_order')] == 55
+    assert sql(db, 'SELECT sequence, probability FROM crm_stage WHERE id = %s',
+               (xmlid_res(db, 'crm.stage_lead1'),)) == [(5, 15)]
     assert dict(sql(db, 'SELECT id, name FROM crm_stage_group'))[
         xmlid_res(db, 'impact_crm.stage_group_open')] == 'Negotiation'
-    # a stage the company deleted does not come back
+    # a stage the company deleted does not come back, nor do Odoo's default stages
     assert 'On hold' not in names.values()
     assert edits['deleted_stage'] not in names
+    assert not set(names.values()) & {'New', 'Qualified'}
+    assert sql(db, 'SELECT count(*) FROM crm_stage WHERE group_id IS NULL')[0][0] == 0
     assert edits['lead'] in after['leads']
 
 
@@ -371,7 +413,8 @@ def test_uninstall_keeps_crm_and_sales_working_and_reinstall(installed, database
     assert sql(db, "SELECT state FROM ir_module_module WHERE name = 'impact_crm'")[0][0] == 'installed'
     kinds = stage_group_kinds(db)
     assert None not in kinds.values()
-    assert xmlid_res(db, 'crm.stage_lead1') is None  # Odoo's default stages replaced again
+    # Odoo's default stages, given back by the uninstall, are adopted again
+    assert xmlid_res(db, 'crm.stage_lead1') == xmlid_res(db, 'impact_crm.stage_potential')
     assert sql(db, 'SELECT count(*) FROM crm_lead WHERE stage_id IS NULL')[0][0] == 0
     assert sql(db, """SELECT count(*) FROM crm_lead l JOIN crm_stage s ON s.id = l.stage_id
                       WHERE l.stage_group_id IS DISTINCT FROM s.group_id""")[0][0] == 0

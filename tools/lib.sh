@@ -52,7 +52,8 @@ bootstrap() {
         py37="$(find_python37)" || die "CPython 3.7 is required (pyenv's 3.7.16 or python3.7 on PATH)"
         [ -x "$PY" ] || "$py37" -m venv "$VENV"
         "$PY" -m pip install -q --disable-pip-version-check --no-deps \
-            -r "$ROOT/requirements-odoo.txt" -r "$ROOT/requirements.txt" -r "$ROOT/requirements-test.txt" 2>&1 \
+            -r "$ROOT/requirements-odoo.txt" -r "$ROOT/requirements.txt" -r "$ROOT/requirements-test.txt" \
+            -r "$ROOT/requirements-compat.txt" 2>&1 \
             | grep -v "is ignored: it is neither" || true
         "$PY" -c 'import odoo, psycopg2, xlsxwriter' || die "Odoo did not install into .venv"
         "$PY" "$ROOT/tools/prune_addons.py" "$("$PY" -c 'import site; print(site.getsitepackages()[0])')"

@@ -5,7 +5,8 @@
 #   lifecycle.sh copy SRC DST         copy a database with its filestore
 #   lifecycle.sh drop DB              drop a database and its filestore
 #   lifecycle.sh install DB           install impact_crm (-i), fail on ERROR lines in the log
-#   lifecycle.sh upgrade DB           upgrade impact_crm (-u), fail on ERROR lines in the log
+#   lifecycle.sh upgrade DB [MODS]    upgrade impact_crm, or the given modules (crm, sale, all ...) with -u,
+#                                     fail on ERROR lines in the log
 #   lifecycle.sh uninstall DB         uninstall impact_crm the way Apps > Uninstall does
 #   lifecycle.sh shell DB < script    run a Python script in an Odoo shell (env, commit yourself)
 source "$(dirname "$0")/lib.sh"
@@ -37,7 +38,7 @@ case "$cmd" in
         # the command line asks for it or when a dependency was installed with demo data)
         psql_cmd -d "$db" -c "UPDATE ir_module_module SET demo = false" >/dev/null
         run_logged -i impact_crm --without-demo=all ;;
-    upgrade) run_logged -u impact_crm ;;
+    upgrade) run_logged -u "${2:-impact_crm}" ;;
     uninstall)
         : > "$log"
         printf '%s\n' \
