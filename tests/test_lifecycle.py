@@ -421,3 +421,22 @@ def test_uninstall_keeps_crm_and_sales_working_and_reinstall(installed, database
     reinstalled = snapshot(db)
     assert set(reinstalled['leads']) >= set(before['leads'])
     assert set(reinstalled['orders']) >= set(before['orders'])
+
+
+def test_install_refused_next_to_a_numbering_add_on(databases):
+    """sale_order_revision numbers quotation revisions its own way: installing impact_crm next to it stops
+    with a message saying why, and leaves the database as it was."""
+    base = lifecycle('base').strip().splitlines()[-1]
+    db = copy(base, PREFIX + '_rev')
+    databases.append(db)
+    lifecycle('install', db, 'sale_order_revision')
+    stages = sql(db, 'SELECT id, name, sequence FROM crm_stage ORDER BY id')
+
+    with pytest.raises(AssertionError) as failed:
+        lifecycle('install', db)
+
+    assert 'cannot be installed together with sale_order_revision' in str(failed.value)
+    assert sql(db, "SELECT state FROM ir_module_module WHERE name = 'impact_crm'")[0][0] != 'installed'
+    assert not sql(db, "SELECT 1 FROM pg_tables WHERE tablename = 'crm_stage_group'")
+    assert sql(db, 'SELECT id, name, sequence FROM crm_stage ORDER BY id') == stages
+    assert sql(db, "SELECT count(*) FROM ir_model_data WHERE module = 'impact_crm'")[0][0] == 0

@@ -4,7 +4,7 @@
 #   lifecycle.sh base                 print the name of the template database (crm/sale + demo), made if missing
 #   lifecycle.sh copy SRC DST         copy a database with its filestore
 #   lifecycle.sh drop DB              drop a database and its filestore
-#   lifecycle.sh install DB           install impact_crm (-i), fail on ERROR lines in the log
+#   lifecycle.sh install DB [MODS]    install impact_crm, or the given modules (-i), fail on ERROR lines in the log
 #   lifecycle.sh upgrade DB [MODS]    upgrade impact_crm, or the given modules (crm, sale, all ...) with -u,
 #                                     fail on ERROR lines in the log
 #   lifecycle.sh uninstall DB         uninstall impact_crm the way Apps > Uninstall does
@@ -36,8 +36,13 @@ case "$cmd" in
     install)
         # as on a production database: the add-on's demo data is not loaded (Odoo 11 loads it when
         # the command line asks for it or when a dependency was installed with demo data)
+        # the modules installed with demo data keep that flag afterwards (a later '-u all' deletes the demo
+        # records of a module whose flag is off)
+        demo="$(psql_cmd -d "$db" -tAc "SELECT string_agg(quote_literal(name), ',') FROM ir_module_module WHERE demo")"
         psql_cmd -d "$db" -c "UPDATE ir_module_module SET demo = false" >/dev/null
-        run_logged -i impact_crm --without-demo=all ;;
+        run_logged -i "${2:-impact_crm}" --without-demo=all
+        [ -z "$demo" ] || psql_cmd -d "$db" -c "UPDATE ir_module_module SET demo = true WHERE name IN ($demo)" >/dev/null
+        ;;
     upgrade) run_logged -u "${2:-impact_crm}" ;;
     uninstall)
         : > "$log"
