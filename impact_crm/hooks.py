@@ -1,6 +1,8 @@
 """Install and uninstall hooks: the add-on joins a database that already has a pipeline, deals and orders."""
 import logging
 
+from psycopg2 import sql
+
 from odoo import SUPERUSER_ID, _, api
 from odoo.exceptions import UserError
 
@@ -197,7 +199,8 @@ def _return_adopted_stages(env):
             values['sequence'] = sequence
         # direct SQL: the add-on's constraints and tracking are on their way out
         for fname, value in values.items():
-            env.cr.execute('UPDATE crm_stage SET "%s" = %%s WHERE id = %%s' % fname, (value, stage.id))
+            env.cr.execute(sql.SQL('UPDATE crm_stage SET {} = %s WHERE id = %s').format(sql.Identifier(fname)),
+                           (value, stage.id))
         if 'name' in values:
             env.cr.execute("""DELETE FROM ir_translation WHERE type = 'model' AND name = 'crm.stage,name'
                                AND res_id = %s""", (stage.id,))
@@ -224,4 +227,6 @@ def _drop_foreign_keys_of_removed_tables(cr):
          WHERE c.contype = 'f' AND (c.conrelid::regclass::text IN %s OR c.confrelid::regclass::text IN %s)""",
                (tuple(tables), tuple(tables)))
     for table, constraint in cr.fetchall():
-        cr.execute('ALTER TABLE %s DROP CONSTRAINT "%s"' % (table, constraint))
+        # names from PostgreSQL's catalog, quoted as identifiers
+        cr.execute(sql.SQL('ALTER TABLE {} DROP CONSTRAINT {}').format(
+            sql.SQL(table), sql.Identifier(constraint)))

@@ -16,8 +16,9 @@ rm -f "$LOCAL"/junit-*.xml
 bootstrap
 bootstrap_e2e
 
-step "Lint: flake8, and Python 3.5 compatibility of the add-on (vermin)"
+step "Lint: flake8, OCA's pylint-odoo (.pylintrc), and Python 3.5 compatibility of the add-on (vermin)"
 "$VENV/bin/flake8" "$ROOT/impact_crm" "$ROOT/tests" "$ROOT/bench" "$ROOT/tools/odoo-bin" "$ROOT/tools"/*.py
+(cd "$ROOT" && "$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc" impact_crm) || die "pylint-odoo found problems (above)"
 "$VENV/bin/vermin" -q --no-tips --violations --target=3.5- --exclude-regex 'tests/' "$ROOT/impact_crm" \
     || die "impact_crm/ must stay compatible with Python 3.5 (see vermin's report above)"
 echo "lint ok"

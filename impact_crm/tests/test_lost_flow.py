@@ -265,7 +265,7 @@ class TestLostFlow(LostCase):
             self.assertTrue(criterion.reason_ids, criterion.name)
 
     def test_install_backfills_deals_lost_before(self):
-        from odoo.addons.impact_crm.hooks import _backfill_lost_deals
+        from ..hooks import _backfill_lost_deals
         lead = self._deal('Lost in 2025', self.stage_quote, 3300)
         # as Odoo's own lost button left it before impact_crm was installed
         self.env.cr.execute("UPDATE crm_lead SET active = FALSE, probability = 0, date_closed = '2025-03-04 10:00:00' "
