@@ -24,8 +24,6 @@ PROTECTED_FIELDS = ('fiscal_number', 'quote_base_number', 'revision', 'is_latest
 # what may still change on an earlier (read-only) revision: chatter, activities, portal token
 _LOCKED_REVISION_WRITABLE_PREFIXES = ('message_', 'activity_', 'website_message')
 _LOCKED_REVISION_WRITABLE = ('access_token',)
-# what never changes once an order has a fiscal number: the printed reference and the numbering company
-NUMBERED_FIXED_FIELDS = ('name', 'company_id')
 CONFIRMED_STATES = ('sale', 'done')
 
 _guard = threading.local()
