@@ -62,6 +62,7 @@
         'data/res_lang_data.xml',
         'views/webclient_templates.xml',
         'security/ir_sequence_security.xml',
+        'security/crm_deal_data_security.xml',
     ],
     'demo': [
         'demo/product_demo.xml',

@@ -118,11 +118,18 @@ def _impact_number_existing_orders(env):
     if repeated:
         _logger.warning("orders %s share their name with an earlier order: their quote number got a suffix",
                         repeated)
+    # a reinstallation: the ledger kept by the uninstallation comes back with the orders' numbers
+    restored = env['sale.fiscal.number']._restore_kept_ledger()
+    if restored:
+        _logger.info("%d fiscal numbers of the ledger kept at uninstallation restored", restored)
     cr.execute("""UPDATE sale_order SET fiscal_number = name
                    WHERE fiscal_number IS NULL AND (state IN ('sale', 'done') OR confirmation_date IS NOT NULL)""")
     # orders confirmed while the module was installing (demo data) already have their ledger entry
     cr.execute("""SELECT id FROM sale_order so WHERE fiscal_number IS NOT NULL
-                   AND NOT EXISTS (SELECT 1 FROM sale_fiscal_number f WHERE f.order_id = so.id) ORDER BY id""")
+                   AND NOT EXISTS (SELECT 1 FROM sale_fiscal_number f WHERE f.order_id = so.id)
+                   AND NOT EXISTS (SELECT 1 FROM sale_fiscal_number f
+                                    WHERE f.company_id = so.company_id AND f.name = so.fiscal_number)
+                 ORDER BY id""")
     orders = env['sale.order'].browse([row[0] for row in cr.fetchall()])
     env['sale.order'].invalidate_cache()
     Ledger = env['sale.fiscal.number']
@@ -133,6 +140,8 @@ def _impact_number_existing_orders(env):
     all_orders.recompute()
     _logger.info("%d existing orders got revision 1, %d kept their name as fiscal number",
                  len(all_orders), len(orders))
+    # from now on the database itself refuses a confirmed order without a fiscal number
+    env['sale.order']._impact_add_fiscal_check()
 
 
 # Uninstall: the module's stages are deleted with its data. Their deals go back to Odoo's own
@@ -175,6 +184,8 @@ def uninstall_hook(cr, registry):
     # the groups go with the module: let them be deleted even when stages of users still point to them
     cr.execute("UPDATE crm_stage SET group_id = NULL")
     _drop_foreign_keys_of_removed_tables(cr)
+    # the fiscal ledger is kept (README, "Fiscal numbers"): a reinstallation continues after its last number
+    env['sale.fiscal.number']._keep_ledger()
     _logger.info("impact_crm uninstalled: deals of its stages moved to Odoo's default stages")
 
 

@@ -30,7 +30,7 @@ class RPC(object):
         body = response.json()
         if body.get('error'):
             raise RPCError(body['error'])
-        return body['result']
+        return body.get('result')  # a method returning None gives no 'result'
 
     def __call__(self, model, method, *args, **kwargs):
         return self.call('object', 'execute_kw', DB, self.uid, self.password, model, method, list(args), kwargs)

@@ -77,3 +77,25 @@ def test_simultaneous_revisions_never_reuse_a_number(admin, quotations):
     revisions = admin('sale.order', 'search_read', [('quote_base_number', '=', base)],
                       ['revision', 'is_latest_revision'], order='revision')
     assert [(r['revision'], r['is_latest_revision']) for r in revisions] == [(1, False), (2, True)]
+
+
+def test_first_confirmations_in_a_new_company_share_one_sequence(admin):
+    """The company's fiscal sequence does not exist yet: both confirmations create it at the same moment."""
+    dsn = os.environ['IMPACT_PG_DSN']
+    company = admin('res.company', 'create', {'name': 'Race Start Ltd %s' % threading.get_ident()})
+    admin('res.users', 'write', [admin.uid], {'company_ids': [(4, company)]})
+    partner = admin('res.partner', 'create', {'name': 'Race Customer', 'company_id': company})
+    product = admin('product.product', 'create', {'name': 'Race m2', 'list_price': 10.0, 'type': 'service',
+                                                  'company_id': False})
+    orders = [admin('sale.order', 'create', {'partner_id': partner, 'company_id': company, 'order_line': [
+        (0, 0, {'product_id': product, 'product_uom_qty': 1})]}) for _i in range(3)]
+    calls = [(lambda order_id: (lambda: RPC('admin', 'admin')('sale.order', 'action_confirm', [order_id])))(oid)
+             for oid in orders]
+    results = _run_at_once(calls)
+    assert [r[0] for r in results] == ['ok'] * 3, results
+    with psycopg2.connect(dsn) as cnx, cnx.cursor() as cr:
+        cr.execute("SELECT count(*) FROM ir_sequence WHERE code = 'sale.order.fiscal' AND company_id = %s",
+                   [company])
+        assert cr.fetchone()[0] == 1
+        cr.execute("SELECT number FROM sale_fiscal_number WHERE company_id = %s ORDER BY number", [company])
+        assert [row[0] for row in cr.fetchall()] == [1, 2, 3]

@@ -230,17 +230,16 @@ def test_install_onto_existing_deals_and_quotations(installed):
         sum(1 for stage in before['lead_stages'].values() if stage is None)
     # quotations and orders keep their numbers: revision 1 of their own name; confirmed ones keep it as their
     # fiscal number (when the add-on numbers revisions and orders)
-    if column_exists(db, 'sale_order', 'revision'):
-        assert sql(db, """SELECT count(*) FROM sale_order WHERE revision IS DISTINCT FROM 1
-                          OR quote_base_number IS DISTINCT FROM name""")[0][0] == 0
-    if column_exists(db, 'sale_order', 'fiscal_number'):
-        confirmed = [oid for oid, row in before['orders'].items() if row[ORDER_COLUMNS.index('state')] in (
-            'sale', 'done')]
-        assert confirmed
-        assert dict(sql(db, 'SELECT id, fiscal_number FROM sale_order WHERE id IN %s', (tuple(confirmed),))) == \
-            dict((oid, before['orders'][oid][0]) for oid in confirmed)
-        assert sql(db, """SELECT count(*) FROM sale_order WHERE fiscal_number IS NOT NULL
-                          AND state NOT IN ('sale', 'done')""")[0][0] == 0
+    assert column_exists(db, 'sale_order', 'revision') and column_exists(db, 'sale_order', 'fiscal_number')
+    assert sql(db, """SELECT count(*) FROM sale_order WHERE revision IS DISTINCT FROM 1
+                      OR quote_base_number IS DISTINCT FROM name""")[0][0] == 0
+    confirmed = [oid for oid, row in before['orders'].items() if row[ORDER_COLUMNS.index('state')] in (
+        'sale', 'done')]
+    assert confirmed
+    assert dict(sql(db, 'SELECT id, fiscal_number FROM sale_order WHERE id IN %s', (tuple(confirmed),))) == \
+        dict((oid, before['orders'][oid][0]) for oid in confirmed)
+    assert sql(db, """SELECT count(*) FROM sale_order WHERE fiscal_number IS NOT NULL
+                      AND state NOT IN ('sale', 'done')""")[0][0] == 0
 
 
 USER_EDITS = r'''
@@ -371,9 +370,25 @@ result({'lead': lead.id, 'stage': lead.stage_id.name, 'probability': lead.probab
 '''
 
 
+CONFIRM_NEW_ORDER = r'''
+partner = env['res.partner'].search([('customer', '=', True)], limit=1)
+product = env['product.product'].search([('sale_ok', '=', True)], limit=1)
+order = env['sale.order'].create({'partner_id': partner.id, 'order_line': [
+    (0, 0, {'product_id': product.id, 'product_uom_qty': 2})]})
+order.action_confirm()
+entry = env['sale.fiscal.number'].search([('order_id', '=', order.id)])
+issues = [issue['type'] for issue in env['sale.fiscal.number'].get_numbering_issues()]
+env.cr.commit()
+result({'order': order.id, 'fiscal_number': order.fiscal_number, 'number': entry.number, 'issues': issues})
+'''
+
+
 def test_uninstall_keeps_crm_and_sales_working_and_reinstall(installed, databases):
     db = copy(installed[0], PREFIX + '_uninst')
     databases.append(db)
+    # a fiscal number given before the uninstallation is never given again after a reinstallation
+    numbered = odoo_shell(db, CONFIRM_NEW_ORDER)
+    assert numbered['fiscal_number'] and numbered['number'] == 1
     before = snapshot(db)
     models = own_models(db)
     fields = sql(db, """SELECT f.model, f.name FROM ir_model_fields f JOIN ir_model_data d
@@ -421,6 +436,15 @@ def test_uninstall_keeps_crm_and_sales_working_and_reinstall(installed, database
     reinstalled = snapshot(db)
     assert set(reinstalled['leads']) >= set(before['leads'])
     assert set(reinstalled['orders']) >= set(before['orders'])
+    # the ledger was kept: the order has its fiscal number back, the ledger its entry, the numbering continues
+    assert sql(db, "SELECT to_regclass('impact_crm_fiscal_ledger_kept')")[0][0] is None
+    assert sql(db, 'SELECT fiscal_number FROM sale_order WHERE id = %s', (numbered['order'],))[0][0] == \
+        numbered['fiscal_number']
+    assert sql(db, 'SELECT number, order_id FROM sale_fiscal_number WHERE name = %s',
+               (numbered['fiscal_number'],)) == [(1, numbered['order'])]
+    again = odoo_shell(db, CONFIRM_NEW_ORDER)
+    assert again['number'] > numbered['number'] and again['fiscal_number'] != numbered['fiscal_number']
+    assert 'duplicate' not in again['issues'] and 'unnumbered' not in again['issues']
 
 
 def test_install_refused_next_to_a_numbering_add_on(databases):

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..internal_flags import has_flag, with_flags
+
 
 class CrmLead(models.Model):
     _inherit = 'crm.lead'
@@ -75,14 +77,14 @@ class CrmLead(models.Model):
                 # entering an Execution stage wins the deal: 100 %, and the rep's override ends
                 vals = dict(vals, probability=100.0, probability_is_manual=False,
                             probability_manual_uid=False, probability_manual_date=False)
-            elif 'probability' not in vals and not self.env.context.get('impact_keep_probability'):
+            elif 'probability' not in vals and not has_flag(self, 'impact_keep_probability'):
                 manual = self.filtered('probability_is_manual')
                 if manual:
                     # overridden deals keep their probability; the others take the stage default
                     rest = self - manual
                     if rest:
                         rest.write(dict(vals))  # Odoo's write adds the stage probability to the dict it gets
-                    return manual.with_context(impact_keep_probability=True).write(dict(vals))
+                    return with_flags(manual, 'impact_keep_probability').write(dict(vals))
         res = self._write_stage(vals)
         if 'probability' in vals and 'probability_is_manual' not in vals:
             self._update_probability_override(vals)
@@ -116,7 +118,13 @@ class CrmLead(models.Model):
     @api.model
     def _check_probability_value(self, vals):
         probability = vals.get('probability')
-        if probability is not None and probability is not False and not 0.0 <= probability <= 100.0:
+        if probability is None or probability is False:
+            return
+        if isinstance(probability, bool) or not isinstance(probability, (int, float)):
+            # a text ('50') too: Odoo's own crm.lead.write compares the value with numbers
+            raise ValidationError(_("The probability must be a number between 0 and 100 (got %r).")
+                                  % (probability,))
+        if not 0.0 <= probability <= 100.0:
             raise ValidationError(_("The probability must be between 0 and 100 %% (got %s).") % probability)
 
     @api.constrains('date_start', 'date_end')
@@ -132,7 +140,7 @@ class CrmLead(models.Model):
         stage = self.env['crm.stage'].browse(stage_id) if stage_id else self.env['crm.stage']
         if stage.group_kind == 'execution':
             values['probability'] = 100.0
-        elif self.env.context.get('impact_keep_probability'):
+        elif has_flag(self, 'impact_keep_probability'):
             values.pop('probability', None)
         return values
 
@@ -146,7 +154,7 @@ class CrmLead(models.Model):
     def _update_probability_override(self, vals):
         """After ``vals['probability']`` was written: a value other than the stage default is a rep's
         override (who and when are kept); the stage default itself is no override."""
-        if vals.get('active') is False or self.env.context.get('impact_probability_reset'):
+        if vals.get('active') is False or has_flag(self, 'impact_probability_reset'):
             return
         overridden = self.filtered(lambda lead: lead.stage_id and lead.stage_group_kind != 'execution' and
                                    abs(lead.probability - lead.stage_id.probability) > 0.001)
@@ -166,7 +174,7 @@ class CrmLead(models.Model):
         """One click: back to the probability of the deal's stage; stage changes move it again."""
         for stage in self.mapped('stage_id'):
             leads = self.filtered(lambda lead: lead.stage_id == stage)
-            leads.with_context(impact_probability_reset=True).write({
+            with_flags(leads, 'impact_probability_reset', 'impact_internal_write').write({
                 'probability': 100.0 if stage.group_kind == 'execution' else stage.probability,
                 'probability_is_manual': False,
                 'probability_manual_uid': False,

@@ -49,6 +49,8 @@ class CrmLeadContact(models.Model):
 
     @api.constrains('is_primary', 'lead_id')
     def _check_is_primary(self):
+        # as superuser: the record rules are checked after the constraints, and give the clearer error
+        self = self.sudo()
         leads = self.filtered('is_primary').mapped('lead_id')
         if not leads:
             return
@@ -60,7 +62,7 @@ class CrmLeadContact(models.Model):
 
     @api.constrains('partner_id')
     def _check_partner_id(self):
-        if self.filtered(lambda contact: not contact.partner_id):
+        if self.sudo().filtered(lambda contact: not contact.partner_id):
             raise ValidationError(_("Choose a contact, or type the name of a new one."))
 
     @api.model

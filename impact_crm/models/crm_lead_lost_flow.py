@@ -7,9 +7,16 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-# Marks the writes of the lost flow itself. An object, not True: a JSON-RPC client cannot put it in its
-# context, so the guards cannot be switched off from outside.
-LOST_FLOW = object()
+from ..internal_flags import has_flag, token, with_flags
+
+# Marks the writes of the lost flow itself: an internal flag (see internal_flags), which a JSON-RPC
+# client cannot put in its context, so the guards cannot be switched off from outside.
+LOST_FLOW = token()
+
+# recorded by the lost flow and the probability override only: never written by a client (import, RPC,
+# mass edit), so that the loss analysis and the override's who/when cannot be falsified
+BOOKKEEPING_FIELDS = ('lost_stage_id', 'lost_stage_group_id', 'lost_amount', 'lost_date',
+                      'probability_is_manual', 'probability_manual_uid', 'probability_manual_date')
 
 LOST_FIELDS = ('lost_stage_id', 'lost_stage_group_id', 'lost_amount', 'lost_date', 'lost_competitor_id',
                'lost_competitor_price', 'lost_note')
@@ -103,7 +110,7 @@ class CrmLead(models.Model):
         lost_competitor_id, lost_competitor_price, lost_note), written with the loss in one tracked
         write per target stage, so that each deal's chatter gets one message."""
         self._check_lost_reason(vals.get('lost_reason'))
-        flow = self.with_context(impact_lost_flow=LOST_FLOW)
+        flow = with_flags(self, 'impact_lost_flow')
         today = fields.Date.context_today(self)
         competitor_id = vals.get('lost_competitor_id')
         # per deal: what it is worth and where it stands when lost (untracked: no chatter message)
@@ -131,21 +138,56 @@ class CrmLead(models.Model):
     # Guards: no path to lost without the flow
     # ------------------------------------------------------------------
     def _in_lost_flow(self):
-        return self.env.context.get('impact_lost_flow') is LOST_FLOW
+        return has_flag(self, 'impact_lost_flow')
+
+    @api.model
+    def _check_bookkeeping_vals(self, vals, creating=False):
+        """Refuse loss and override bookkeeping sent by a caller (empty values on create are harmless)."""
+        if self._in_lost_flow() or has_flag(self, 'impact_internal_write'):
+            return
+        written = [fname for fname in BOOKKEEPING_FIELDS if fname in vals and (vals[fname] or not creating)]
+        if written:
+            raise UserError(_("%s: recorded by \"Mark Lost\" and by the probability override themselves; "
+                              "nobody can write it.") % ', '.join(
+                self._fields[fname].get_description(self.env)['string'] for fname in written))
+
+    @api.multi
+    def _lose_silent_losses(self):
+        """Deals that end archived at probability 0 (Odoo's meaning of lost: its Lost filter shows them)
+        without having gone through the lost flow: they go through it now, so a reason is required
+        (the whole operation is refused without one) and the loss is recorded."""
+        silent = self.filtered(lambda lead: lead.type == 'opportunity' and not lead.active
+                               and not lead.probability and not lead.lost_date)
+        if silent:
+            silent._check_lost_reason()
+            silent._action_lose({})
 
     @api.model
     def create(self, vals):
+        self._check_bookkeeping_vals(vals, creating=True)
         lead = super(CrmLead, self).create(vals)
         if lead.stage_id.is_lost and not self._in_lost_flow():
             # e.g. an import of historical lost deals: allowed with a reason, recorded as lost
             lead._check_lost_reason()
             lead.action_set_lost()
+        elif not self._in_lost_flow():
+            lead._lose_silent_losses()
         return lead
 
     @api.multi
     def write(self, vals):
         if self._in_lost_flow():
             return super(CrmLead, self).write(vals)
+        self._check_bookkeeping_vals(vals)
+        if any(fname in vals for fname in ('active', 'probability', 'type')) and \
+                not ('active' in vals and not vals['active'] and 'probability' in vals and not vals['probability']):
+            res = self._write_checked(vals)
+            self.exists()._lose_silent_losses()
+            return res
+        return self._write_checked(vals)
+
+    @api.multi
+    def _write_checked(self, vals):
         lost_stage = vals.get('stage_id') and self.env['crm.stage'].browse(vals['stage_id']).is_lost
         if 'active' in vals and not vals['active'] and 'probability' in vals and not vals['probability']:
             # Odoo's "lost" semantic written directly: route it through the flow
@@ -167,6 +209,12 @@ class CrmLead(models.Model):
                 restoring._restore_lost()
             return res
         return super(CrmLead, self).write(vals)
+
+    @api.multi
+    def _backdate_loss(self, lost_date):
+        """Demo data and imports of history: these lost deals were lost on ``lost_date`` (server side only:
+        a private method, not callable over RPC)."""
+        return with_flags(self.filtered('lost_date'), 'impact_internal_write').write({'lost_date': lost_date})
 
     # ------------------------------------------------------------------
     # Restore
@@ -191,7 +239,7 @@ class CrmLead(models.Model):
             vals = dict(clear)
             if stage:
                 vals['stage_id'] = stage.id
-            self.browse(lead_ids).write(vals)
+            with_flags(self.browse(lead_ids), 'impact_internal_write').write(vals)
         return True
 
     # ------------------------------------------------------------------

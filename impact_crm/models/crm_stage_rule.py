@@ -3,9 +3,10 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..internal_flags import has_flag, with_flags
 from .mail_activity import SLA_UNITS
 
-# context key set while rules run: a stage change made meanwhile (by another automation) fires no rule
+# internal flag raised while rules run: a stage change made meanwhile (by another automation) fires no rule
 RULE_GUARD = 'impact_stage_rule_running'
 DEFAULT_WORKDAYS = (0, 1, 2, 3, 4)  # Mon-Fri, when the company has no working-time calendar
 
@@ -108,7 +109,7 @@ class CrmStageRule(models.Model):
         """Create the activities of rules ``self`` on ``leads``, as superuser (automation acts for the
         company), with the recursion guard in the context."""
         activities = self.env['mail.activity']
-        model = self.env['mail.activity'].sudo().with_context(**{RULE_GUARD: True})
+        model = with_flags(self.env['mail.activity'].sudo(), RULE_GUARD)
         for lead in leads:
             for rule in self:
                 activities |= model.create(rule._prepare_activity(lead))
@@ -116,7 +117,7 @@ class CrmStageRule(models.Model):
 
     @api.model
     def _fire_stage_rules(self, leads, old_stages):
-        if self.env.context.get(RULE_GUARD) or not leads:
+        if has_flag(self, RULE_GUARD) or not leads:
             return self.env['mail.activity']
         rules = self.sudo().search([('trigger', '=', 'stage'), ('stage_id', 'in', leads.mapped('stage_id').ids)])
         activities = self.env['mail.activity']
@@ -129,7 +130,7 @@ class CrmStageRule(models.Model):
 
     @api.model
     def _fire_quotation_sent_rules(self, leads):
-        if self.env.context.get(RULE_GUARD) or not leads:
+        if has_flag(self, RULE_GUARD) or not leads:
             return self.env['mail.activity']
         return self.sudo().search([('trigger', '=', 'quotation_sent')])._apply(leads)
 

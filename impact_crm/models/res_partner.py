@@ -41,25 +41,47 @@ class ResPartner(models.Model):
         self.env.cr.execute(query, args)
         return self.env.cr.fetchall()
 
+    @api.model
+    def _history_visible_ids(self, model, domain):
+        """Ids of ``model`` the current user may read (access rights, record rules, companies)."""
+        Model = self.env[model].with_context(active_test=False)
+        if not Model.check_access_rights('read', raise_exception=False):
+            return []
+        return Model.search(domain).ids
+
     @api.multi
     def _compute_customer_history(self):
         partners = self.filtered(lambda p: isinstance(p.id, int))
         commercial_ids = tuple(set(partners.mapped('commercial_partner_id').ids)) or (0,)
+        # the history is made of the orders, deals and invoices the user may see; portal and public users
+        # (who may read their own partner) see none of it
+        internal = self.env.user.has_group('base.group_user')
+        visible = {'order_ids': [], 'lead_ids': [], 'invoice_ids': []}
+        if internal and partners:
+            visible['order_ids'] = self._history_visible_ids('sale.order', [
+                ('partner_id.commercial_partner_id', 'in', list(commercial_ids)),
+                ('state', 'in', ('sale', 'done')), ('is_latest_revision', '=', True)])
+            visible['lead_ids'] = self._history_visible_ids('crm.lead', [
+                ('partner_id.commercial_partner_id', 'in', list(commercial_ids)), ('type', '=', 'opportunity')])
+            visible['invoice_ids'] = self._history_visible_ids('account.invoice', [
+                ('partner_id.commercial_partner_id', 'in', list(commercial_ids)),
+                ('type', 'in', ('out_invoice', 'out_refund')), ('state', 'in', ('open', 'paid'))])
         order_from = """
               FROM sale_order so
               JOIN res_partner sp ON sp.id = so.partner_id
               JOIN product_pricelist pl ON pl.id = so.pricelist_id
               JOIN res_company rc ON rc.id = so.company_id
-             WHERE sp.commercial_partner_id IN %(commercial_ids)s AND {where}""".format(where=COUNTED_ORDER_WHERE)
+             WHERE sp.commercial_partner_id IN %(commercial_ids)s AND {where}
+               AND so.id = ANY(%(order_ids)s)""".format(where=COUNTED_ORDER_WHERE)
         totals = dict((r[0], r[1:]) for r in self._history_query("""
             SELECT sp.commercial_partner_id, COUNT(*), MAX(COALESCE(so.confirmation_date, so.date_order))::date,
                    SUM({amount}) {order_from} GROUP BY sp.commercial_partner_id""".format(
-            amount=order_company_amount_sql(), order_from=order_from), commercial_ids))
+            amount=order_company_amount_sql(), order_from=order_from), commercial_ids, visible))
         per_year = {}
         for cid, year, count in self._history_query("""
             SELECT sp.commercial_partner_id, date_part('year', COALESCE(so.confirmation_date, so.date_order))::int,
                    COUNT(*) {order_from} GROUP BY 1, 2 ORDER BY 1, 2 DESC""".format(order_from=order_from),
-                                                    commercial_ids):
+                                                    commercial_ids, visible):
             per_year.setdefault(cid, []).append(_('%s: %s orders') % (year, count))
         tops = {}
         for key, label_sql, join in (
@@ -79,10 +101,11 @@ class ResPartner(models.Model):
                       JOIN product_pricelist pl ON pl.id = so.pricelist_id
                       JOIN res_company rc ON rc.id = so.company_id
                      WHERE sp.commercial_partner_id IN %(commercial_ids)s AND {where}
+                       AND so.id = ANY(%(order_ids)s)
                      GROUP BY 1, 2) ranked
                  WHERE rank <= %(top)s ORDER BY commercial_partner_id, rank""".format(
                 label=label_sql, join=join, where=COUNTED_ORDER_WHERE,
-                amount=order_company_amount_sql('sol.price_subtotal')), commercial_ids, {'top': TOP_N})
+                amount=order_company_amount_sql('sol.price_subtotal')), commercial_ids, dict(visible, top=TOP_N))
             for cid, label, amount in rows:
                 tops.setdefault((key, cid), []).append((label, amount))
         paid = dict(self._history_query("""
@@ -90,9 +113,9 @@ class ResPartner(models.Model):
                    SUM(inv.amount_total_company_signed - inv.residual_company_signed)
               FROM account_invoice inv
               JOIN res_partner ip ON ip.id = inv.partner_id
-             WHERE ip.commercial_partner_id IN %(commercial_ids)s
+             WHERE ip.commercial_partner_id IN %(commercial_ids)s AND inv.id = ANY(%(invoice_ids)s)
                AND inv.type IN ('out_invoice', 'out_refund') AND inv.state IN ('open', 'paid')
-             GROUP BY 1""", commercial_ids))
+             GROUP BY 1""", commercial_ids, visible))
         deals = dict((r[0], r[1:]) for r in self._history_query("""
             SELECT lp.commercial_partner_id,
                    COUNT(*) FILTER (WHERE {won}),
@@ -103,8 +126,9 @@ class ResPartner(models.Model):
               JOIN res_partner lp ON lp.id = l.partner_id
               LEFT JOIN crm_stage s ON s.id = l.stage_id
              WHERE lp.commercial_partner_id IN %(commercial_ids)s AND l.type = 'opportunity'
+               AND l.id = ANY(%(lead_ids)s)
              GROUP BY 1""".format(won="l.active AND l.stage_group_kind IN ('execution', 'closed') "
-                                      "AND NOT COALESCE(s.is_lost, FALSE)"), commercial_ids))
+                                      "AND NOT COALESCE(s.is_lost, FALSE)"), commercial_ids, visible))
         currency = self.env.user.company_id.currency_id
         for partner in self:
             cid = partner.commercial_partner_id.id

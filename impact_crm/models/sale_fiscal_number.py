@@ -15,16 +15,35 @@ snapshot began. The ledger row is part of the order's transaction: when it rolls
 not used and the next order gets it. Numbers are therefore consecutive and unique, and never lost.
 
 The sequence's prefix, suffix, padding and (for the first number only) 'Next Number' are configurable.
+Whatever is edited on the sequence, the next number follows the highest number ever given in the company
+(ledger, the ledger kept by an earlier uninstallation, and the order references themselves), so no
+number printed on an order is ever given again.
+
+One fiscal sequence per company: a unique index on ir_sequence, and a missing one is created with
+``INSERT ... ON CONFLICT DO NOTHING``, so that two first confirmations at the same moment in a new company
+do not create two sequences (the second waits for the first; when the first commits, the second fails with a
+serialization error and Odoo runs its request again, which then finds the sequence).
+
+Uninstallation keeps the ledger: the table is renamed to KEPT_LEDGER (not an Odoo model, so Odoo does not drop
+it); a reinstallation takes it back.
 """
+import re
 import time
 
 import psycopg2
 from psycopg2 import errorcodes
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 MAX_BUMPS = 100000
+KEPT_LEDGER = 'impact_crm_fiscal_ledger_kept'
+FISCAL_CODE = 'sale.order.fiscal'
+
+
+def _like_prefix(prefix):
+    """A LIKE pattern matching the texts that start with ``prefix``."""
+    return prefix.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
 
 
 class SaleFiscalNumber(models.Model):
@@ -60,15 +79,51 @@ class SaleFiscalNumber(models.Model):
     def unlink(self):
         raise UserError(_("Fiscal numbers can never be deleted."))
 
+    @api.model_cr
+    def init(self):
+        cr = self.env.cr
+        # one fiscal sequence per company, and a fiscal number given once per company (numbers recorded
+        # as they were before installation may repeat: Odoo never made order names unique)
+        cr.execute("""CREATE UNIQUE INDEX IF NOT EXISTS ir_sequence_impact_fiscal_company_uniq
+                      ON ir_sequence (company_id) WHERE code = %s""", [FISCAL_CODE])
+        cr.execute("""CREATE UNIQUE INDEX IF NOT EXISTS sale_fiscal_number_company_name_uniq
+                      ON sale_fiscal_number (company_id, name) WHERE NOT is_legacy""")
+
     @api.model
     def _fiscal_sequence(self, company):
-        Sequence = self.env['ir.sequence'].sudo()
-        seq = Sequence.search([('code', '=', 'sale.order.fiscal'), ('company_id', '=', company.id)], limit=1)
+        Sequence = self.env['ir.sequence'].sudo().with_context(active_test=False)
+        seq = Sequence.search([('code', '=', FISCAL_CODE), ('company_id', '=', company.id)], limit=1)
         if not seq:
-            seq = Sequence.create({'name': _('Fiscal order numbers (%s)') % company.name, 'code': 'sale.order.fiscal',
-                                   'company_id': company.id, 'prefix': 'SO/%(year)s/', 'padding': 5,
-                                   'implementation': 'no_gap'})
+            # race-free creation: see the module docstring
+            self.env.cr.execute("""
+                INSERT INTO ir_sequence (name, code, implementation, active, prefix, padding, number_next,
+                                         number_increment, use_date_range, company_id,
+                                         create_uid, write_uid, create_date, write_date)
+                VALUES (%s, %s, 'no_gap', true, 'SO/%%(year)s/', 5, 1, 1, false, %s, %s, %s,
+                        now() at time zone 'UTC', now() at time zone 'UTC')
+                ON CONFLICT (company_id) WHERE code = %s DO NOTHING""",
+                                [_('Fiscal order numbers (%s)') % company.name, FISCAL_CODE, company.id,
+                                 self.env.uid, self.env.uid, FISCAL_CODE], log_exceptions=False)
+            seq = Sequence.search([('code', '=', FISCAL_CODE), ('company_id', '=', company.id)], limit=1)
         return seq
+
+    @api.model
+    def _highest_given(self, seq, company):
+        """The highest number given in the company: in the ledger (any of its sequences), in the ledger kept
+        by an uninstallation, and in the references of its orders that start with the sequence's prefix."""
+        cr = self.env.cr
+        cr.execute("SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s", [company.id])
+        highest = cr.fetchone()[0] or 0
+        cr.execute("SELECT to_regclass(%s)", [KEPT_LEDGER])
+        if cr.fetchone()[0]:
+            cr.execute('SELECT max(number) FROM "%s" WHERE company_id = %%s' % KEPT_LEDGER, [company.id])
+            highest = max(highest, cr.fetchone()[0] or 0)
+        prefix, suffix = seq._get_prefix_suffix()
+        pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix or ''), re.escape(suffix or ''))
+        cr.execute("""SELECT max(substring(name from %s)::bigint) FROM sale_order
+                       WHERE company_id = %s AND name LIKE %s""",
+                   [pattern, company.id, _like_prefix(prefix or '')])
+        return max(highest, cr.fetchone()[0] or 0)
 
     @api.model
     def _take_next(self, order):
@@ -78,8 +133,7 @@ class SaleFiscalNumber(models.Model):
         started = time.time()
         cr.execute("SELECT id FROM ir_sequence WHERE id = %s FOR UPDATE", [seq.id])
         waited = (time.time() - started) * 1000.0
-        cr.execute("SELECT max(number) FROM sale_fiscal_number WHERE sequence_id = %s", [seq.id])
-        last = cr.fetchone()[0]
+        last = self._highest_given(seq, order.company_id)
         candidate = last + 1 if last else seq.number_next
         for _attempt in range(MAX_BUMPS):
             name = seq.get_next_char(candidate)
@@ -120,10 +174,14 @@ class SaleFiscalNumber(models.Model):
         A gap is reported when a number of the period is not the successor of the previous number of the
         same sequence (including the last one before the period)."""
         self.check_access_rights('read')
-        where, params = ["TRUE"], []
+        allowed = self.env.user.company_ids.ids
         if company_id:
-            where.append("r.company_id = %s")
-            params.append(company_id)
+            if company_id not in allowed:
+                raise AccessError(_("You can only check the fiscal numbering of your own companies."))
+            companies = [company_id]
+        else:
+            companies = allowed
+        where, params = ["r.company_id = ANY(%s)"], [companies]
         if date_from:
             where.append("r.date >= %s")
             params.append(date_from)
@@ -146,17 +204,89 @@ class SaleFiscalNumber(models.Model):
             if orphan:
                 issues.append({'type': 'orphan', 'fiscal_number': name,
                                'message': _("no order carries %s any more") % name})
+        # numbers whose order was confirmed on an earlier day than the order of the previous number
+        self.env.cr.execute("""
+            SELECT fiscal_number, previous FROM (
+                SELECT r.fiscal_number, r.company_id, r.date, r.confirmation_date,
+                       lag(r.fiscal_number) OVER w AS previous, lag(r.confirmation_date) OVER w AS previous_date
+                  FROM sale_fiscal_number_report r
+                 WHERE r.number IS NOT NULL AND r.company_id = ANY(%s)
+                WINDOW w AS (PARTITION BY r.company_id ORDER BY r.number)) r
+             WHERE r.confirmation_date::date < r.previous_date::date AND """ + " AND ".join(where[1:] or ["TRUE"]) + """
+             ORDER BY r.fiscal_number""", [companies] + params[1:])
+        for name, previous in self.env.cr.fetchall():
+            issues.append({'type': 'date_order', 'fiscal_number': name,
+                           'message': _("%s belongs to an order confirmed before the one of %s: the numbers are "
+                                        "not in date order") % (name, previous)})
         # orders carrying a fiscal number the ledger never gave
-        sql = """SELECT so.fiscal_number FROM sale_order so
-                  WHERE so.fiscal_number IS NOT NULL AND so.is_latest_revision
+        self.env.cr.execute("""SELECT so.fiscal_number FROM sale_order so
+                  WHERE so.fiscal_number IS NOT NULL AND so.is_latest_revision AND so.company_id = ANY(%s)
                     AND NOT EXISTS (SELECT 1 FROM sale_fiscal_number l
-                                     WHERE l.company_id = so.company_id AND l.name = so.fiscal_number)"""
-        oparams = []
-        if company_id:
-            sql += " AND so.company_id = %s"
-            oparams.append(company_id)
-        self.env.cr.execute(sql + " ORDER BY so.fiscal_number", oparams)
+                                     WHERE l.company_id = so.company_id AND l.name = so.fiscal_number)
+                  ORDER BY so.fiscal_number""", [companies])
         for (name,) in self.env.cr.fetchall():
             issues.append({'type': 'unregistered', 'fiscal_number': name,
                            'message': _("%s is on an order but was never given by the fiscal sequence") % name})
+        # confirmed orders without a number (impossible through the module: written around it)
+        self.env.cr.execute("""SELECT so.name FROM sale_order so
+                  WHERE so.state IN ('sale', 'done') AND so.fiscal_number IS NULL AND so.company_id = ANY(%s)
+                  ORDER BY so.id""", [companies])
+        for (name,) in self.env.cr.fetchall():
+            issues.append({'type': 'unnumbered', 'fiscal_number': False,
+                           'message': _("%s is a confirmed order without a fiscal number") % name})
         return issues
+
+    # ------------------------------------------------------------------ uninstallation keeps the ledger
+    @api.model
+    def _keep_ledger(self):
+        """Called by the uninstall hook: the ledger survives as a plain table (see the module docstring)."""
+        cr = self.env.cr
+        cr.execute("SELECT to_regclass('sale_fiscal_number'), to_regclass(%s)", [KEPT_LEDGER])
+        ledger, kept = cr.fetchone()
+        cr.execute("DROP INDEX IF EXISTS ir_sequence_impact_fiscal_company_uniq")
+        if not ledger:
+            return
+        if kept:
+            cr.execute('INSERT INTO "%s" SELECT * FROM sale_fiscal_number' % KEPT_LEDGER)
+            return
+        cr.execute("DROP VIEW IF EXISTS sale_fiscal_number_report")
+        cr.execute('ALTER TABLE sale_fiscal_number RENAME TO "%s"' % KEPT_LEDGER)
+        cr.execute('ALTER INDEX IF EXISTS sale_fiscal_number_company_name_uniq RENAME TO "%s_name_uniq"'
+                   % KEPT_LEDGER)
+
+    @api.model
+    def _restore_kept_ledger(self):
+        """Called on installation: orders numbered before an uninstallation get their fiscal numbers back,
+        and the kept entries return to the ledger (numbers from before the first installation are recorded
+        again by the installation itself)."""
+        cr = self.env.cr
+        cr.execute("SELECT to_regclass(%s)", [KEPT_LEDGER])
+        if not cr.fetchone()[0]:
+            return 0
+        # every revision of a numbered order carries the number at the start of its reference
+        cr.execute("""
+            UPDATE sale_order so SET fiscal_number = k.name
+              FROM "%s" k
+             WHERE so.fiscal_number IS NULL AND so.company_id = k.company_id AND NOT k.is_legacy
+               AND (so.name = k.name OR left(so.name, length(k.name) + 2) = k.name || ' (')""" % KEPT_LEDGER)
+        # of the revisions of one number, the newest is the one that counts (the others were replaced)
+        cr.execute("""
+            UPDATE sale_order so SET is_latest_revision = false
+             WHERE so.fiscal_number IS NOT NULL AND EXISTS (
+                   SELECT 1 FROM sale_order newer WHERE newer.company_id = so.company_id
+                      AND newer.fiscal_number = so.fiscal_number AND newer.id > so.id)""")
+        cr.execute("""
+            INSERT INTO sale_fiscal_number (name, number, sequence_id, company_id, order_id, date, is_legacy,
+                                            lock_wait_ms, create_uid, write_uid, create_date, write_date)
+            SELECT k.name, k.number,
+                   (SELECT s.id FROM ir_sequence s WHERE s.code = %%s AND s.company_id = k.company_id LIMIT 1),
+                   k.company_id, o.id, k.date, k.is_legacy, k.lock_wait_ms, k.create_uid, k.write_uid,
+                   k.create_date, k.write_date
+              FROM "%s" k
+              JOIN res_company c ON c.id = k.company_id
+              LEFT JOIN sale_order o ON o.id = k.order_id
+             WHERE NOT k.is_legacy
+             ORDER BY k.id""" % KEPT_LEDGER, [FISCAL_CODE])
+        restored = cr.rowcount
+        cr.execute('DROP TABLE "%s"' % KEPT_LEDGER)
+        return restored

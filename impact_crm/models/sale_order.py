@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..internal_flags import has_flag, with_flags
+
 REVISION_SEPARATOR = '-'
 
 # Fields only this module's own methods may set (never through RPC, whatever the context):
@@ -22,6 +24,7 @@ PROTECTED_FIELDS = ('fiscal_number', 'quote_base_number', 'revision', 'is_latest
 # what may still change on an earlier (read-only) revision: chatter, activities, portal token
 _LOCKED_REVISION_WRITABLE_PREFIXES = ('message_', 'activity_', 'website_message')
 _LOCKED_REVISION_WRITABLE = ('access_token',)
+CONFIRMED_STATES = ('sale', 'done')
 
 _guard = threading.local()
 
@@ -120,6 +123,12 @@ class SaleOrder(models.Model):
     def create(self, vals):
         if not _guard_active():
             self._impact_check_protected_vals(vals, creating=True)
+            if vals.get('name') and vals['name'] not in ('New', _('New')):
+                raise UserError(_("The order reference is given by the quotation numbering (and, on "
+                                  "confirmation, the fiscal numbering): it cannot be chosen."))
+            if vals.get('state') in CONFIRMED_STATES:
+                raise UserError(_("An order is created as a quotation: confirm it with its \"Confirm\" "
+                                  "button, which gives it its fiscal number."))
             vals = self._impact_numbering_vals(dict(vals))
             with numbering_guard():
                 return super(SaleOrder, self).create(vals)
@@ -147,13 +156,47 @@ class SaleOrder(models.Model):
 
     @api.multi
     def write(self, vals):
-        if not _guard_active():
-            self._impact_check_protected_vals(vals)
-            business = [f for f in vals if f not in _LOCKED_REVISION_WRITABLE
-                        and not f.startswith(_LOCKED_REVISION_WRITABLE_PREFIXES)]
-            if business:
-                self._impact_check_latest(_('changed'))
+        if _guard_active():
+            return super(SaleOrder, self).write(vals)
+        self._impact_check_protected_vals(vals)
+        business = [f for f in vals if f not in _LOCKED_REVISION_WRITABLE
+                    and not f.startswith(_LOCKED_REVISION_WRITABLE_PREFIXES)]
+        if business:
+            self._impact_check_latest(_('changed'))
+        self._impact_check_numbered_vals(vals)
+        if vals.get('state') in CONFIRMED_STATES:
+            unnumbered = self.filtered(lambda order: not order.fiscal_number)
+            if unnumbered:
+                if not has_flag(self, 'impact_confirming'):
+                    raise UserError(_("%s has no fiscal number: an order becomes a sales order only through its "
+                                      "\"Confirm\" button, which gives the number.")
+                                    % ', '.join(unnumbered.mapped('name')))
+                # the confirmation itself: state and fiscal number are written together (the database
+                # refuses a confirmed order without a number)
+                res = super(SaleOrder, self - unnumbered).write(vals) if self - unnumbered else True
+                Ledger = self.env['sale.fiscal.number'].sudo()
+                for order in unnumbered.sorted('id'):
+                    entry = Ledger._take_next(order)
+                    with numbering_guard():
+                        super(SaleOrder, order).write(dict(vals, fiscal_number=entry.name, name=order._impact_name(
+                            order.quote_base_number, order.revision, entry.name)
+                            if order.quote_base_number else '%s (%s)' % (entry.name, order.name)))
+                return res
         return super(SaleOrder, self).write(vals)
+
+    @api.multi
+    def _impact_check_numbered_vals(self, vals):
+        """The reference of an order is set by the numbering; a numbered order keeps its company."""
+        if 'name' in vals:
+            changed = self.filtered(lambda order: order.name != vals['name'])
+            if changed:
+                raise UserError(_("The order reference is given by the quotation and fiscal numbering: it "
+                                  "cannot be changed (%s).") % ', '.join(changed.mapped('name')))
+        if 'company_id' in vals:
+            numbered = self.filtered(lambda order: order.fiscal_number and order.company_id.id != vals['company_id'])
+            if numbered:
+                raise UserError(_("%s has a fiscal number of its company: its company cannot change.")
+                                % ', '.join(numbered.mapped('name')))
 
     @api.multi
     def unlink(self):
@@ -185,10 +228,34 @@ class SaleOrder(models.Model):
     @api.multi
     def _action_confirm(self):
         self._impact_check_latest(_('confirmed'))
-        result = super(SaleOrder, self)._action_confirm()
+        # the confirmation's own write of state 'sale' takes the fiscal numbers (see write)
+        result = super(SaleOrder, with_flags(self, 'impact_confirming'))._action_confirm()
         # last step of the confirmation: the row lock of the fiscal sequence is held until commit
         self._impact_assign_fiscal_number()
         return result
+
+    @api.multi
+    def action_invoice_create(self, grouped=False, final=False):
+        self._impact_check_latest(_('invoiced'))
+        return super(SaleOrder, self).action_invoice_create(grouped=grouped, final=final)
+
+    @api.model_cr
+    def init(self):
+        self._impact_add_fiscal_check()
+
+    @api.model
+    def _impact_add_fiscal_check(self):
+        """Database guarantee: no confirmed order without a fiscal number. Added once every confirmed order
+        has one (on installation, after the orders made before it got theirs)."""
+        cr = self.env.cr
+        cr.execute("SELECT 1 FROM pg_constraint WHERE conname = 'sale_order_confirmed_has_fiscal_number'")
+        if cr.fetchone():
+            return
+        cr.execute("SELECT 1 FROM sale_order WHERE state IN ('sale', 'done') AND fiscal_number IS NULL LIMIT 1")
+        if cr.fetchone():
+            return
+        cr.execute("""ALTER TABLE sale_order ADD CONSTRAINT sale_order_confirmed_has_fiscal_number
+                      CHECK (state NOT IN ('sale', 'done') OR fiscal_number IS NOT NULL)""")
 
     @api.multi
     def copy(self, default=None):
@@ -277,7 +344,7 @@ class SaleOrderOpportunity(models.Model):
     @api.model
     def create(self, vals):
         order = super(SaleOrderOpportunity, self).create(vals)
-        if not order.opportunity_id and not self.env.context.get('impact_no_auto_opportunity'):
+        if not order.opportunity_id and not has_flag(self, 'impact_no_auto_opportunity'):
             order._create_opportunity_from_quotation()
         return order
 

@@ -1,4 +1,6 @@
-from odoo import api, models
+from odoo import _, api, models
+
+from .sale_order import _guard_active
 
 
 class SaleOrderLine(models.Model):
@@ -10,3 +12,33 @@ class SaleOrderLine(models.Model):
         super(SaleOrderLine, self)._compute_invoice_status()
         for line in self.filtered(lambda l: not l.order_id.is_latest_revision):
             line.invoice_status = 'no'
+
+    # An earlier revision is frozen line by line too: its lines are written through sale.order.line
+    # directly by the web client (one2many edits), imports, RPC and down payments.
+    @api.model
+    def _impact_check_orders_latest(self, orders, action):
+        if not _guard_active():
+            orders._impact_check_latest(action)
+
+    @api.model
+    def create(self, vals):
+        if vals.get('order_id'):
+            self._impact_check_orders_latest(self.env['sale.order'].browse(vals['order_id']), _('changed'))
+        return super(SaleOrderLine, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._impact_check_orders_latest(self.mapped('order_id'), _('changed'))
+        if vals.get('order_id'):
+            self._impact_check_orders_latest(self.env['sale.order'].browse(vals['order_id']), _('changed'))
+        return super(SaleOrderLine, self).write(vals)
+
+    @api.multi
+    def unlink(self):
+        self._impact_check_orders_latest(self.mapped('order_id'), _('changed'))
+        return super(SaleOrderLine, self).unlink()
+
+    @api.multi
+    def invoice_line_create(self, invoice_id, qty):
+        self.mapped('order_id')._impact_check_latest(_('invoiced'))
+        return super(SaleOrderLine, self).invoice_line_create(invoice_id, qty)

@@ -158,8 +158,6 @@ class TestAccessRights(SavepointCase):
         return order
 
     def test_nobody_edits_fiscal_numbers(self):
-        if 'fiscal_number' not in self.env['sale.order']._fields:
-            self.skipTest('no fiscal numbering')
         order = self.confirmed_order()
         self.assertTrue(order.fiscal_number)
         ledger = self.env['sale.fiscal.number'].search([('order_id', '=', order.id)])
@@ -180,37 +178,30 @@ class TestAccessRights(SavepointCase):
             'company_id': company_b.id, 'company_ids': [(6, 0, [company_b.id])],
             'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_manager').id,
                                   self.env.ref('account.group_account_invoice').id])]})
-        checked = 0
-        if 'crm.region' in self.env and 'company_id' in self.env['crm.region']._fields:
-            region = self.env['crm.region'].create({'name': 'North (A only)', 'company_id': company_a.id})
-            self.assertNotIn(region, self.env['crm.region'].sudo(user_b).search([]))
-            self.assertForbidden(lambda: region.sudo(user_b).read(['name']), region)
-            self.assertForbidden(lambda: region.sudo(user_b).write({'name': 'Taken by B'}), region)
-            checked += 1
-        if 'fiscal_number' in self.env['sale.order']._fields:
-            order = self.confirmed_order()
-            ledger = self.env['sale.fiscal.number'].search([('order_id', '=', order.id)])
-            self.assertFalse(self.env['sale.fiscal.number'].sudo(user_b).search([('id', '=', ledger.id)]))
-            self.assertFalse(self.env['sale.order'].sudo(user_b).search([('id', '=', order.id)]))
-            sequences = self.env['ir.sequence'].search([('code', 'like', 'sale.order'),
-                                                        ('company_id', '=', company_a.id)])
-            self.assertTrue(sequences)
-            self.assertFalse(self.env['ir.sequence'].sudo(user_b).search([('id', 'in', sequences.ids)]))
-            # numbering for company B uses company B's own sequence, never company A's
-            partner_b = self.env['res.partner'].create({'name': 'Customer of B', 'company_id': company_b.id})
-            product = self.env['product.product'].create({'name': 'B glazing', 'list_price': 5, 'type': 'service',
-                                                          'company_id': False})
-            order_b = self.env['sale.order'].sudo(user_b).create({
-                'partner_id': partner_b.id, 'company_id': company_b.id,
-                'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1})]})
-            before = dict((seq.id, seq.number_next_actual) for seq in sequences)
-            order_b.action_confirm()
-            self.assertEqual(order_b.company_id, company_b)
-            ledger_b = self.env['sale.fiscal.number'].search([('order_id', '=', order_b.id)])
-            self.assertEqual(ledger_b.company_id, company_b)
-            self.assertNotIn(ledger_b.sequence_id, sequences)
-            self.env['ir.sequence'].invalidate_cache()
-            self.assertEqual(dict((seq.id, seq.number_next_actual) for seq in sequences), before)
-            checked += 1
-        if not checked:
-            self.skipTest('no multi-company models')
+        region = self.env['crm.region'].create({'name': 'North (A only)', 'company_id': company_a.id})
+        self.assertNotIn(region, self.env['crm.region'].sudo(user_b).search([]))
+        self.assertForbidden(lambda: region.sudo(user_b).read(['name']), region)
+        self.assertForbidden(lambda: region.sudo(user_b).write({'name': 'Taken by B'}), region)
+        order = self.confirmed_order()
+        ledger = self.env['sale.fiscal.number'].search([('order_id', '=', order.id)])
+        self.assertFalse(self.env['sale.fiscal.number'].sudo(user_b).search([('id', '=', ledger.id)]))
+        self.assertFalse(self.env['sale.order'].sudo(user_b).search([('id', '=', order.id)]))
+        sequences = self.env['ir.sequence'].search([('code', 'like', 'sale.order'),
+                                                    ('company_id', '=', company_a.id)])
+        self.assertTrue(sequences)
+        self.assertFalse(self.env['ir.sequence'].sudo(user_b).search([('id', 'in', sequences.ids)]))
+        # numbering for company B uses company B's own sequence, never company A's
+        partner_b = self.env['res.partner'].create({'name': 'Customer of B', 'company_id': company_b.id})
+        product = self.env['product.product'].create({'name': 'B glazing', 'list_price': 5, 'type': 'service',
+                                                      'company_id': False})
+        order_b = self.env['sale.order'].sudo(user_b).create({
+            'partner_id': partner_b.id, 'company_id': company_b.id,
+            'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1})]})
+        before = dict((seq.id, seq.number_next_actual) for seq in sequences)
+        order_b.action_confirm()
+        self.assertEqual(order_b.company_id, company_b)
+        ledger_b = self.env['sale.fiscal.number'].search([('order_id', '=', order_b.id)])
+        self.assertEqual(ledger_b.company_id, company_b)
+        self.assertNotIn(ledger_b.sequence_id, sequences)
+        self.env['ir.sequence'].invalidate_cache()
+        self.assertEqual(dict((seq.id, seq.number_next_actual) for seq in sequences), before)

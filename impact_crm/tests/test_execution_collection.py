@@ -219,10 +219,14 @@ class TestExecution(ExecutionCase):
 
     def test_views_render(self):
         for view in ('form', 'tree', 'kanban', 'pivot', 'search'):
-            self.env['crm.lead'].sudo(self.rep).fields_view_get(view_type=view)
-        self.env['res.partner'].sudo(self.rep).fields_view_get(
+            result = self.env['crm.lead'].sudo(self.rep).fields_view_get(view_type=view)
+            self.assertTrue(result['arch'].lstrip().startswith('<%s' % view), result['arch'][:80])
+            self.assertTrue(result['fields'])
+        history = self.env['res.partner'].sudo(self.rep).fields_view_get(
             view_id=self.env.ref('impact_crm.res_partner_view_form_history').id, view_type='form')
-        self.env['res.config.settings'].fields_view_get(view_type='form')
+        self.assertIn('history_amount_paid', history['fields'])
+        settings = self.env['res.config.settings'].fields_view_get(view_type='form')
+        self.assertIn('crm_auto_done', settings['fields'])
 
 
 class TestCollection(ExecutionCase):

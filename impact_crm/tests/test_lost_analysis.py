@@ -73,7 +73,7 @@ class TestLostAnalysis(LostCase):
     def test_lost_this_quarter(self):
         old = self.lost.filtered(lambda lead: lead.name == 'L2')
         last_year = fields.Date.to_string(fields.Date.from_string(fields.Date.today()) - relativedelta(years=1))
-        old.write({'lost_date': last_year})
+        old._backdate_loss(last_year)
         in_quarter = self._groups('criterion_id', [('lost_this_quarter', '=', True)])
         self.assertEqual(in_quarter[self.crit_price.id], [2, 14000.0])
         leads = self.env['crm.lead'].with_context(active_test=False).search(

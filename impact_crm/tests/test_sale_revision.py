@@ -1,5 +1,8 @@
+import psycopg2
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests.common import SavepointCase
+from odoo.tools import mute_logger
 
 
 class TestSaleRevisionCommon(SavepointCase):
@@ -76,7 +79,7 @@ class TestSaleRevision(TestSaleRevisionCommon):
     def test_unique_revision_constraint(self):
         first = self._order()
         second = self._revise(first)
-        with self.assertRaises(Exception):
+        with self.assertRaises(psycopg2.IntegrityError), mute_logger('odoo.sql_db'):
             with self.env.cr.savepoint():
                 self.env.cr.execute("UPDATE sale_order SET revision = 1 WHERE id = %s", [second.id])
 
@@ -110,7 +113,8 @@ class TestSaleRevision(TestSaleRevisionCommon):
             with self.assertRaises(UserError):
                 order.sudo().write(vals)
             with self.assertRaises(UserError):
-                order.sudo().with_context(impact_fiscal_assign=True, fiscal_number_write=True).write(vals)
+                # the names of the module's own internal flags, sent as a client would: no effect
+                order.sudo().with_context(impact_internal_write=True, impact_confirming=True).write(vals)
         with self.assertRaises(UserError):
             self.env['sale.order'].sudo().create({'partner_id': self.partner.id, 'fiscal_number': 'SO/FAKE/2'})
         with self.assertRaises(UserError):
@@ -309,11 +313,13 @@ class TestRevisedOrdersCountOnce(TestSaleRevisionCommon):
         partner = self.env['res.partner'].create({'name': 'Old Customer'})
         old = self.env['sale.order']
         for _i in range(2):
-            old |= self.env['sale.order'].create({'partner_id': partner.id, 'name': 'OLD/0042'})
-        self.env.cr.execute("""UPDATE sale_order SET quote_base_number = NULL, revision = 0, state = 'sale',
-                                      confirmation_date = now() WHERE id = %s""", [old[0].id])
-        self.env.cr.execute("UPDATE sale_order SET quote_base_number = NULL, revision = 0 WHERE id = %s",
-                            [old[1].id])
+            old |= self.env['sale.order'].create({'partner_id': partner.id})
+        # as before the installation: names chosen by Odoo's sequence, and no database check yet
+        self.env.cr.execute("ALTER TABLE sale_order DROP CONSTRAINT sale_order_confirmed_has_fiscal_number")
+        self.env.cr.execute("""UPDATE sale_order SET name = 'OLD/0042', quote_base_number = NULL, revision = 0,
+                                      state = 'sale', confirmation_date = now() WHERE id = %s""", [old[0].id])
+        self.env.cr.execute("""UPDATE sale_order SET name = 'OLD/0042', quote_base_number = NULL, revision = 0
+                               WHERE id = %s""", [old[1].id])
         old.invalidate_cache()
         _impact_number_existing_orders(self.env)
         old.invalidate_cache()
@@ -323,3 +329,6 @@ class TestRevisedOrdersCountOnce(TestSaleRevisionCommon):
         self.assertFalse(old[1].fiscal_number)
         entry = self.env['sale.fiscal.number'].search([('order_id', '=', old[0].id)])
         self.assertTrue(entry.is_legacy)
+        # every confirmed order has its number: the database check is back
+        self.env.cr.execute("SELECT 1 FROM pg_constraint WHERE conname = 'sale_order_confirmed_has_fiscal_number'")
+        self.assertTrue(self.env.cr.fetchone())

@@ -5,6 +5,8 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 
+from ..internal_flags import with_flags
+from ..models.crm_stage_rule import RULE_GUARD
 from .common_people import PeopleCase
 
 
@@ -197,7 +199,7 @@ class TestStageRules(PeopleCase):
         self.assertEqual(len(self._activities(lead)), 1)
         # a stage change made while rules run (by another automation reacting to the new activity, which
         # runs inside the rule's context) fires no rule; the out-of-process tests do it with base_automation
-        guarded = self.env['crm.lead'].sudo(self.salesman).with_context(impact_stage_rule_running=True)
+        guarded = with_flags(self.env['crm.lead'].sudo(self.salesman), RULE_GUARD)
         guarded.browse(lead.id).write({'stage_id': self.stage_order.id})
         self.assertEqual(lead.stage_id, self.stage_order)
         self.assertFalse(self._activities(lead, self.rule_order))

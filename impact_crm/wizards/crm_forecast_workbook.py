@@ -5,7 +5,7 @@ import babel.dates
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 try:
     import xlsxwriter
@@ -131,6 +131,9 @@ class CrmForecastWorkbook(models.TransientModel):
         from_clause, where_clause, params = query.get_sql()
         table = '"%s"' % Report._table
         columns = ['%s."%s"' % (table, name) for name in groupby_fields]
+        if self.granularity not in STEP:
+            # only the whitelisted units ever reach the SQL text, whatever the caller stored
+            raise ValidationError(_("Unknown period: %r.") % (self.granularity,))
         period = "date_trunc('%s', %s.\"date\")::date" % (self.granularity, table)
         sql = """
             SELECT {groupings}, {columns}, {period} AS period,
