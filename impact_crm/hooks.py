@@ -128,6 +128,8 @@ def uninstall_hook(cr, registry):
             cr.execute("UPDATE crm_lead SET stage_id = %s WHERE stage_id = %s", (env.ref(odoo_xmlid).id, ours.id))
     # the groups go with the module: let them be deleted even when stages of users still point to them
     cr.execute("UPDATE crm_stage SET group_id = NULL")
+    # the forecast's triggers sit on tables that stay (deals, orders...): they go before the forecast table
+    env['crm.forecast.report']._drop_triggers()
     _drop_foreign_keys_of_removed_tables(cr)
     _logger.info("impact_crm uninstalled: deals of its stages moved to Odoo's default stages")
 
