@@ -89,7 +89,14 @@ class CrmForecastReport(models.Model):
             'create_date'})
 
     @api.model
-    def _lines_query(self, lead_filter):
+    def _filter(self, column, lead_filter, many):
+        if not lead_filter:
+            return ''
+        # a large array is hashed in a semi-join; a few deals are looked up by index
+        return ('AND %s IN (SELECT unnest(%s))' if many else 'AND %s = ANY(%s)') % (column, lead_filter)
+
+    @api.model
+    def _lines_query(self, lead_filter, many=False):
         """Lines of the latest revision of every quotation/order of an opportunity (cancelled ones excluded),
         untaxed, converted to the company currency at the order date with Odoo's rate lookup: the latest
         rate on or before the date, the company's own rates before the shared ones (looked up only for
@@ -121,14 +128,15 @@ class CrmForecastReport(models.Model):
             LEFT JOIN product_product pp ON pp.id = sol.product_id
             LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
         """ % {'to_rate': rate('comp.currency_id'), 'from_rate': rate('pl.currency_id'),
-               'filter': ('AND so.opportunity_id IN (SELECT unnest(%s))' % lead_filter) if lead_filter else ''}
+               'filter': self._filter('so.opportunity_id', lead_filter, many)}
 
     @api.model
-    def _query(self, lead_filter=None):
-        """The forecast rows, of every deal or of the deals in the SQL array expression ``lead_filter``."""
+    def _query(self, lead_filter=None, many=False):
+        """The forecast rows, of every deal or of the deals in the SQL array expression ``lead_filter``
+        (``many``: written for a large array)."""
         lead_columns = self._lead_columns()
         copied = ''.join('l.%s AS %s, ' % (lead_columns[name], name) for name in sorted(lead_columns))
-        where = ('AND l.id IN (SELECT unnest(%s))' % lead_filter) if lead_filter else ''
+        where = self._filter('l.id', lead_filter, many)
         return """
             SELECT ((l.id::bigint * 1048576 + COALESCE(cs.categ_id, 0)) * 2 + 1) AS id,
                    'opportunity'::varchar AS source, l.id AS lead_id, NULL::integer AS order_id,
@@ -171,7 +179,7 @@ class CrmForecastReport(models.Model):
             JOIN crm_stage_group g ON g.id = st.group_id
             JOIN res_company comp ON comp.id = li.company_id
             WHERE l.type = 'opportunity' AND l.active AND NOT COALESCE(st.is_lost, FALSE) %(where)s
-        """ % {'lines': self._lines_query(lead_filter), 'copied': copied, 'where': where}
+        """ % {'lines': self._lines_query(lead_filter, many), 'copied': copied, 'where': where}
 
     @api.model
     def _columns(self):
@@ -181,10 +189,26 @@ class CrmForecastReport(models.Model):
                 if field.store and (name == 'id' or name not in models.MAGIC_COLUMNS)]
 
     @api.model
-    def _insert_sql(self, lead_filter=None):
+    def _insert_sql(self, lead_filter=None, many=False):
         names = ', '.join(name for name, _type in self._columns())
         return "INSERT INTO %s (%s) SELECT %s FROM (%s) rows" % (
-            self._table, names, names, self._query(lead_filter))
+            self._table, names, names, self._query(lead_filter, many))
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @api.model
+    def _prepare_aggregate(self):
+        """Before an aggregate over many rows: no JIT (compiling the query would cost more than running
+        it) and the memory to group in RAM (the default spills the sort of a pivot to disk). For the rest
+        of the transaction only: a read."""
+        self.env.cr.execute("SET LOCAL jit = off")
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
+
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
+        self._prepare_aggregate()
+        return super(CrmForecastReport, self).read_group(domain, fields, groupby, offset=offset, limit=limit,
+                                                         orderby=orderby, lazy=lazy)
 
     # -- maintenance ---------------------------------------------------------------------------
 
@@ -192,9 +216,15 @@ class CrmForecastReport(models.Model):
     def _refresh_function(self):
         """refresh(lead_ids): recompute the rows of these deals. Concurrent refreshes of the same deal are
         serialised by an advisory lock per deal; a refresh of many deals locks the table against other
-        writers (readers are never blocked)."""
+        writers (readers are never blocked).
+
+        A few deals (every write of the ORM) use a plan prepared once per connection (planning this query
+        costs more than running it for a deal); many deals (imports, a stage moved to another group) a plan
+        made for their number. No JIT: compiling the query takes seconds, running it milliseconds."""
         return """
-            CREATE OR REPLACE FUNCTION crm_forecast_report_refresh(lead_ids integer[]) RETURNS void AS $body$
+            CREATE OR REPLACE FUNCTION crm_forecast_report_refresh(lead_ids integer[]) RETURNS void
+            SET plan_cache_mode = force_generic_plan SET jit = off
+            AS $body$
             BEGIN
                 IF lead_ids IS NULL OR cardinality(lead_ids) = 0 THEN
                     RETURN;
@@ -204,15 +234,18 @@ class CrmForecastReport(models.Model):
                     RETURN;
                 ELSIF cardinality(lead_ids) > %(bulk)s THEN
                     LOCK TABLE %(table)s IN EXCLUSIVE MODE;
+                    DELETE FROM %(table)s WHERE lead_id IN (SELECT unnest(lead_ids));
+                    EXECUTE $many$ %(insert_many)s $many$ USING lead_ids;
                 ELSE
                     PERFORM pg_advisory_xact_lock(%(lock)s, i) FROM unnest(lead_ids) i;
+                    DELETE FROM %(table)s WHERE lead_id = ANY(lead_ids);
+                    %(insert_few)s;
                 END IF;
-                DELETE FROM %(table)s WHERE lead_id IN (SELECT unnest(lead_ids));
-                %(insert)s;
             END
             $body$ LANGUAGE plpgsql
         """ % {'bulk': BULK_REFRESH, 'table': self._table, 'lock': LOCK_CLASS,
-               'insert': self._insert_sql('lead_ids')}
+               'insert_few': self._insert_sql('lead_ids', many=False),
+               'insert_many': self._insert_sql('$1', many=True)}
 
     @api.model
     def _triggers(self):
@@ -319,6 +352,7 @@ class CrmForecastReport(models.Model):
         """Recompute every row in one statement (set-based: seconds for a hundred thousand deals)."""
         cr = self.env.cr
         cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % self._table)
+        cr.execute('SET LOCAL jit = off')
         cr.execute('DELETE FROM %s' % self._table)
         cr.execute(self._insert_sql())
         count = cr.rowcount
@@ -359,7 +393,9 @@ class CrmForecastReport(models.Model):
         cr.execute("CREATE TABLE IF NOT EXISTS %s (id bigint PRIMARY KEY)" % self._table)
         for name, sql_type in self._columns():
             cr.execute('ALTER TABLE %s ADD COLUMN IF NOT EXISTS "%s" %s' % (self._table, name, sql_type))
-        cr.execute("CREATE INDEX IF NOT EXISTS %s_lead_id_index ON %s (lead_id)" % (self._table, self._table))
+        # the deal (refresh), and the columns of the sales users' record rule (own deals, teams they lead)
+        for column in ('lead_id', 'user_id', 'team_id'):
+            cr.execute('CREATE INDEX IF NOT EXISTS %s_%s_index ON %s (%s)' % (self._table, column, self._table, column))
         # the refresh of a deal looks its orders and their lines up, and the rate of foreign-currency orders
         cr.execute("CREATE INDEX IF NOT EXISTS sale_order_opportunity_id_index ON sale_order (opportunity_id)")
         cr.execute("""CREATE INDEX IF NOT EXISTS res_currency_rate_forecast_index
