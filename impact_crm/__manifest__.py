@@ -68,6 +68,7 @@
         'demo/res_partner_demo.xml',
         'demo/crm_lead_demo.xml',
     ],
+    'pre_init_hook': 'pre_init_hook',
     'post_init_hook': 'post_init_hook',
     'uninstall_hook': 'uninstall_hook',
     'installable': True,
