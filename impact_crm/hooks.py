@@ -29,10 +29,11 @@ PRECOMPUTED_COLUMNS = {
         ('stage_group_id', 'integer', None),          # post_init_hook, once stages have groups
         ('stage_group_kind', 'varchar', None),
         ('lost_criterion_id', 'integer', None),       # reasons get no criterion at install
-        ('amount_ordered', 'numeric', None),           # post_init_hook, once orders have revisions
-        ('amount_invoiced', 'numeric', None),
-        ('amount_paid', 'numeric', None),
-        ('amount_outstanding', 'numeric', None),
+        # zero (a default: no rewrite of the table), then post_init_hook for deals with orders
+        ('amount_ordered', 'numeric', '0'),
+        ('amount_invoiced', 'numeric', '0'),
+        ('amount_paid', 'numeric', '0'),
+        ('amount_outstanding', 'numeric', '0'),
     ],
     'sale_order': [
         ('quote_number', 'varchar', None),            # post_init_hook, with the revision numbers
@@ -43,14 +44,21 @@ PRECOMPUTED_COLUMNS = {
 def pre_init_hook(cr):
     for table, columns in PRECOMPUTED_COLUMNS.items():
         cr.execute('ALTER TABLE %s %s' % (table, ', '.join(
-            'ADD COLUMN IF NOT EXISTS "%s" %s' % (column, sql_type) for column, sql_type, _value in columns)))
-        values = [(column, value) for column, _type, value in columns if value]
+            'ADD COLUMN IF NOT EXISTS "%s" %s%s' % (column, sql_type, ' DEFAULT %s' % value if value == '0' else '')
+            for column, sql_type, value in columns)))
+        constants = [column for column, _type, value in columns if value == '0']
+        if constants:
+            cr.execute('ALTER TABLE %s %s' % (table, ', '.join(
+                'ALTER COLUMN "%s" DROP DEFAULT' % column for column in constants)))
+        values = [(column, value) for column, _type, value in columns if value and value != '0']
         if values:
             cr.execute('UPDATE %s SET %s' % (table, ', '.join('"%s" = %s' % item for item in values)))
 
 
 def post_init_hook(cr, registry):
     env = api.Environment(cr, SUPERUSER_ID, {})
+    # the forecast's rows are recomputed once at the end, not at every statement below
+    cr.execute("SET LOCAL impact_crm.forecast_deferred = 'on'")
     Stage = env['crm.stage']
     for odoo_xmlid, odoo_name, ours_xmlid in ODOO_DEFAULT_STAGES:
         stage = env.ref(odoo_xmlid, raise_if_not_found=False)
@@ -90,6 +98,8 @@ def post_init_hook(cr, registry):
     _backfill_lost_deals(cr)
     _impact_number_existing_orders(env)
     env['res.lang']._impact_fix_direction()
+    cr.execute("SET LOCAL impact_crm.forecast_deferred = 'off'")
+    env['crm.forecast.report']._rebuild()
 
 
 def _backfill_lost_deals(cr):

@@ -304,6 +304,9 @@ class CrmForecastReport(models.Model):
             DECLARE
                 deal_ids integer[];
             BEGIN
+                IF current_setting('impact_crm.forecast_deferred', true) = 'on' THEN
+                    RETURN NULL;    -- a set-based change followed by a rebuild (install)
+                END IF;
                 IF TG_OP = 'INSERT' THEN
                     WITH changed AS (SELECT * FROM new_rows) SELECT array_agg(d) INTO deal_ids FROM (%(deals)s) q(d);
                 ELSIF TG_OP = 'DELETE' THEN
