@@ -6,6 +6,8 @@ from psycopg2 import sql
 from odoo import SUPERUSER_ID, _, api
 from odoo.exceptions import UserError
 
+from .models.sale_order import REVISION_SEPARATOR
+
 _logger = logging.getLogger(__name__)
 
 # Odoo's crm ships these stages. When one is still as shipped (its English name, no sales team), the
@@ -60,8 +62,48 @@ def _adopt_odoo_default_stages(cr):
         _logger.info("Odoo's default stage %s becomes the stage %s", odoo_name, ours_xmlid)
 
 
+# Stored computed fields the add-on adds to tables that already hold data. Created here, before the
+# ORM sees them, so that the ORM does not compute them record by record on a large database (minutes and
+# gigabytes for a hundred thousand deals): they are filled with one statement each (here, or in
+# post_init_hook once what they are computed from exists). {table: [(column, SQL type, value)]}
+PRECOMPUTED_COLUMNS = {
+    'crm_lead': [
+        # same float arithmetic as _compute_weighted_revenue
+        ('weighted_revenue', 'numeric',
+         'COALESCE(planned_revenue, 0)::float8 * COALESCE(probability, 0)::float8 / 100.0'),
+        ('stage_group_id', 'integer', None),          # post_init_hook, once stages have groups
+        ('stage_group_kind', 'varchar', None),
+        ('lost_criterion_id', 'integer', None),       # reasons get no criterion at install
+        # zero (a default: no rewrite of the table), then post_init_hook for deals with orders
+        ('amount_ordered', 'numeric', '0'),
+        ('amount_invoiced', 'numeric', '0'),
+        ('amount_paid', 'numeric', '0'),
+        ('amount_outstanding', 'numeric', '0'),
+    ],
+    'sale_order': [
+        ('quote_number', 'varchar', None),            # post_init_hook, with the revision numbers
+    ],
+}
+
+
+def pre_init_hook(cr):
+    for table, columns in PRECOMPUTED_COLUMNS.items():
+        cr.execute('ALTER TABLE %s %s' % (table, ', '.join(
+            'ADD COLUMN IF NOT EXISTS "%s" %s%s' % (column, sql_type, ' DEFAULT %s' % value if value == '0' else '')
+            for column, sql_type, value in columns)))
+        constants = [column for column, _type, value in columns if value == '0']
+        if constants:
+            cr.execute('ALTER TABLE %s %s' % (table, ', '.join(
+                'ALTER COLUMN "%s" DROP DEFAULT' % column for column in constants)))
+        values = [(column, value) for column, _type, value in columns if value and value != '0']
+        if values:
+            cr.execute('UPDATE %s SET %s' % (table, ', '.join('"%s" = %s' % item for item in values)))
+
+
 def post_init_hook(cr, registry):
     env = api.Environment(cr, SUPERUSER_ID, {})
+    # the forecast's rows are recomputed once at the end, not at every statement below
+    cr.execute("SET LOCAL impact_crm.forecast_deferred = 'on'")
     Stage = env['crm.stage']
     # every other pre-existing stage: by its probability
     groups = {
@@ -69,18 +111,30 @@ def post_init_hook(cr, registry):
         'execution': env.ref('impact_crm.stage_group_execution'),
     }
     ours = env['ir.model.data'].search([('module', '=', 'impact_crm'), ('model', '=', 'crm.stage')]).mapped('res_id')
-    for stage in Stage.search([('id', 'not in', ours)]):
-        stage.group_id = groups['execution'] if stage.probability >= 100 else groups['open']
+    # by SQL, then the deals' stored stage group in one statement: through the ORM every deal of these
+    # stages would be recomputed one by one
+    others = Stage.search([('id', 'not in', ours)])
+    if others:
+        cr.execute("UPDATE crm_stage SET group_id = CASE WHEN probability >= 100 THEN %s ELSE %s END WHERE id IN %s",
+                   (groups['execution'].id, groups['open'].id, tuple(others.ids)))
+        others.invalidate_cache()
+        for fname in ('group_kind', 'group_sequence'):
+            env.add_todo(Stage._fields[fname], others)
+        others.recompute()
+    cr.execute("""
+        UPDATE crm_lead l SET stage_group_id = s.group_id, stage_group_kind = g.kind
+          FROM crm_stage s LEFT JOIN crm_stage_group g ON g.id = s.group_id
+         WHERE s.id = l.stage_id
+           AND (l.stage_group_id, l.stage_group_kind) IS DISTINCT FROM (s.group_id, g.kind)""")
     env['crm.lead'].invalidate_cache()
-    leads = env['crm.lead'].with_context(active_test=False).search([])
-    for fname in ('stage_group_id', 'stage_group_kind'):
-        env.add_todo(leads._fields[fname], leads)
-    leads.recompute()
+    env['crm.lead']._init_execution_amounts()
     # stage history (issue 3): every existing lead starts with its current stage
     env['crm.lead.stage.history']._init_from_leads()
     _backfill_lost_deals(cr)
     _impact_number_existing_orders(env)
     env['res.lang']._impact_fix_direction()
+    cr.execute("SET LOCAL impact_crm.forecast_deferred = 'off'")
+    env['crm.forecast.report']._rebuild()
 
 
 def _backfill_lost_deals(cr):
@@ -132,14 +186,12 @@ def _impact_number_existing_orders(env):
                  ORDER BY id""")
     orders = env['sale.order'].browse([row[0] for row in cr.fetchall()])
     env['sale.order'].invalidate_cache()
-    Ledger = env['sale.fiscal.number']
-    for order in orders:
-        Ledger._register_legacy(order)
-    all_orders = env['sale.order'].with_context(active_test=False).search([])
-    env.add_todo(all_orders._fields['quote_number'], all_orders)
-    all_orders.recompute()
+    env['sale.fiscal.number']._register_legacy_orders(orders.ids)
+    # quote numbers in one statement (same text as _compute_quote_number)
+    cr.execute("""UPDATE sale_order SET quote_number = CASE WHEN quote_base_number IS NOT NULL
+                         THEN quote_base_number || %s || revision END""", (REVISION_SEPARATOR,))
     _logger.info("%d existing orders got revision 1, %d kept their name as fiscal number",
-                 len(all_orders), len(orders))
+                 cr.rowcount, len(orders))
     # from now on the database itself refuses a confirmed order without a fiscal number
     env['sale.order']._impact_add_fiscal_check()
 
@@ -183,6 +235,8 @@ def uninstall_hook(cr, registry):
             cr.execute("UPDATE crm_lead SET stage_id = %s WHERE stage_id = %s", (env.ref(odoo_xmlid).id, ours.id))
     # the groups go with the module: let them be deleted even when stages of users still point to them
     cr.execute("UPDATE crm_stage SET group_id = NULL")
+    # the forecast's triggers sit on tables that stay (deals, orders...): they go before the forecast table
+    env['crm.forecast.report']._drop_triggers()
     _drop_foreign_keys_of_removed_tables(cr)
     # the fiscal ledger is kept (README, "Fiscal numbers"): a reinstallation continues after its last number
     env['sale.fiscal.number']._keep_ledger()

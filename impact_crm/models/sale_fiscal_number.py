@@ -168,6 +168,19 @@ class SaleFiscalNumber(models.Model):
                              self.env.uid, self.env.uid])
 
     @api.model
+    def _register_legacy_orders(self, order_ids):
+        """_register_legacy for many orders in one statement (install on a large database)."""
+        if not order_ids:
+            return
+        self.env.cr.execute("""
+            INSERT INTO sale_fiscal_number (name, number, sequence_id, company_id, order_id, date, is_legacy,
+                                            create_uid, write_uid, create_date, write_date)
+            SELECT so.name, NULL, NULL, so.company_id, so.id, COALESCE(so.confirmation_date, so.date_order), true,
+                   %s, %s, now() at time zone 'UTC', now() at time zone 'UTC'
+              FROM sale_order so WHERE so.id IN %s ORDER BY so.id""",
+                            [self.env.uid, self.env.uid, tuple(order_ids)])
+
+    @api.model
     def get_numbering_issues(self, company_id=None, date_from=None, date_to=None):
         """Gaps, duplicates and mismatches of fiscal numbering, as a list of dicts (empty: all is well).
 

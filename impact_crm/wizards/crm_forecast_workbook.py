@@ -145,6 +145,7 @@ class CrmForecastWorkbook(models.TransientModel):
             columns=', '.join(columns), period=period, table=table, from_clause=from_clause,
             where=('WHERE %s' % where_clause) if where_clause else '',
             sets=', '.join('(%s, %s)' % (column, period) for column in columns))
+        Report._prepare_aggregate()
         self.env.cr.execute(sql, params)
         n = len(groupby_fields)
         result = dict((name, {}) for name in groupby_fields)

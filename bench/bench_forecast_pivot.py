@@ -1,0 +1,109 @@
+#!/usr/bin/env python
+"""Forecast pivot and workbook versus Odoo's own pipeline pivot (crm.lead), same database, same run.
+
+    .venv/bin/python bench/bench_forecast_pivot.py [--db bench_forecast_pivot] [--fresh] [--size 100000]
+
+Builds the data set of bench_forecast.py (opportunities with 3 quotation lines each on average, over 3 years,
+20 reps in 5 teams, 8 regions, 30 categories, old revisions that must not count) up to --size opportunities,
+then times, as a sales manager and as a sales rep (record rules), the best of 3 runs of:
+
+* the baseline: Odoo's pipeline pivot, ``read_group`` on crm.lead, opportunities by salesperson x quarter;
+* ``read_group`` on crm.forecast.report for both sources and every grouping the report offers;
+* the workbook (monthly, 3 years, 4 dimension sheets) for both sources;
+
+and prints each time with its ratio to the baseline of the same user (target: at most 3x). It also times the
+rebuild of every row and the refresh of one deal (what a write pays). Not part of ``make test``.
+"""
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_forecast  # noqa: E402  (same data set)
+
+import odoo  # noqa: E402
+from odoo import SUPERUSER_ID, api  # noqa: E402
+
+GROUPINGS = [
+    ['user_id', 'date:quarter'], ['team_id', 'date:month'], ['region_id', 'date:year'], ['categ_id', 'date:quarter'],
+    ['stage_group_id', 'status'], ['stage_id'], ['lead_id'],
+]
+
+
+def best(fn, repeat=3):
+    times = []
+    for _i in range(repeat):
+        start = time.time()
+        fn()
+        times.append(time.time() - start)
+    return min(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--db', default='bench_forecast_pivot')
+    parser.add_argument('--fresh', action='store_true')
+    parser.add_argument('--size', type=int, default=100000)
+    args = parser.parse_args()
+    if args.fresh:
+        bench_forecast.fresh_db(args.db)
+    odoo.tools.config.parse_config([
+        '--addons-path=%s' % bench_forecast.ROOT, '--data-dir=%s' % os.path.join(bench_forecast.ROOT, '.local', 'data'),
+        '--db_host=127.0.0.1', '--db_port=%s' % os.environ.get('IMPACT_PG_PORT', '54329'), '--db_user=odoo',
+        '--log-level=warn'])
+    with api.Environment.manage(), odoo.registry(args.db).cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        bench_forecast.fixtures(env)
+        t0 = time.time()
+        bench_forecast.top_up(env, args.size)
+        build = time.time() - t0
+        cr.execute("SELECT count(*) FROM crm_lead WHERE type = 'opportunity'")
+        leads = cr.fetchone()[0]
+        cr.execute("SELECT count(*) FROM sale_order_line")
+        lines = cr.fetchone()[0]
+        cr.execute("SELECT count(*) FROM crm_forecast_report")
+        rows = cr.fetchone()[0]
+        print('%s, %d cores: %d opportunities, %d quotation/order lines, %d forecast rows (data set built in %.1f s)'
+              % (time.strftime('%Y-%m-%d'), os.cpu_count(), leads, lines, rows, build))
+        manager = env['res.users'].search([('login', '=', 'bench_manager')])
+        rep = env['res.users'].search([('login', '=', 'bench_rep_01')])   # not a team leader: crm.lead's rule
+        worst = 0.0
+        for user, role in ((manager, 'manager'), (rep, 'rep (record rules)')):
+            Lead = env['crm.lead'].sudo(user)
+            Report = env['crm.forecast.report'].sudo(user)
+            baseline = best(lambda: Lead.read_group([('type', '=', 'opportunity')],
+                                                    ['planned_revenue', 'user_id', 'create_date'],
+                                                    ['user_id', 'create_date:quarter'], lazy=False))
+            print('\n%s: crm.lead pivot (salesperson x quarter) %.3f s = baseline' % (role, baseline))
+            for source in ('opportunity', 'order'):
+                for groupby in GROUPINGS:
+                    fields_ = ['amount', 'weighted_amount'] + [g.split(':')[0] for g in groupby]
+                    elapsed = best(lambda: Report.read_group([('source', '=', source)], fields_, groupby, lazy=False))
+                    worst = max(worst, elapsed / baseline)
+                    print('  forecast pivot %-11s by %-28s %.3f s  %.2fx' % (source, ' x '.join(groupby), elapsed,
+                                                                             elapsed / baseline))
+                wizard = env['crm.forecast.workbook'].sudo(user).create({
+                    'date_from': bench_forecast.DATE_FROM, 'date_to': bench_forecast.DATE_TO, 'granularity': 'month',
+                    'source': source})
+                elapsed = best(wizard._build_workbook, repeat=2)
+                worst = max(worst, elapsed / baseline)
+                print('  forecast workbook %-11s monthly, 3 years               %.3f s  %.2fx' % (
+                    source, elapsed, elapsed / baseline))
+        print('\nworst ratio to the crm.lead pivot: %.2fx (target <= 3x) %s' % (worst, 'OK' if worst <= 3 else 'OVER'))
+        Report = env['crm.forecast.report']
+        rebuild = best(Report._rebuild, repeat=1)
+        cr.execute("SELECT id FROM crm_lead WHERE type = 'opportunity' ORDER BY id DESC LIMIT 50")
+        ids = [row[0] for row in cr.fetchall()]
+        cr.execute("SELECT crm_forecast_report_refresh(%s)", ([ids[0]],))   # the plan, once per connection
+        start = time.time()
+        for lead_id in ids:
+            cr.execute("SELECT crm_forecast_report_refresh(%s)", ([lead_id],))
+        one = (time.time() - start) / len(ids)
+        print('rebuild of every row %.1f s; refresh of one deal (what a write pays) %.2f ms' % (rebuild, one * 1000))
+        cr.rollback()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,160 @@
+from odoo.exceptions import AccessError
+from odoo.tests.common import SavepointCase
+
+
+class TestForecastStored(SavepointCase):
+    """The forecast's rows are stored: every change of what they are computed from (deals, stages, stage
+    groups, quotations/orders and their lines, revisions, products, currency rates) brings them in step
+    with a fresh computation, whatever the path (ORM or SQL); a rebuild repairs them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestForecastStored, cls).setUpClass()
+        env = cls.env
+        cls.company = env.user.company_id
+
+        def user(login, group):
+            return env['res.users'].with_context(no_reset_password=True).create({
+                'name': login, 'login': login, 'company_id': cls.company.id,
+                'company_ids': [(6, 0, [cls.company.id])], 'groups_id': [(6, 0, [env.ref(group).id])]})
+        cls.rep = user('stored_rep', 'sales_team.group_sale_salesman')
+        cls.manager = user('stored_manager', 'sales_team.group_sale_manager')
+        cls.team = env['crm.team'].create({'name': 'Stored Forecast Team'})
+        cls.partner = env['res.partner'].create({'name': 'Stored Forecast Customer'})
+        cls.categ1 = env['product.category'].create({'name': 'Stored Glazing'})
+        cls.categ2 = env['product.category'].create({'name': 'Stored Steel'})
+        cls.product1 = env['product.product'].create({
+            'name': 'Stored Glass', 'list_price': 100.0, 'type': 'service', 'categ_id': cls.categ1.id})
+        cls.product2 = env['product.product'].create({
+            'name': 'Stored Beam', 'list_price': 100.0, 'type': 'service', 'categ_id': cls.categ2.id})
+        cls.xts = env['res.currency'].create({'name': 'XTT', 'symbol': 'T', 'rounding': 0.01})
+        env['res.currency.rate'].create({'currency_id': cls.xts.id, 'name': '2020-01-01', 'rate': 4.0})
+        cls.pricelist_xts = env['product.pricelist'].create({'name': 'XTT prices', 'currency_id': cls.xts.id})
+        cls.stage_quote = env.ref('impact_crm.stage_quote')
+        cls.opp = env['crm.lead'].create({
+            'name': 'Stored Opp', 'type': 'opportunity', 'user_id': cls.rep.id, 'team_id': cls.team.id,
+            'partner_id': cls.partner.id, 'planned_revenue': 40000, 'probability': 25,
+            'stage_id': cls.stage_quote.id, 'date_end': '2032-05-15'})
+
+    def _order(self, lines, **vals):
+        vals.update({'partner_id': self.partner.id, 'opportunity_id': self.opp.id, 'user_id': self.rep.id,
+                     'order_line': [(0, 0, {'product_id': p.id, 'product_uom_qty': qty, 'price_unit': price})
+                                    for p, qty, price in lines]})
+        return self.env['sale.order'].create(vals)
+
+    def _totals(self, source='opportunity', groupby='categ_id', user=None):
+        """{member: (amount, weighted)} of the test's deals, as ``user`` (the manager) sees them, and the
+        table checked against a fresh computation of every row."""
+        self.assertEqual(self.env['crm.forecast.report']._stale_rows(), 0)
+        Report = self.env['crm.forecast.report'].sudo(user or self.manager)
+        groups = Report.read_group([('team_id', '=', self.team.id), ('source', '=', source)],
+                                   ['amount', 'weighted_amount', groupby.split(':')[0]], [groupby], lazy=False)
+        return dict(((g[groupby][0] if isinstance(g[groupby], tuple) else g[groupby]),
+                     (round(g['amount'], 2), round(g['weighted_amount'], 2))) for g in groups)
+
+    def test_deal_changes(self):
+        self.assertEqual(self._totals(), {False: (40000.0, 10000.0)})
+        self.opp.write({'planned_revenue': 20000, 'probability': 50})
+        self.assertEqual(self._totals(), {False: (20000.0, 10000.0)})
+        self.assertEqual(self._totals(groupby='date:year'), {'2032': (20000.0, 10000.0)})
+        self.opp.date_end = '2033-01-10'
+        self.assertEqual(self._totals(groupby='date:year'), {'2033': (20000.0, 10000.0)})
+        self.opp.stage_id = self.env.ref('impact_crm.stage_won')
+        self.assertEqual(self._totals(groupby='status'), {'won': (20000.0, 20000.0)})
+        other = self.env['crm.team'].create({'name': 'Stored Other Team'})
+        self.opp.team_id = other
+        self.assertEqual(self._totals(), {})
+        self.opp.team_id = self.team
+        self.opp.lost_reason = self.env.ref('impact_crm.lost_reason_other')
+        self.opp.action_set_lost()
+        self.assertEqual(self._totals(), {})
+        self.opp.toggle_active()
+        self.opp.write({'stage_id': self.stage_quote.id, 'probability': 50})
+        self.assertTrue(self._totals())
+        self.opp.unlink()
+        self.assertEqual(self._totals(), {})
+
+    def test_new_deals_and_bulk_stage_change(self):
+        leads = self.env['crm.lead']
+        for i in range(20):
+            leads |= leads.create({'name': 'Bulk %d' % i, 'type': 'opportunity', 'team_id': self.team.id,
+                                   'user_id': self.rep.id, 'planned_revenue': 1000,
+                                   'stage_id': self.env.ref('impact_crm.stage_potential').id})
+        stages = self._totals(groupby='stage_id')
+        self.assertEqual(stages[self.env.ref('impact_crm.stage_potential').id][0], 20000.0)
+        leads.write({'stage_id': self.stage_quote.id})
+        self.assertEqual(self._totals(groupby='stage_id'), {self.stage_quote.id: (60000.0, 10000.0 + 20 * 200.0)})
+        # a lead (not an opportunity) is not in the forecast; converting it brings it in
+        lead = self.env['crm.lead'].create({'name': 'Plain lead', 'type': 'lead', 'team_id': self.team.id,
+                                            'user_id': self.rep.id, 'planned_revenue': 5000})
+        self.assertEqual(self._totals(groupby='team_id')[self.team.id][0], 60000.0)
+        lead.write({'type': 'opportunity', 'stage_id': self.stage_quote.id})
+        self.assertEqual(self._totals(groupby='team_id')[self.team.id][0], 65000.0)
+
+    def test_quote_lines_revisions_and_cancellation(self):
+        order = self._order([(self.product1, 3, 100.0), (self.product2, 1, 100.0)])
+        self.assertEqual(self._totals(), {self.categ1.id: (30000.0, 7500.0), self.categ2.id: (10000.0, 2500.0)})
+        self.assertEqual(self._totals('order'), {self.categ1.id: (300.0, 75.0), self.categ2.id: (100.0, 25.0)})
+        line2 = order.order_line.filtered(lambda l: l.product_id == self.product2)
+        line2.product_uom_qty = 3
+        self.assertEqual(self._totals(), {self.categ1.id: (20000.0, 5000.0), self.categ2.id: (20000.0, 5000.0)})
+        line2.unlink()
+        self.assertEqual(self._totals(), {self.categ1.id: (40000.0, 10000.0)})
+        order.action_new_revision()
+        latest = order.revision_ids.filtered('is_latest_revision')
+        self.assertNotEqual(latest, order)
+        line = {'product_id': self.product2.id, 'product_uom_qty': 2, 'price_unit': 50.0}
+        latest.write({'order_line': [(5, 0, 0), (0, 0, line)]})
+        self.assertEqual(self._totals(), {self.categ2.id: (40000.0, 10000.0)})
+        self.assertEqual(self._totals('order'), {self.categ2.id: (100.0, 25.0)})
+        latest.action_confirm()
+        self.assertEqual(self._totals('order', groupby='order_state'), {'sale': (100.0, 100.0)})
+        latest.action_cancel()
+        self.assertEqual(self._totals(), {False: (40000.0, 10000.0)})
+        self.assertEqual(self._totals('order'), {})
+
+    def test_currency_rates_products_and_stage_groups(self):
+        self._order([(self.product1, 1, 400.0)], pricelist_id=self.pricelist_xts.id,
+                    date_order='2032-03-01 10:00:00')
+        company_rate = self.company.currency_id.with_context(date='2032-03-01').rate
+
+        def converted(rate):
+            return round(400.0 / rate * company_rate, 2)
+        self.assertEqual(self._totals('order')[self.categ1.id][0], converted(4.0))
+        rate = self.env['res.currency.rate'].create({'currency_id': self.xts.id, 'name': '2032-01-01', 'rate': 8.0})
+        self.assertEqual(self._totals('order')[self.categ1.id][0], converted(8.0))
+        rate.rate = 2.0
+        self.assertEqual(self._totals('order')[self.categ1.id][0], converted(2.0))
+        rate.unlink()
+        self.assertEqual(self._totals('order')[self.categ1.id][0], converted(4.0))
+        # the product moves to another category: its lines follow
+        self.product1.categ_id = self.categ2
+        self.assertEqual(list(self._totals('order')), [self.categ2.id])
+        self.assertEqual(self._totals(), {self.categ2.id: (40000.0, 10000.0)})
+        # the stage's group becomes an execution group: the deal counts as won
+        self.stage_quote.group_id = self.env.ref('impact_crm.stage_group_execution')
+        self.assertEqual(list(self._totals(groupby='status')), ['won'])
+        self.env.ref('impact_crm.stage_group_execution').kind = 'open'
+        self.assertEqual(list(self._totals(groupby='status')), ['open'])
+
+    def test_sql_writes_and_rebuild(self):
+        # a deal changed by SQL (imports, scripts) is kept in step too
+        self.env.cr.execute("UPDATE crm_lead SET planned_revenue = 1000 WHERE id = %s", (self.opp.id,))
+        self.assertEqual(self._totals(), {False: (1000.0, 250.0)})
+        # damaged rows: the rebuild repairs them; only managers may rebuild
+        self.env.cr.execute("UPDATE crm_forecast_report SET amount = 0 WHERE lead_id = %s", (self.opp.id,))
+        self.assertTrue(self.env['crm.forecast.report']._stale_rows())
+        with self.assertRaises(AccessError):
+            self.env['crm.forecast.report'].sudo(self.rep).rebuild()
+        self.assertTrue(self.env['crm.forecast.report'].sudo(self.manager).rebuild())
+        self.assertEqual(self._totals(), {False: (1000.0, 250.0)})
+        # the menu's server action runs the rebuild as the manager
+        self.env.cr.execute("UPDATE crm_forecast_report SET amount = 0 WHERE lead_id = %s", (self.opp.id,))
+        self.env.ref('impact_crm.crm_forecast_report_action_rebuild').sudo(self.manager).run()
+        self.assertEqual(self._totals(), {False: (1000.0, 250.0)})
+
+    def test_sales_rep_sees_own_rows(self):
+        self._order([(self.product1, 1, 100.0)])
+        self.assertEqual(self._totals(user=self.rep), {self.categ1.id: (40000.0, 10000.0)})
+        self.opp.user_id = self.manager
+        self.assertEqual(self._totals(user=self.rep), {})
