@@ -41,6 +41,7 @@ def pre_init_hook(cr):
     if conflicts:
         raise UserError(conflict_message(api.Environment(cr, SUPERUSER_ID, {}), conflicts))
     _adopt_odoo_default_stages(cr)
+    _precompute_columns(cr)
 
 
 def _adopt_odoo_default_stages(cr):
@@ -86,7 +87,7 @@ PRECOMPUTED_COLUMNS = {
 }
 
 
-def pre_init_hook(cr):
+def _precompute_columns(cr):
     for table, columns in PRECOMPUTED_COLUMNS.items():
         cr.execute('ALTER TABLE %s %s' % (table, ', '.join(
             'ADD COLUMN IF NOT EXISTS "%s" %s%s' % (column, sql_type, ' DEFAULT %s' % value if value == '0' else '')
