@@ -25,6 +25,8 @@
         'views/crm_stage_views.xml',
         'views/crm_lead_views.xml',
         'views/crm_lead_execution_views.xml',
+        'data/crm_stage_forecast_data.xml',
+        'views/crm_lead_forecast_views.xml',
         'views/res_partner_views.xml',
         'views/res_config_settings_views.xml',
         'reports/crm_collection_report_views.xml',

@@ -1,5 +1,7 @@
 from odoo import api, fields, models, tools
 
+from ..models.crm_stage import FORECAST_CATEGORIES
+
 SOURCES = [('opportunity', 'Opportunities'), ('order', 'Quotations / Orders')]
 
 
@@ -38,6 +40,7 @@ class CrmForecastReport(models.Model):
     status = fields.Selection([('open', 'Open'), ('won', 'Won')], string='Status', readonly=True,
                               help="Open: the opportunity is in an open stage; won: in an execution or closed "
                                    "(not lost) stage.")
+    forecast_category = fields.Selection(FORECAST_CATEGORIES, string='Forecast Category', readonly=True)
     order_state = fields.Selection([('draft', 'Quotation'), ('sent', 'Quotation Sent'), ('sale', 'Sales Order'),
                                     ('done', 'Locked')], string='Order Status', readonly=True)
     date = fields.Date(string='Forecast Date', readonly=True)
@@ -108,7 +111,7 @@ class CrmForecastReport(models.Model):
                    l.partner_id, l.user_id, l.team_id, l.region_id, cs.categ_id, l.stage_id,
                    st.group_id AS stage_group_id,
                    CASE WHEN g.kind = 'open' THEN 'open' ELSE 'won' END::varchar AS status,
-                   NULL::varchar AS order_state,
+                   NULL::varchar AS order_state, l.forecast_category,
                    COALESCE(l.date_end, l.date_deadline, l.create_date::date) AS date,
                    l.company_id, comp.currency_id, COALESCE(l.probability, 0)::numeric AS probability,
                    COALESCE(l.planned_revenue, 0)::numeric * COALESCE(cs.amount / cs.total, 1.0) AS amount,
@@ -132,7 +135,7 @@ class CrmForecastReport(models.Model):
                    l.partner_id, l.user_id, l.team_id, l.region_id, li.categ_id, l.stage_id,
                    st.group_id AS stage_group_id,
                    CASE WHEN g.kind = 'open' THEN 'open' ELSE 'won' END::varchar AS status,
-                   li.state AS order_state,
+                   li.state AS order_state, l.forecast_category,
                    COALESCE(l.date_end, li.confirmation_date::date, li.date_order::date) AS date,
                    li.company_id, comp.currency_id,
                    CASE WHEN li.state IN ('sale', 'done') THEN 100.0

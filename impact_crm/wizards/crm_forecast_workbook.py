@@ -13,6 +13,7 @@ except ImportError:  # pragma: no cover - declared in external_dependencies
     xlsxwriter = None
 
 from ..reports.crm_collection_report import AGE_BUCKETS
+from ..models.crm_stage import FORECAST_CATEGORIES
 from ..reports.crm_forecast_report import SOURCES
 
 GRANULARITIES = [('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')]
@@ -20,6 +21,8 @@ STEP = {'month': relativedelta(months=1), 'quarter': relativedelta(months=3), 'y
 LABEL_FORMAT = {'month': 'MMM yyyy', 'quarter': 'QQQ yyyy', 'year': 'yyyy'}
 MEASURES = ['amount', 'weighted_amount']
 RTL_LANGUAGES = ('he', 'ar', 'fa', 'ur', 'yi')
+# the columns of the forecast call on the summary sheet, surest first (Omitted is never summed)
+CALL_CATEGORIES = ['closed', 'commit', 'best_case', 'pipeline']
 
 
 def _period_start(day, granularity):
@@ -54,6 +57,13 @@ class CrmForecastWorkbook(models.TransientModel):
     by_team = fields.Boolean(string='By Sales Channel', default=True)
     by_region = fields.Boolean(string='By Sales Region', default=True)
     by_categ = fields.Boolean(string='By Product Category', default=True)
+    by_forecast_category = fields.Boolean(string='By Forecast Category')
+    category_closed = fields.Boolean(string='Closed', default=True)
+    category_commit = fields.Boolean(string='Commit', default=True)
+    category_best_case = fields.Boolean(string='Best Case', default=True)
+    category_pipeline = fields.Boolean(string='Pipeline', default=True)
+    category_omitted = fields.Boolean(string='Omitted', default=False,
+                                      help="Open deals a rep took out of the forecast.")
     stage_group_ids = fields.Many2many('crm.stage.group', string='Stage Groups',
                                        help="Leave empty for every open and won deal.")
     user_ids = fields.Many2many('res.users', string='Salespeople', help="Leave empty for all you may see.")
@@ -82,15 +92,23 @@ class CrmForecastWorkbook(models.TransientModel):
             dims.append(('region_id', _('Sales Region'), _('No region')))
         if self.by_categ:
             dims.append(('categ_id', _('Product Category'), _('No category')))
+        if self.by_forecast_category:
+            dims.append(('forecast_category', _('Forecast Category'), _('No forecast category')))
         return dims
+
+    def _forecast_categories(self):
+        """The forecast categories chosen in the filters."""
+        return [key for key, _label in FORECAST_CATEGORIES if self['category_%s' % key]]
 
     def _check_input(self):
         self.ensure_one()
         if self.date_to < self.date_from:
             raise UserError(_("The end of the period is before its start."))
         if not self._dimensions():
-            raise UserError(_("Choose at least one dimension (salesperson, sales channel, region or "
-                              "product category)."))
+            raise UserError(_("Choose at least one dimension (salesperson, sales channel, region, "
+                              "product category or forecast category)."))
+        if not self._forecast_categories():
+            raise UserError(_("Choose at least one forecast category."))
 
     def _domain(self):
         domain = [('source', '=', self.source), ('date', '>=', self.date_from), ('date', '<=', self.date_to)]
@@ -100,6 +118,9 @@ class CrmForecastWorkbook(models.TransientModel):
             domain.append(('user_id', 'in', self.user_ids.ids))
         if self.team_ids:
             domain.append(('team_id', 'in', self.team_ids.ids))
+        categories = self._forecast_categories()
+        if len(categories) < len(FORECAST_CATEGORIES):
+            domain.append(('forecast_category', 'in', categories))
         return domain
 
     def _periods(self):
@@ -158,6 +179,8 @@ class CrmForecastWorkbook(models.TransientModel):
             ids = [member for member, _start in result[name] if member]
             if field.type == 'many2one':
                 labels[name] = dict(self.env[field.comodel_name].browse(list(set(ids))).name_get())
+            elif field.type == 'selection':
+                labels[name] = dict(field._description_selection(self.env))
             else:
                 labels[name] = {}
         return dict((name, (result[name], labels[name])) for name in groupby_fields)
@@ -241,11 +264,15 @@ class CrmForecastWorkbook(models.TransientModel):
             'note': book.add_format({'italic': True, 'font_color': '#C00000'}),
         }
         dimensions = self._dimensions()
-        totals = self._read(['status'] + [field_name for field_name, _title, _empty in dimensions])
+        names = [field_name for field_name, _title, _empty in dimensions]
+        totals = self._read(['status'] + (['forecast_category'] if 'forecast_category' not in names else []) +
+                            names)
         summary = totals['status'][0]
         summary_sheet = book.add_worksheet(_('Summary'))
         has_data = bool(summary)
         self._write_summary(book, summary_sheet, fmt, periods, summary, subtitle, rtl, has_data)
+        if has_data:
+            self._write_call(summary_sheet, fmt, periods, totals['forecast_category'][0])
         if has_data:
             for field_name, title, empty_label in dimensions:
                 data, labels = totals[field_name]
@@ -335,6 +362,34 @@ class CrmForecastWorkbook(models.TransientModel):
         chart.set_legend({'position': 'bottom'})
         chart.set_size({'width': 720, 'height': 360})
         sheet.insert_chart(total_row + 2, 0, chart)
+
+    def _write_call(self, sheet, fmt, periods, data):
+        """Right of the summary table, after an empty column: the forecast call, the amounts of the
+        Closed, Commit, Best Case and Pipeline deals per period side by side (unweighted: the category
+        says how sure the deal is), with their totals."""
+        header_row, first = 3, 4
+        col0 = 8
+        categories = [key for key in CALL_CATEGORIES if key in self._forecast_categories()]
+        labels = dict(self.env['crm.forecast.report']._fields['forecast_category']._description_selection(
+            self.env))
+        for index, key in enumerate(categories):
+            sheet.write(header_row, col0 + index, labels[key], fmt['header'])
+        sheet.write(header_row - 1, col0, _('Forecast call (unweighted amounts)'), fmt['title'])
+        values = []
+        for index, (start, _label) in enumerate(periods):
+            for offset, key in enumerate(categories):
+                value = data.get((key, start), {}).get('amount', 0.0)
+                values.append(value)
+                sheet.write_number(first + index, col0 + offset, value, fmt['money'])
+        last = first + len(periods) - 1
+        for offset, key in enumerate(categories):
+            value = sum(data.get((key, start), {}).get('amount', 0.0) for start, _label in periods)
+            values.append(value)
+            self._write_sum(sheet, last + 1, col0 + offset, [(first, col0 + offset, last, col0 + offset)],
+                            fmt['total'], value)
+        sheet.set_column(col0 - 1, col0 - 1, 3)
+        sheet.set_column(col0, col0 + len(categories) - 1,
+                         max(self._money_width(values), self._col_width(list(labels.values()))))
 
     @staticmethod
     def _cell(row, col):
