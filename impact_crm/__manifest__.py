@@ -27,6 +27,8 @@
         'views/crm_lead_execution_views.xml',
         'data/crm_stage_forecast_data.xml',
         'views/crm_lead_forecast_views.xml',
+        'security/crm_quota_security.xml',
+        'views/crm_quota_views.xml',
         'views/res_partner_views.xml',
         'views/res_config_settings_views.xml',
         'reports/crm_collection_report_views.xml',

@@ -12,3 +12,4 @@ from . import test_stage_rules
 from . import test_sale_revision
 from . import test_forecast_workbook_sheets
 from . import test_forecast_category
+from . import test_crm_quota

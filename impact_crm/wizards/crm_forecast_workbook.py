@@ -75,6 +75,9 @@ class CrmForecastWorkbook(models.TransientModel):
                                       help="A sheet of the won deals with money still due today, by customer, "
                                            "salesperson and age of the oldest unpaid invoice (managers and "
                                            "accountants, when anything is due).")
+    quota_sheet = fields.Boolean(string='Quotas', default=True,
+                                 help="A sheet of the quotas of the period you may see, with attainment on the "
+                                      "ordered, invoiced and paid amounts and coverage (when there are any).")
     file_data = fields.Binary(string='Workbook', readonly=True, attachment=False)
     file_name = fields.Char(string='File Name', readonly=True)
 
@@ -209,6 +212,19 @@ class CrmForecastWorkbook(models.TransientModel):
             return []
         return self.env['crm.lead']._collection_rows(user_ids=self.user_ids.ids, team_ids=self.team_ids.ids)
 
+    def _quota_data(self):
+        """The quotas whose period overlaps the workbook's, as the user sees them (a rep: their own), with the
+        salespeople/channels filters."""
+        self.ensure_one()
+        if not self.quota_sheet:
+            return self.env['crm.quota']
+        domain = [('date_start', '<=', self.date_to), ('date_end', '>=', self.date_from)]
+        if self.user_ids:
+            domain.append(('user_id', 'in', self.user_ids.ids))
+        if self.team_ids:
+            domain.append(('team_id', 'in', self.team_ids.ids))
+        return self.env['crm.quota'].search(domain, order='date_start, team_id, user_id, id')
+
     # -- output --------------------------------------------------------------------------------
 
     @api.multi
@@ -278,6 +294,9 @@ class CrmForecastWorkbook(models.TransientModel):
                 data, labels = totals[field_name]
                 sheet = book.add_worksheet(title[:31])
                 self._write_dimension(sheet, fmt, periods, data, labels, title, empty_label, subtitle, rtl)
+        quotas = self._quota_data()
+        if quotas:
+            self._write_quotas(book, book.add_worksheet(_('Quotas')[:31]), fmt, quotas, rtl)
         lost_rows = self._lost_data()
         if lost_rows:
             self._write_lost(book.add_worksheet(_('Lost Deals')[:31]), fmt, lost_rows, rtl)
@@ -445,6 +464,59 @@ class CrmForecastWorkbook(models.TransientModel):
         for measure, _block_title in blocks:
             sheet.set_column(block_start[measure], block_start[measure] + n, width)
         sheet.set_column(block_start['amount'] - 1, block_start['amount'] - 1, 3)
+
+    def _write_quotas(self, book, sheet, fmt, quotas, rtl):
+        """One row per quota: who, period, quota, the three attainment bases in amounts and percent, the
+        weighted open pipeline, what is still to reach and the coverage; percentages and coverage coloured
+        (red below half / below 1x, amber below the quota / below 3x, green above)."""
+        self._start_sheet(sheet, fmt, _('Quotas: Attainment and Coverage'),
+                          _('Attainment: deals won in the period; coverage: weighted open pipeline dated in the '
+                            'period / quota still to reach (ordered basis)'), rtl)
+        headers = [_('Salesperson'), _('Sales Channel'), _('Sales Region'), _('Product Category'), _('Period'),
+                   _('Quota'), _('Ordered'), _('Invoiced'), _('Paid'), _('Ordered %'), _('Invoiced %'), _('Paid %'),
+                   _('Weighted Open Pipeline'), _('Still to Reach'), _('Coverage')]
+        header_row = 3
+        self._write_headers(sheet, header_row, headers, fmt)
+        percent = book.add_format({'num_format': '0%', 'border': 1})
+        ratio = book.add_format({'num_format': '0.0"x"', 'border': 1})
+        first = header_row + 1
+        money_values = []
+        for index, quota in enumerate(quotas):
+            row = first + index
+            texts = [quota.user_id.name or '', quota.team_id.name or '', quota.region_id.name or '',
+                     quota.categ_id.name or '', quota._period_label()]
+            for col, text in enumerate(texts):
+                sheet.write(row, col, text, fmt['label'])
+            amounts = [quota.amount, quota.amount_ordered, quota.amount_invoiced, quota.amount_paid]
+            for offset, value in enumerate(amounts):
+                sheet.write_number(row, 5 + offset, value, fmt['money'])
+            for offset, value in enumerate((quota.attainment_ordered, quota.attainment_invoiced,
+                                            quota.attainment_paid)):
+                sheet.write_number(row, 9 + offset, value / 100.0, percent)
+            sheet.write_number(row, 12, quota.pipeline_weighted, fmt['money'])
+            sheet.write_number(row, 13, quota.amount_to_reach, fmt['money'])
+            sheet.write_number(row, 14, quota.coverage, ratio)
+            money_values.extend(amounts + [quota.pipeline_weighted])
+        last = first + len(quotas) - 1
+        colours = [('#F8CBAD', '#9C0006'), ('#FFEB9C', '#9C5700'), ('#C6EFCE', '#006100')]
+        formats = [book.add_format({'bg_color': bg, 'font_color': fg}) for bg, fg in colours]
+        for first_col, last_col, limits in ((9, 11, (0.5, 1.0)), (14, 14, (1.0, 3.0))):
+            low, high = limits
+            for criteria, value, cell_format in (('<', low, formats[0]), ('between', None, formats[1]),
+                                                 ('>=', high, formats[2])):
+                options = {'type': 'cell', 'criteria': criteria, 'format': cell_format}
+                if criteria == 'between':
+                    options.update({'minimum': low, 'maximum': high - 0.000001})
+                else:
+                    options['value'] = value
+                sheet.conditional_format(first, first_col, last, last_col, options)
+        sheet.freeze_panes(first, 1)
+        for col in range(5):
+            sheet.set_column(col, col, self._col_width([headers[col]], minimum=14))
+        sheet.set_column(5, 8, self._money_width(money_values))
+        sheet.set_column(9, 11, 11)
+        sheet.set_column(12, 13, self._money_width(money_values))
+        sheet.set_column(14, 14, 10)
 
     def _write_lost(self, sheet, fmt, rows, rtl):
         """Lost deals of the period: one row per (criterion, reason), a subtotal per criterion and a grand
