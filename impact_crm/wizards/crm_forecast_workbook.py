@@ -13,6 +13,7 @@ except ImportError:  # pragma: no cover - declared in external_dependencies
     xlsxwriter = None
 
 from ..reports.crm_collection_report import AGE_BUCKETS
+from ..models.crm_lead_spread import SPREAD_SQL
 from ..models.crm_stage import FORECAST_CATEGORIES
 from ..reports.crm_forecast_report import SOURCES
 
@@ -53,6 +54,12 @@ class CrmForecastWorkbook(models.TransientModel):
                               help="Opportunities: their expected revenue, dated by the planned end date. "
                                    "Quotations / Orders: the untaxed lines of the latest revision of each "
                                    "quotation of an opportunity (confirmed orders at 100%).")
+    date_basis = fields.Selection(
+        [('close', 'Close Period'), ('delivery', 'Delivery Period')], string='Dated by', required=True,
+        default='close',
+        help="Close period: each deal's revenue at its end date (else its expected closing). Delivery period: "
+             "the revenue of deals spread over their project (linear or by instalments) in the months it is "
+             "delivered; the other deals as by close period.")
     by_user = fields.Boolean(string='By Salesperson', default=True)
     by_team = fields.Boolean(string='By Sales Channel', default=True)
     by_region = fields.Boolean(string='By Sales Region', default=True)
@@ -114,7 +121,9 @@ class CrmForecastWorkbook(models.TransientModel):
             raise UserError(_("Choose at least one forecast category."))
 
     def _domain(self):
-        domain = [('source', '=', self.source), ('date', '>=', self.date_from), ('date', '<=', self.date_to)]
+        domain = [('source', '=', self.source)]
+        if self.date_basis == 'close':
+            domain += [('date', '>=', self.date_from), ('date', '<=', self.date_to)]
         if self.stage_group_ids:
             domain.append(('stage_group_id', 'in', self.stage_group_ids.ids))
         if self.user_ids:
@@ -155,15 +164,23 @@ class CrmForecastWorkbook(models.TransientModel):
         from_clause, where_clause, params = query.get_sql()
         table = '"%s"' % Report._table
         columns = ['%s."%s"' % (table, name) for name in groupby_fields]
-        period = "date_trunc('%s', %s.\"date\")::date" % (self.granularity, table)
+        date, share = '%s."date"' % table, '1.0'
+        if self.date_basis == 'delivery':
+            # each row's amount split over the months its deal delivers (shares of 1), the period on those
+            from_clause += ' LEFT JOIN (%s) spread ON spread.lead_id = %s."lead_id"' % (SPREAD_SQL, table)
+            date, share = 'COALESCE(spread.date, %s."date")' % table, 'COALESCE(spread.share, 1.0)'
+            where_clause = ' AND '.join((['(%s)' % where_clause] if where_clause else []) +
+                                        ['%s BETWEEN %%s AND %%s' % date])
+            params = list(params) + [self.date_from, self.date_to]
+        period = "date_trunc('%s', %s)::date" % (self.granularity, date)
         sql = """
             SELECT {groupings}, {columns}, {period} AS period,
-                   SUM({table}."amount"), SUM({table}."weighted_amount")
+                   SUM({table}."amount" * {share}), SUM({table}."weighted_amount" * {share})
             FROM {from_clause} {where}
             GROUP BY GROUPING SETS ({sets})
         """.format(
             groupings=', '.join('GROUPING(%s)' % column for column in columns),
-            columns=', '.join(columns), period=period, table=table, from_clause=from_clause,
+            columns=', '.join(columns), period=period, table=table, from_clause=from_clause, share=share,
             where=('WHERE %s' % where_clause) if where_clause else '',
             sets=', '.join('(%s, %s)' % (column, period) for column in columns))
         self.env.cr.execute(sql, params)
@@ -261,7 +278,9 @@ class CrmForecastWorkbook(models.TransientModel):
         rtl = lang.direction == 'rtl' or code.split('_')[0] in RTL_LANGUAGES
         periods = self._periods()
         source_label = dict(self._fields['source']._description_selection(self.env))[self.source]
-        subtitle = '%s, %s - %s' % (source_label, self.date_from, self.date_to)
+        basis_label = dict(self._fields['date_basis']._description_selection(self.env))[self.date_basis]
+        subtitle = '%s, %s - %s, %s' % (source_label, self.date_from, self.date_to,
+                                        _('dated by: %s') % basis_label)
 
         output = io.BytesIO()
         book = xlsxwriter.Workbook(output, {'in_memory': True})
