@@ -72,6 +72,7 @@
         'demo/product_demo.xml',
         'demo/res_partner_demo.xml',
         'demo/crm_lead_demo.xml',
+        'demo/crm_forecast_plan_demo.xml',
     ],
     'post_init_hook': 'post_init_hook',
     'uninstall_hook': 'uninstall_hook',
