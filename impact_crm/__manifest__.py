@@ -28,6 +28,7 @@
         'data/crm_stage_forecast_data.xml',
         'views/crm_lead_forecast_views.xml',
         'security/crm_quota_security.xml',
+        'reports/crm_forecast_delivery_report_views.xml',
         'security/crm_lead_instalment_security.xml',
         'views/crm_quota_views.xml',
         'views/res_partner_views.xml',

@@ -112,3 +112,15 @@ class TestRevenueSpread(SavepointCase):
         # a period cutting a project counts only its months inside
         _subtitle, rows, _book = self._summary(date_basis='delivery', date_from='2034-02-01', date_to='2034-02-28')
         self.assertEqual(rows['Total'], 36000.0)
+
+    def test_forecast_by_delivery_period_in_the_app(self):
+        Report = self.env['crm.forecast.delivery.report'].sudo(self.rep)
+        groups = Report.read_group([('team_id', '=', self.team.id)], ['amount', 'weighted_amount', 'date'],
+                                   ['date:quarter'])
+        totals = dict((g['date:quarter'], (g['amount'], g['weighted_amount'])) for g in groups)
+        self.assertEqual(totals, {'Q1 2034': (63000.0, 63000.0), 'Q2 2034': (7000.0, 7000.0),
+                                  'Q4 2035': (31000.0, 31000.0), 'Q1 2036': (60000.0, 60000.0)})
+        self.assertEqual(len(Report.search([('lead_id', '=', self.s1.id)])), 3)
+        # another rep sees none of these deals
+        self.assertFalse(self.env['crm.forecast.delivery.report'].sudo(self.other_rep).search(
+            [('team_id', '=', self.team.id)]))
