@@ -29,7 +29,8 @@ class CrmLead(models.Model):
     _inherit = 'crm.lead'
 
     revenue_spread = fields.Selection(
-        SPREADS, string='Revenue Spread', required=True, default='end', track_visibility='onchange',
+        # not NOT NULL: rows inserted by SQL (imports by scripts, benchmarks) are simply not spread
+        SPREADS, string='Revenue Spread', default='end', track_visibility='onchange',
         help="How the forecast by delivery period dates this deal's revenue: all at the end date, spread "
              "linearly over the months between the start and end dates (by their days), or by instalments "
              "that sum to the expected revenue.")

@@ -24,7 +24,7 @@ class CrmStage(models.Model):
     is_lost = fields.Boolean(string='Lost Stage',
                              help="Deals enter this stage only through the lost flow, which asks for a reason.")
     forecast_category = fields.Selection(
-        FORECAST_CATEGORIES, string='Forecast Category', required=True, default='pipeline',
+        FORECAST_CATEGORIES, string='Forecast Category', default='pipeline',
         help="The forecast category of the open deals of this stage, unless a rep sets another one on a deal. "
              "Won deals are always Closed and lost ones Omitted, whatever their stage says.")
 

@@ -130,9 +130,10 @@ class CrmForecastWorkbook(models.TransientModel):
             domain.append(('user_id', 'in', self.user_ids.ids))
         if self.team_ids:
             domain.append(('team_id', 'in', self.team_ids.ids))
-        categories = self._forecast_categories()
-        if len(categories) < len(FORECAST_CATEGORIES):
-            domain.append(('forecast_category', 'in', categories))
+        # 'not in': rows without a category (deals inserted by SQL, never computed) stay in the forecast
+        excluded = [key for key, _label in FORECAST_CATEGORIES if key not in self._forecast_categories()]
+        if excluded:
+            domain.append(('forecast_category', 'not in', excluded))
         return domain
 
     def _periods(self):
