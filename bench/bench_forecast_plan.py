@@ -36,20 +36,20 @@ def plan(env):
     cr.execute("""
         UPDATE crm_lead l SET forecast_category = CASE
                    WHEN g.kind != 'open' THEN 'closed'
-                   WHEN l.id %% 7 = 0 THEN (ARRAY['commit', 'best_case', 'pipeline', 'omitted'])[l.id %% 4 + 1]
+                   WHEN l.id % 7 = 0 THEN (ARRAY['commit', 'best_case', 'pipeline', 'omitted'])[l.id % 4 + 1]
                    ELSE s.forecast_category END,
-               forecast_category_manual = CASE WHEN g.kind = 'open' AND l.id %% 7 = 0
-                   THEN (ARRAY['commit', 'best_case', 'pipeline', 'omitted'])[l.id %% 4 + 1] END,
-               revenue_spread = CASE WHEN l.id %% 3 = 0 THEN 'linear' WHEN l.id %% 10 = 1 THEN 'schedule'
+               forecast_category_manual = CASE WHEN g.kind = 'open' AND l.id % 7 = 0
+                   THEN (ARRAY['commit', 'best_case', 'pipeline', 'omitted'])[l.id % 4 + 1] END,
+               revenue_spread = CASE WHEN l.id % 3 = 0 THEN 'linear' WHEN l.id % 10 = 1 THEN 'schedule'
                                      ELSE 'end' END,
-               date_start = CASE WHEN l.id %% 3 = 0 THEN l.date_end - (30 * (1 + l.id %% 18)) END,
-               -- won deals: closed two weeks before their end, ordered in full, 60 %% invoiced, 40 %% paid
+               date_start = CASE WHEN l.id % 3 = 0 THEN l.date_end - (30 * (1 + l.id % 18)) END,
+               -- won deals: closed two weeks before their end, ordered in full, 60 % invoiced, 40 % paid
                date_closed = CASE WHEN g.kind != 'open' THEN l.date_end - 15 END,
                amount_ordered = CASE WHEN g.kind != 'open' THEN l.planned_revenue ELSE 0 END,
                amount_invoiced = CASE WHEN g.kind != 'open' THEN l.planned_revenue * 0.6 ELSE 0 END,
                amount_paid = CASE WHEN g.kind != 'open' THEN l.planned_revenue * 0.4 ELSE 0 END
           FROM crm_stage s JOIN crm_stage_group g ON g.id = s.group_id
-         WHERE s.id = l.stage_id AND l.name LIKE 'Bench opp %%' AND l.forecast_category IS NULL
+         WHERE s.id = l.stage_id AND l.name LIKE 'Bench opp %' AND l.forecast_category IS NULL
     """)
     cr.execute("""
         INSERT INTO crm_lead_instalment (lead_id, date, amount, name, user_id, team_id, company_id,
@@ -57,7 +57,7 @@ def plan(env):
         SELECT l.id, l.date_end - 60 * (3 - k), round(l.planned_revenue::numeric * k / 6, 2), 'Bench instalment',
                l.user_id, l.team_id, l.company_id, now(), now(), 1, 1
           FROM crm_lead l CROSS JOIN generate_series(1, 3) k
-         WHERE l.revenue_spread = 'schedule' AND l.name LIKE 'Bench opp %%'
+         WHERE l.revenue_spread = 'schedule' AND l.name LIKE 'Bench opp %'
            AND NOT EXISTS (SELECT 1 FROM crm_lead_instalment i WHERE i.lead_id = l.id)
     """)
     # the three instalments (1/6, 2/6, 3/6) must sum to the revenue exactly: the last takes the rounding
