@@ -106,24 +106,25 @@ def bare_sql(cr, delivery):
 
 
 def bare_quota_sql(cr):
-    """Ordered/invoiced/paid of the deals won in each quota's period and its open weighted pipeline."""
-    cr.execute("""
+    """Ordered/invoiced/paid of the deals won in each quota's period and its open weighted pipeline: the rep
+    quotas joined by salesperson, the channel quotas by channel, without the category shares."""
+    branch = """
         SELECT q.id, SUM(l.amount_ordered) FILTER (WHERE g.kind != 'open'),
                SUM(l.amount_invoiced) FILTER (WHERE g.kind != 'open'),
                SUM(l.amount_paid) FILTER (WHERE g.kind != 'open'),
                SUM(l.weighted_revenue) FILTER (WHERE g.kind = 'open')
           FROM crm_quota q
-          JOIN crm_lead l ON (q.user_id IS NULL OR l.user_id = q.user_id)
-                         AND (q.team_id IS NULL OR l.team_id = q.team_id)
+          JOIN crm_lead l ON {key}
           JOIN crm_stage st ON st.id = l.stage_id
           JOIN crm_stage_group g ON g.id = st.group_id
-         WHERE l.active AND l.type = 'opportunity' AND NOT COALESCE(st.is_lost, FALSE)
+         WHERE {which} AND l.active AND l.type = 'opportunity' AND NOT COALESCE(st.is_lost, FALSE)
            AND CASE WHEN g.kind = 'open' THEN COALESCE(l.forecast_category, '') != 'omitted'
                          AND COALESCE(l.date_end, l.date_deadline, l.create_date::date)
                              BETWEEN q.date_start AND q.date_end
                     ELSE l.date_closed::date BETWEEN q.date_start AND q.date_end END
-         GROUP BY q.id
-    """)
+         GROUP BY q.id"""
+    cr.execute(' UNION ALL '.join(branch.format(key=key, which=which) for key, which in (
+        ('l.user_id = q.user_id', 'q.user_id IS NOT NULL'), ('l.team_id = q.team_id', 'q.user_id IS NULL'))))
     return cr.fetchall()
 
 

@@ -134,17 +134,18 @@ class CrmQuota(models.Model):
         ids = tuple(quota.id for quota in self if isinstance(quota.id, int))
         figures = {}
         if ids:
-            # one join of the quotas with the deals they count (hash/merge joins, no per-quota scan); the
-            # category share only for the quotas that have a category
+            # the quotas of a salesperson joined with their deals by salesperson, those of a whole channel by
+            # channel: equality joins (no per-quota scan of every deal); the category share only for the
+            # quotas that have a category
             share = "CASE WHEN q.categ_id IS NULL THEN 1.0 ELSE COALESCE(cs.share, 0.0) END"
-            self.env.cr.execute("""
+            branch = """
                 SELECT q.id,
                        COALESCE(SUM(l.amount_ordered * {share}) FILTER (WHERE g.kind != 'open'), 0),
                        COALESCE(SUM(l.amount_invoiced * {share}) FILTER (WHERE g.kind != 'open'), 0),
                        COALESCE(SUM(l.amount_paid * {share}) FILTER (WHERE g.kind != 'open'), 0),
                        COALESCE(SUM(l.weighted_revenue * {share}) FILTER (WHERE g.kind = 'open'), 0)
                   FROM crm_quota q
-                  JOIN crm_lead l ON {match}
+                  JOIN crm_lead l ON {key}
                   JOIN crm_stage st ON st.id = l.stage_id
                   JOIN crm_stage_group g ON g.id = st.group_id
                   LEFT JOIN product_category qc ON qc.id = q.categ_id
@@ -153,13 +154,17 @@ class CrmQuota(models.Model):
                          WHERE q.categ_id IS NOT NULL AND s.lead_id = l.id
                            AND s.parent_left >= qc.parent_left AND s.parent_left < qc.parent_right
                   ) cs ON TRUE
-                 WHERE q.id IN %s AND l.active AND NOT COALESCE(st.is_lost, FALSE)
+                 WHERE q.id IN %s AND {which} AND {match} AND l.active AND NOT COALESCE(st.is_lost, FALSE)
                    AND CASE WHEN g.kind = 'open'
                             THEN COALESCE(l.forecast_category, '') != 'omitted'
                              AND COALESCE(l.date_end, l.date_deadline, l.create_date::date)
                                  BETWEEN q.date_start AND q.date_end
                             ELSE l.date_closed::date BETWEEN q.date_start AND q.date_end END
-                 GROUP BY q.id""".format(share=share, match=self._match_sql(), shares=CATEG_SHARE_SQL), (ids,))
+                 GROUP BY q.id"""
+            self.env.cr.execute(' UNION ALL '.join(
+                branch.format(share=share, match=self._match_sql(), shares=CATEG_SHARE_SQL, key=key, which=which)
+                for key, which in (('l.user_id = q.user_id', 'q.user_id IS NOT NULL'),
+                                   ('l.team_id = q.team_id', 'q.user_id IS NULL'))), (ids, ids))
             figures = dict((row[0], [float(value) for value in row[1:]]) for row in self.env.cr.fetchall())
         for quota in self:
             ordered, invoiced, paid, pipeline = figures.get(quota.id, (0.0, 0.0, 0.0, 0.0))
