@@ -57,8 +57,10 @@ def test_workbook_download_over_rpc(admin, lost_deal, unpaid_deal):
         ('source', '=', 'opportunity'), ('date', '>=', wizard['date_from']), ('date', '<=', wizard['date_to'])])
     due = admin('crm.collection.report', 'search_count', [])
     assert due >= 1
+    quotas = admin('crm.quota', 'search_count', [('date_start', '<=', wizard['date_to']),
+                                                 ('date_end', '>=', wizard['date_from'])])
     expected = (['Summary'] + (['Salesperson', 'Sales Channel', 'Sales Region', 'Product Category'] if forecast
-                               else []) + ['Lost Deals'])
+                               else []) + (['Quotas'] if quotas else []) + ['Lost Deals'])
     assert book.sheetnames == expected + (['Collection'] if due else [])
 
     # the lost sheet's grand total is the lost analysis of the same period, as the database has it

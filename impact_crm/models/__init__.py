@@ -3,6 +3,11 @@ from . import crm_stage
 from . import crm_lead
 from . import sale_order
 from . import crm_lead_execution
+from . import crm_lead_forecast
+from . import crm_lead_instalment
+from . import crm_lead_spread
+from . import crm_quota
+from . import crm_team
 from . import account_invoice
 from . import sale_order_execution
 from . import res_company

@@ -1,6 +1,11 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+# The categories a sales manager reads a forecast call by, from the surest to the least sure; Omitted is
+# what no longer counts (lost deals, and open deals a rep takes out of the forecast).
+FORECAST_CATEGORIES = [('closed', 'Closed'), ('commit', 'Commit'), ('best_case', 'Best Case'),
+                       ('pipeline', 'Pipeline'), ('omitted', 'Omitted')]
+
 
 class CrmStage(models.Model):
     _inherit = 'crm.stage'
@@ -18,6 +23,10 @@ class CrmStage(models.Model):
     group_sequence = fields.Integer(compute='_compute_group_sequence', store=True, readonly=True)
     is_lost = fields.Boolean(string='Lost Stage',
                              help="Deals enter this stage only through the lost flow, which asks for a reason.")
+    forecast_category = fields.Selection(
+        FORECAST_CATEGORIES, string='Forecast Category', default='pipeline',
+        help="The forecast category of the open deals of this stage, unless a rep sets another one on a deal. "
+             "Won deals are always Closed and lost ones Omitted, whatever their stage says.")
 
     @api.constrains('group_id')
     def _check_group_id(self):

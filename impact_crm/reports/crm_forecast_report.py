@@ -4,6 +4,8 @@ import logging
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError
 
+from ..models.crm_stage import FORECAST_CATEGORIES
+
 _logger = logging.getLogger(__name__)
 
 SOURCES = [('opportunity', 'Opportunities'), ('order', 'Quotations / Orders')]
@@ -64,6 +66,7 @@ class CrmForecastReport(models.Model):
     status = fields.Selection([('open', 'Open'), ('won', 'Won')], string='Status', readonly=True,
                               help="Open: the opportunity is in an open stage; won: in an execution or closed "
                                    "(not lost) stage.")
+    forecast_category = fields.Selection(FORECAST_CATEGORIES, string='Forecast Category', readonly=True)
     order_state = fields.Selection([('draft', 'Quotation'), ('sent', 'Quotation Sent'), ('sale', 'Sales Order'),
                                     ('done', 'Locked')], string='Order Status', readonly=True)
     date = fields.Date(string='Forecast Date', readonly=True)
@@ -79,7 +82,7 @@ class CrmForecastReport(models.Model):
     def _lead_columns(self):
         """Columns copied from the deal as they are: {column of the report: column of crm_lead}."""
         return {'partner_id': 'partner_id', 'user_id': 'user_id', 'team_id': 'team_id',
-                'region_id': 'region_id', 'stage_id': 'stage_id'}
+                'region_id': 'region_id', 'stage_id': 'stage_id', 'forecast_category': 'forecast_category'}
 
     @api.model
     def _lead_watched_columns(self):

@@ -13,3 +13,6 @@ from . import test_sale_revision
 from . import test_forecast_workbook_sheets
 from . import test_coexistence
 from . import test_forecast_stored
+from . import test_forecast_category
+from . import test_crm_quota
+from . import test_revenue_spread

@@ -13,6 +13,8 @@ except ImportError:  # pragma: no cover - declared in external_dependencies
     xlsxwriter = None
 
 from ..reports.crm_collection_report import AGE_BUCKETS
+from ..models.crm_lead_spread import SPREAD_SQL
+from ..models.crm_stage import FORECAST_CATEGORIES
 from ..reports.crm_forecast_report import SOURCES
 
 GRANULARITIES = [('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')]
@@ -20,6 +22,8 @@ STEP = {'month': relativedelta(months=1), 'quarter': relativedelta(months=3), 'y
 LABEL_FORMAT = {'month': 'MMM yyyy', 'quarter': 'QQQ yyyy', 'year': 'yyyy'}
 MEASURES = ['amount', 'weighted_amount']
 RTL_LANGUAGES = ('he', 'ar', 'fa', 'ur', 'yi')
+# the columns of the forecast call on the summary sheet, surest first (Omitted is never summed)
+CALL_CATEGORIES = ['closed', 'commit', 'best_case', 'pipeline']
 
 
 def _period_start(day, granularity):
@@ -50,10 +54,23 @@ class CrmForecastWorkbook(models.TransientModel):
                               help="Opportunities: their expected revenue, dated by the planned end date. "
                                    "Quotations / Orders: the untaxed lines of the latest revision of each "
                                    "quotation of an opportunity (confirmed orders at 100%).")
+    date_basis = fields.Selection(
+        [('close', 'Close Period'), ('delivery', 'Delivery Period')], string='Dated by', required=True,
+        default='close',
+        help="Close period: each deal's revenue at its end date (else its expected closing). Delivery period: "
+             "the revenue of deals spread over their project (linear or by instalments) in the months it is "
+             "delivered; the other deals as by close period.")
     by_user = fields.Boolean(string='By Salesperson', default=True)
     by_team = fields.Boolean(string='By Sales Channel', default=True)
     by_region = fields.Boolean(string='By Sales Region', default=True)
     by_categ = fields.Boolean(string='By Product Category', default=True)
+    by_forecast_category = fields.Boolean(string='By Forecast Category')
+    category_closed = fields.Boolean(string='Closed', default=True)
+    category_commit = fields.Boolean(string='Commit', default=True)
+    category_best_case = fields.Boolean(string='Best Case', default=True)
+    category_pipeline = fields.Boolean(string='Pipeline', default=True)
+    category_omitted = fields.Boolean(string='Omitted', default=False,
+                                      help="Open deals a rep took out of the forecast.")
     stage_group_ids = fields.Many2many('crm.stage.group', string='Stage Groups',
                                        help="Leave empty for every open and won deal.")
     user_ids = fields.Many2many('res.users', string='Salespeople', help="Leave empty for all you may see.")
@@ -65,6 +82,9 @@ class CrmForecastWorkbook(models.TransientModel):
                                       help="A sheet of the won deals with money still due today, by customer, "
                                            "salesperson and age of the oldest unpaid invoice (managers and "
                                            "accountants, when anything is due).")
+    quota_sheet = fields.Boolean(string='Quotas', default=True,
+                                 help="A sheet of the quotas of the period you may see, with attainment on the "
+                                      "ordered, invoiced and paid amounts and coverage (when there are any).")
     file_data = fields.Binary(string='Workbook', readonly=True, attachment=False)
     file_name = fields.Char(string='File Name', readonly=True)
 
@@ -82,24 +102,38 @@ class CrmForecastWorkbook(models.TransientModel):
             dims.append(('region_id', _('Sales Region'), _('No region')))
         if self.by_categ:
             dims.append(('categ_id', _('Product Category'), _('No category')))
+        if self.by_forecast_category:
+            dims.append(('forecast_category', _('Forecast Category'), _('No forecast category')))
         return dims
+
+    def _forecast_categories(self):
+        """The forecast categories chosen in the filters."""
+        return [key for key, _label in FORECAST_CATEGORIES if self['category_%s' % key]]
 
     def _check_input(self):
         self.ensure_one()
         if self.date_to < self.date_from:
             raise UserError(_("The end of the period is before its start."))
         if not self._dimensions():
-            raise UserError(_("Choose at least one dimension (salesperson, sales channel, region or "
-                              "product category)."))
+            raise UserError(_("Choose at least one dimension (salesperson, sales channel, region, "
+                              "product category or forecast category)."))
+        if not self._forecast_categories():
+            raise UserError(_("Choose at least one forecast category."))
 
     def _domain(self):
-        domain = [('source', '=', self.source), ('date', '>=', self.date_from), ('date', '<=', self.date_to)]
+        domain = [('source', '=', self.source)]
+        if self.date_basis == 'close':
+            domain += [('date', '>=', self.date_from), ('date', '<=', self.date_to)]
         if self.stage_group_ids:
             domain.append(('stage_group_id', 'in', self.stage_group_ids.ids))
         if self.user_ids:
             domain.append(('user_id', 'in', self.user_ids.ids))
         if self.team_ids:
             domain.append(('team_id', 'in', self.team_ids.ids))
+        # 'not in': rows without a category (deals inserted by SQL, never computed) stay in the forecast
+        excluded = [key for key, _label in FORECAST_CATEGORIES if key not in self._forecast_categories()]
+        if excluded:
+            domain.append(('forecast_category', 'not in', excluded))
         return domain
 
     def _periods(self):
@@ -134,15 +168,23 @@ class CrmForecastWorkbook(models.TransientModel):
         if self.granularity not in STEP:
             # only the whitelisted units ever reach the SQL text, whatever the caller stored
             raise ValidationError(_("Unknown period: %r.") % (self.granularity,))
-        period = "date_trunc('%s', %s.\"date\")::date" % (self.granularity, table)
+        date, share = '%s."date"' % table, '1.0'
+        if self.date_basis == 'delivery':
+            # each row's amount split over the months its deal delivers (shares of 1), the period on those
+            from_clause += ' LEFT JOIN (%s) spread ON spread.lead_id = %s."lead_id"' % (SPREAD_SQL, table)
+            date, share = 'COALESCE(spread.date, %s."date")' % table, 'COALESCE(spread.share, 1.0)'
+            where_clause = ' AND '.join((['(%s)' % where_clause] if where_clause else []) +
+                                        ['%s BETWEEN %%s AND %%s' % date])
+            params = list(params) + [self.date_from, self.date_to]
+        period = "date_trunc('%s', %s)::date" % (self.granularity, date)
         sql = """
             SELECT {groupings}, {columns}, {period} AS period,
-                   SUM({table}."amount"), SUM({table}."weighted_amount")
+                   SUM({table}."amount" * {share}), SUM({table}."weighted_amount" * {share})
             FROM {from_clause} {where}
             GROUP BY GROUPING SETS ({sets})
         """.format(
             groupings=', '.join('GROUPING(%s)' % column for column in columns),
-            columns=', '.join(columns), period=period, table=table, from_clause=from_clause,
+            columns=', '.join(columns), period=period, table=table, from_clause=from_clause, share=share,
             where=('WHERE %s' % where_clause) if where_clause else '',
             sets=', '.join('(%s, %s)' % (column, period) for column in columns))
         Report._prepare_aggregate()
@@ -162,6 +204,8 @@ class CrmForecastWorkbook(models.TransientModel):
             ids = [member for member, _start in result[name] if member]
             if field.type == 'many2one':
                 labels[name] = dict(self.env[field.comodel_name].browse(list(set(ids))).name_get())
+            elif field.type == 'selection':
+                labels[name] = dict(field._description_selection(self.env))
             else:
                 labels[name] = {}
         return dict((name, (result[name], labels[name])) for name in groupby_fields)
@@ -189,6 +233,19 @@ class CrmForecastWorkbook(models.TransientModel):
                 'read', raise_exception=False):
             return []
         return self.env['crm.lead']._collection_rows(user_ids=self.user_ids.ids, team_ids=self.team_ids.ids)
+
+    def _quota_data(self):
+        """The quotas whose period overlaps the workbook's, as the user sees them (a rep: their own), with the
+        salespeople/channels filters."""
+        self.ensure_one()
+        if not self.quota_sheet:
+            return self.env['crm.quota']
+        domain = [('date_start', '<=', self.date_to), ('date_end', '>=', self.date_from)]
+        if self.user_ids:
+            domain.append(('user_id', 'in', self.user_ids.ids))
+        if self.team_ids:
+            domain.append(('team_id', 'in', self.team_ids.ids))
+        return self.env['crm.quota'].search(domain, order='date_start, team_id, user_id, id')
 
     # -- output --------------------------------------------------------------------------------
 
@@ -226,7 +283,9 @@ class CrmForecastWorkbook(models.TransientModel):
         rtl = lang.direction == 'rtl' or code.split('_')[0] in RTL_LANGUAGES
         periods = self._periods()
         source_label = dict(self._fields['source']._description_selection(self.env))[self.source]
-        subtitle = '%s, %s - %s' % (source_label, self.date_from, self.date_to)
+        basis_label = dict(self._fields['date_basis']._description_selection(self.env))[self.date_basis]
+        subtitle = '%s, %s - %s, %s' % (source_label, self.date_from, self.date_to,
+                                        _('dated by: %s') % basis_label)
 
         output = io.BytesIO()
         book = xlsxwriter.Workbook(output, {'in_memory': True})
@@ -245,16 +304,23 @@ class CrmForecastWorkbook(models.TransientModel):
             'note': book.add_format({'italic': True, 'font_color': '#C00000'}),
         }
         dimensions = self._dimensions()
-        totals = self._read(['status'] + [field_name for field_name, _title, _empty in dimensions])
+        names = [field_name for field_name, _title, _empty in dimensions]
+        totals = self._read(['status'] + (['forecast_category'] if 'forecast_category' not in names else []) +
+                            names)
         summary = totals['status'][0]
         summary_sheet = book.add_worksheet(_('Summary'))
         has_data = bool(summary)
         self._write_summary(book, summary_sheet, fmt, periods, summary, subtitle, rtl, has_data)
         if has_data:
+            self._write_call(summary_sheet, fmt, periods, totals['forecast_category'][0])
+        if has_data:
             for field_name, title, empty_label in dimensions:
                 data, labels = totals[field_name]
                 sheet = book.add_worksheet(title[:31])
                 self._write_dimension(sheet, fmt, periods, data, labels, title, empty_label, subtitle, rtl)
+        quotas = self._quota_data()
+        if quotas:
+            self._write_quotas(book, book.add_worksheet(_('Quotas')[:31]), fmt, quotas, rtl)
         lost_rows = self._lost_data()
         if lost_rows:
             self._write_lost(book.add_worksheet(_('Lost Deals')[:31]), fmt, lost_rows, rtl)
@@ -340,6 +406,34 @@ class CrmForecastWorkbook(models.TransientModel):
         chart.set_size({'width': 720, 'height': 360})
         sheet.insert_chart(total_row + 2, 0, chart)
 
+    def _write_call(self, sheet, fmt, periods, data):
+        """Right of the summary table, after an empty column: the forecast call, the amounts of the
+        Closed, Commit, Best Case and Pipeline deals per period side by side (unweighted: the category
+        says how sure the deal is), with their totals."""
+        header_row, first = 3, 4
+        col0 = 8
+        categories = [key for key in CALL_CATEGORIES if key in self._forecast_categories()]
+        labels = dict(self.env['crm.forecast.report']._fields['forecast_category']._description_selection(
+            self.env))
+        for index, key in enumerate(categories):
+            sheet.write(header_row, col0 + index, labels[key], fmt['header'])
+        sheet.write(header_row - 1, col0, _('Forecast call (unweighted amounts)'), fmt['title'])
+        values = []
+        for index, (start, _label) in enumerate(periods):
+            for offset, key in enumerate(categories):
+                value = data.get((key, start), {}).get('amount', 0.0)
+                values.append(value)
+                sheet.write_number(first + index, col0 + offset, value, fmt['money'])
+        last = first + len(periods) - 1
+        for offset, key in enumerate(categories):
+            value = sum(data.get((key, start), {}).get('amount', 0.0) for start, _label in periods)
+            values.append(value)
+            self._write_sum(sheet, last + 1, col0 + offset, [(first, col0 + offset, last, col0 + offset)],
+                            fmt['total'], value)
+        sheet.set_column(col0 - 1, col0 - 1, 3)
+        sheet.set_column(col0, col0 + len(categories) - 1,
+                         max(self._money_width(values), self._col_width(list(labels.values()))))
+
     @staticmethod
     def _cell(row, col):
         return xlsxwriter.utility.xl_rowcol_to_cell(row, col)
@@ -394,6 +488,59 @@ class CrmForecastWorkbook(models.TransientModel):
         for measure, _block_title in blocks:
             sheet.set_column(block_start[measure], block_start[measure] + n, width)
         sheet.set_column(block_start['amount'] - 1, block_start['amount'] - 1, 3)
+
+    def _write_quotas(self, book, sheet, fmt, quotas, rtl):
+        """One row per quota: who, period, quota, the three attainment bases in amounts and percent, the
+        weighted open pipeline, what is still to reach and the coverage; percentages and coverage coloured
+        (red below half / below 1x, amber below the quota / below 3x, green above)."""
+        self._start_sheet(sheet, fmt, _('Quotas: Attainment and Coverage'),
+                          _('Attainment: deals won in the period; coverage: weighted open pipeline dated in the '
+                            'period / quota still to reach (ordered basis)'), rtl)
+        headers = [_('Salesperson'), _('Sales Channel'), _('Sales Region'), _('Product Category'), _('Period'),
+                   _('Quota'), _('Ordered'), _('Invoiced'), _('Paid'), _('Ordered %'), _('Invoiced %'), _('Paid %'),
+                   _('Weighted Open Pipeline'), _('Still to Reach'), _('Coverage')]
+        header_row = 3
+        self._write_headers(sheet, header_row, headers, fmt)
+        percent = book.add_format({'num_format': '0%', 'border': 1})
+        ratio = book.add_format({'num_format': '0.0"x"', 'border': 1})
+        first = header_row + 1
+        money_values = []
+        for index, quota in enumerate(quotas):
+            row = first + index
+            texts = [quota.user_id.name or '', quota.team_id.name or '', quota.region_id.name or '',
+                     quota.categ_id.name or '', quota._period_label()]
+            for col, text in enumerate(texts):
+                sheet.write(row, col, text, fmt['label'])
+            amounts = [quota.amount, quota.amount_ordered, quota.amount_invoiced, quota.amount_paid]
+            for offset, value in enumerate(amounts):
+                sheet.write_number(row, 5 + offset, value, fmt['money'])
+            for offset, value in enumerate((quota.attainment_ordered, quota.attainment_invoiced,
+                                            quota.attainment_paid)):
+                sheet.write_number(row, 9 + offset, value / 100.0, percent)
+            sheet.write_number(row, 12, quota.pipeline_weighted, fmt['money'])
+            sheet.write_number(row, 13, quota.amount_to_reach, fmt['money'])
+            sheet.write_number(row, 14, quota.coverage, ratio)
+            money_values.extend(amounts + [quota.pipeline_weighted])
+        last = first + len(quotas) - 1
+        colours = [('#F8CBAD', '#9C0006'), ('#FFEB9C', '#9C5700'), ('#C6EFCE', '#006100')]
+        formats = [book.add_format({'bg_color': bg, 'font_color': fg}) for bg, fg in colours]
+        for first_col, last_col, limits in ((9, 11, (0.5, 1.0)), (14, 14, (1.0, 3.0))):
+            low, high = limits
+            for criteria, value, cell_format in (('<', low, formats[0]), ('between', None, formats[1]),
+                                                 ('>=', high, formats[2])):
+                options = {'type': 'cell', 'criteria': criteria, 'format': cell_format}
+                if criteria == 'between':
+                    options.update({'minimum': low, 'maximum': high - 0.000001})
+                else:
+                    options['value'] = value
+                sheet.conditional_format(first, first_col, last, last_col, options)
+        sheet.freeze_panes(first, 1)
+        for col in range(5):
+            sheet.set_column(col, col, self._col_width([headers[col]], minimum=14))
+        sheet.set_column(5, 8, self._money_width(money_values))
+        sheet.set_column(9, 11, 11)
+        sheet.set_column(12, 13, self._money_width(money_values))
+        sheet.set_column(14, 14, 10)
 
     def _write_lost(self, sheet, fmt, rows, rtl):
         """Lost deals of the period: one row per (criterion, reason), a subtotal per criterion and a grand

@@ -1,0 +1,199 @@
+import base64
+import io
+
+import openpyxl
+
+from odoo import fields
+from odoo.exceptions import AccessError, ValidationError
+
+from .test_execution_collection import ExecutionCase
+
+
+class TestQuota(ExecutionCase):
+    """Quotas of Q1 2033, every figure computed by hand (no taxes; W = won, O = open).
+
+    W1  rep   team T  won 2033-02-10  order 80 x 100 Glazing + 20 x 100 Steel = 10,000; invoiced 10,000, paid 4,000
+    W2  rep   team T  won 2033-03-20  region North, order 50 x 100 Glazing = 5,000; invoiced 5,000,
+                      credit note 1,000 (open): invoiced 4,000, paid 0
+    W3  rep2  team T  won 2033-04-05  order 2,000 (Q2: not in Q1)
+    O1  rep   team T  Order 40 %      30,000, end 2033-03-01 -> weighted 12,000
+    O2  rep   team T  Quote 20 %      10,000, end 2033-02-01, Omitted by the rep -> not counted
+    O3  rep2  team T  Potential 10 %  20,000, end 2033-01-15 -> weighted 2,000
+    L   rep   team T  lost            99,000, end 2033-02-01 -> never counted
+
+    rep,  Q1, 20,000:            ordered 15,000 (75 %), invoiced 14,000 (70 %), paid 4,000 (20 %);
+                                 still to reach 5,000, pipeline 12,000 -> coverage 2.4
+    team T, Q1, 40,000:          ordered 15,000 (37.5 %), invoiced 14,000 (35 %), paid 4,000 (10 %);
+                                 still to reach 25,000, pipeline 14,000 -> coverage 0.56
+    rep, February, 8,000:        ordered 10,000 (125 %), invoiced 10,000, paid 4,000 (50 %); reached: coverage 0
+    team T, Glazing, Q1, 20,000: W1 counts for 80 %: ordered 8,000 + 5,000 = 13,000 (65 %), invoiced 12,000,
+                                 paid 3,200 (16 %); open deals have no Glazing lines: coverage 0
+    rep, North, Q1, 10,000:      W2 only: ordered 5,000 (50 %), invoiced 4,000 (40 %), paid 0
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestQuota, cls).setUpClass()
+        env = cls.env
+        Users = env['res.users'].with_context(no_reset_password=True)
+        salesman = env.ref('sales_team.group_sale_salesman')
+        cls.rep2 = Users.create({'name': 'Rep Two Quota', 'login': 'rep2_quota', 'email': 'rep2@quota.example.com',
+                                 'groups_id': [(6, 0, salesman.ids)]})
+        cls.leader = Users.create({'name': 'Leader Quota', 'login': 'leader_quota',
+                                   'email': 'leader@quota.example.com', 'groups_id': [(6, 0, salesman.ids)]})
+        cls.team = env['crm.team'].create({'name': 'Quota Team T', 'user_id': cls.leader.id,
+                                           'member_ids': [(6, 0, (cls.rep | cls.rep2).ids)]})
+        cls.steel = env['product.category'].create({'name': 'Quota Steel'})
+        cls.steel_product = env['product.product'].create({
+            'name': 'Steel beam', 'type': 'service', 'list_price': 100.0, 'invoice_policy': 'order',
+            'categ_id': cls.steel.id, 'taxes_id': [(6, 0, [])]})
+        cls.north = env.ref('impact_crm.crm_region_north')
+
+    def _won(self, name, user, closed, lines, **vals):
+        lead = self.env['crm.lead'].create(dict(vals, name=name, type='opportunity', partner_id=self.customer.id,
+                                                user_id=user.id, team_id=self.team.id,
+                                                stage_id=self.stage_order.id))
+        order = self.env['sale.order'].create({
+            'partner_id': lead.partner_id.id, 'opportunity_id': lead.id, 'user_id': user.id,
+            'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': qty, 'price_unit': 100.0})
+                           for product, qty in lines]})
+        order.action_confirm()
+        lead.write({'stage_id': self.stage_won.id})
+        lead.write({'date_closed': closed + ' 10:00:00'})
+        return lead, order
+
+    def _open(self, name, user, stage, revenue, date_end):
+        return self.env['crm.lead'].create({
+            'name': name, 'type': 'opportunity', 'user_id': user.id, 'team_id': self.team.id,
+            'stage_id': self.env.ref('impact_crm.stage_%s' % stage).id, 'planned_revenue': revenue,
+            'date_end': date_end})
+
+    def setUp(self):
+        super(TestQuota, self).setUp()
+        _w1, order1 = self._won('W1', self.rep, '2033-02-10', [(self.product, 80), (self.steel_product, 20)])
+        invoice1 = self._invoice(order1)
+        self._pay(invoice1, 4000.0)
+        _w2, order2 = self._won('W2', self.rep, '2033-03-20', [(self.product, 50)], region_id=self.north.id)
+        invoice2 = self._invoice(order2)
+        refund = invoice2.sudo(self.accountant).refund()
+        refund.invoice_line_ids.write({'quantity': 10})
+        refund.compute_taxes()
+        refund.action_invoice_open()
+        self._won('W3', self.rep2, '2033-04-05', [(self.product, 20)])
+        self._open('O1', self.rep, 'order', 30000, '2033-03-01')
+        self._open('O2', self.rep, 'quote', 10000, '2033-02-01').write({'forecast_category': 'omitted'})
+        self._open('O3', self.rep2, 'potential', 20000, '2033-01-15')
+        lost = self._open('L', self.rep, 'quote', 99000, '2033-02-01')
+        lost._action_lose({'lost_reason': self.lost_reason.id})
+        Quota = self.env['crm.quota'].sudo(self.manager)
+        self.q_rep = Quota.create({'user_id': self.rep.id, 'date_start': '2033-01-01', 'amount': 20000})
+        self.q_team = Quota.create({'team_id': self.team.id, 'date_start': '2033-01-01', 'amount': 40000})
+        self.q_month = Quota.create({'user_id': self.rep.id, 'period_type': 'month', 'date_start': '2033-02-01',
+                                     'amount': 8000})
+        self.q_categ = Quota.create({'team_id': self.team.id, 'categ_id': self.categ.id,
+                                     'date_start': '2033-01-01', 'amount': 20000})
+        self.q_region = Quota.create({'user_id': self.rep.id, 'region_id': self.north.id,
+                                      'date_start': '2033-01-01', 'amount': 10000})
+        self.q_rep2 = Quota.create({'user_id': self.rep2.id, 'date_start': '2033-01-01', 'amount': 5000})
+
+    def _figures(self, quota):
+        return [round(value, 2) for value in (
+            quota.amount_ordered, quota.amount_invoiced, quota.amount_paid, quota.attainment_ordered,
+            quota.attainment_invoiced, quota.attainment_paid, quota.amount_to_reach, quota.pipeline_weighted,
+            quota.coverage)]
+
+    def test_attainment_and_coverage(self):
+        self.assertEqual(self.q_rep.date_end, '2033-03-31')
+        self.assertEqual(self.q_month.date_end, '2033-02-28')
+        self.assertEqual(self._figures(self.q_rep), [15000, 14000, 4000, 75, 70, 20, 5000, 12000, 2.4])
+        self.assertEqual(self._figures(self.q_team), [15000, 14000, 4000, 37.5, 35, 10, 25000, 14000, 0.56])
+        self.assertEqual(self._figures(self.q_month), [10000, 10000, 4000, 125, 125, 50, 0, 0, 0])
+        self.assertEqual(self._figures(self.q_categ), [13000, 12000, 3200, 65, 60, 16, 7000, 0, 0])
+        self.assertEqual(self._figures(self.q_region), [5000, 4000, 0, 50, 40, 0, 5000, 0, 0])
+        self.assertEqual(self._figures(self.q_rep2)[:3], [0, 0, 0], "W3 is won in Q2")
+        self.assertEqual(self.q_rep2.pipeline_weighted, 2000.0)
+
+    def test_rep_sees_own_quotas_leader_the_channel_managers_all(self):
+        mine = self.env['crm.quota'].sudo(self.rep).search([('date_start', '>=', '2033-01-01')])
+        self.assertEqual(mine, self.q_rep | self.q_month | self.q_region)
+        # the rep reads the attainment of their quota (computed over every deal of theirs)
+        self.assertEqual(self.q_rep.sudo(self.rep).attainment_ordered, 75.0)
+        led = self.env['crm.quota'].sudo(self.leader).search([('date_start', '>=', '2033-01-01')])
+        self.assertEqual(led, self.q_team | self.q_categ)
+        everything = self.env['crm.quota'].sudo(self.manager).search([('date_start', '>=', '2033-01-01')])
+        self.assertEqual(len(everything), 6)
+        with self.assertRaises(AccessError):
+            self.env['crm.quota'].sudo(self.rep).create({'user_id': self.rep.id, 'date_start': '2033-04-01',
+                                                         'amount': 1.0})
+        with self.assertRaises(AccessError):
+            self.q_rep.sudo(self.rep).write({'amount': 1.0})
+        with self.assertRaises(AccessError):
+            self.q_rep2.sudo(self.rep).read(['amount'])
+
+    def test_bad_quotas_are_refused(self):
+        Quota = self.env['crm.quota'].sudo(self.manager)
+        bad = [{'date_start': '2033-04-01', 'amount': 1.0},
+               {'user_id': self.rep.id, 'date_start': '2033-02-01', 'amount': 1.0},
+               {'user_id': self.rep.id, 'period_type': 'month', 'date_start': '2033-02-02', 'amount': 1.0},
+               {'user_id': self.rep.id, 'date_start': '2033-04-01', 'amount': -1.0},
+               {'user_id': self.rep.id, 'date_start': '2033-01-01', 'amount': 5.0}]   # twin of q_rep
+        for vals in bad:
+            with self.assertRaises(ValidationError), self.cr.savepoint():
+                Quota.create(vals)
+        self.assertEqual(Quota.search_count([('date_start', '>=', '2033-01-01')]), 6)
+
+    def test_import_from_a_spreadsheet(self):
+        Quota = self.env['crm.quota'].sudo(self.manager)
+        result = Quota.load(['user_id', 'team_id', 'period_type', 'date_start', 'amount'], [
+            ['Rep Execution', '', 'Quarter', '2033-04-01', '25000'],
+            ['', 'Quota Team T', 'Month', '2033-04-01', '9000']])
+        self.assertFalse(result['messages'])
+        imported = Quota.browse(result['ids'])
+        self.assertEqual(imported.mapped('amount'), [25000.0, 9000.0])
+        self.assertEqual(imported[1].date_end, '2033-04-30')
+        # a bad row: nothing is written
+        result = Quota.load(['user_id', 'period_type', 'date_start', 'amount'], [
+            ['Rep Execution', 'Quarter', '2033-07-01', '1000'], ['Rep Execution', 'Quarter', '2033-08-01', '1000']])
+        self.assertTrue(result['messages'])
+        self.assertFalse(result['ids'])
+        self.assertFalse(Quota.search([('date_start', '>=', '2033-07-01')]))
+
+    def test_sales_channel_card(self):
+        today = fields.Date.from_string(fields.Date.context_today(self.env['crm.team']))
+        quarter = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+        team = self.env['crm.team'].create({'name': 'Quota Card Team', 'user_id': self.leader.id})
+        self.env['crm.quota'].create({'team_id': team.id, 'date_start': fields.Date.to_string(quarter),
+                                      'amount': 1000.0})
+        deal = self.env['crm.lead'].create({'name': 'Card deal', 'type': 'opportunity', 'user_id': self.rep.id,
+                                            'stage_id': self.stage_order.id, 'planned_revenue': 5000.0,
+                                            'date_end': fields.Date.to_string(today)})
+        deal.team_id = team   # the rep's own channel is T: the deal is booked on this one
+        card = team.sudo(self.leader)
+        self.assertEqual((card.quota_amount, card.quota_attainment, card.quota_coverage), (1000.0, 0.0, 2.0))
+        # a rep who does not lead the channel does not see its quota
+        self.assertEqual(team.sudo(self.rep).quota_amount, 0.0)
+        action = card.action_view_quotas()
+        self.assertEqual(action['domain'], [('team_id', '=', team.id)])
+
+    def test_workbook_sheet_with_colours(self):
+        (self.rep | self.manager).write({'lang': False})
+        wizard = self.env['crm.forecast.workbook'].sudo(self.rep).create({
+            'date_from': '2033-01-01', 'date_to': '2033-12-31', 'user_ids': [(6, 0, self.rep.ids)]})
+        wizard.action_export()
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
+        self.assertIn('Quotas', book.sheetnames)
+        sheet = book['Quotas']
+        rows = [[sheet.cell(row=r, column=c).value for c in range(1, 16)] for r in range(5, sheet.max_row + 1)]
+        self.assertEqual(len(rows), 3, "the rep's three quotas, not rep2's nor the channel's")
+        by_key = dict(((row[2] or '', row[4]), row) for row in rows)
+        self.assertEqual([round(v, 4) for v in by_key[('', 'Q1 2033')][5:]],
+                         [20000, 15000, 14000, 4000, 0.75, 0.7, 0.2, 12000, 5000, 2.4])
+        self.assertEqual(by_key[('North', 'Q1 2033')][5:9], [10000, 5000, 4000, 0])
+        self.assertEqual(by_key[('', '02/2033')][9], 1.25)
+        ranges = [str(rule_range.sqref) for rule_range in sheet.conditional_formatting]
+        self.assertEqual(sorted(ranges), ['J5:L7', 'O5:O7'])
+        # the quota sheet can be left out
+        wizard.quota_sheet = False
+        wizard.action_export()
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
+        self.assertNotIn('Quotas', book.sheetnames)
