@@ -62,6 +62,10 @@
         'data/res_lang_data.xml',
         'views/webclient_templates.xml',
         'security/ir_sequence_security.xml',
+        'security/crm_forecast_history_security.xml',
+        'views/crm_lead_forecast_change_views.xml',
+        'reports/crm_forecast_history_report_views.xml',
+        'wizards/crm_forecast_history_views.xml',
     ],
     'demo': [
         'demo/product_demo.xml',

@@ -21,4 +21,5 @@ from . import crm_stage_rule
 from . import sale_fiscal_number
 from . import sale_order_line
 from . import res_lang
+from . import crm_lead_forecast_change
 from . import impact_input_guard  # last: its checks run before every other create/write override

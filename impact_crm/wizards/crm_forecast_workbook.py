@@ -65,6 +65,9 @@ class CrmForecastWorkbook(models.TransientModel):
                                       help="A sheet of the won deals with money still due today, by customer, "
                                            "salesperson and age of the oldest unpaid invoice (managers and "
                                            "accountants, when anything is due).")
+    as_of = fields.Datetime(string='As of',
+                            help="The forecast as it stood at this moment (opportunities only, without product "
+                                 "categories). Leave empty for now.")
     file_data = fields.Binary(string='Workbook', readonly=True, attachment=False)
     file_name = fields.Char(string='File Name', readonly=True)
 
@@ -80,7 +83,7 @@ class CrmForecastWorkbook(models.TransientModel):
             dims.append(('team_id', _('Sales Channel'), _('No sales channel')))
         if self.by_region:
             dims.append(('region_id', _('Sales Region'), _('No region')))
-        if self.by_categ:
+        if self.by_categ and not self.as_of:
             dims.append(('categ_id', _('Product Category'), _('No category')))
         return dims
 
@@ -88,6 +91,11 @@ class CrmForecastWorkbook(models.TransientModel):
         self.ensure_one()
         if self.date_to < self.date_from:
             raise UserError(_("The end of the period is before its start."))
+        if self.as_of and self.source != 'opportunity':
+            raise UserError(_("The forecast as of a past moment is kept for opportunities only: choose the "
+                              "Opportunities source."))
+        if self.as_of and self.as_of > fields.Datetime.now():
+            raise UserError(_("The 'as of' moment cannot be in the future."))
         if not self._dimensions():
             raise UserError(_("Choose at least one dimension (salesperson, sales channel, region or "
                               "product category)."))
@@ -124,7 +132,7 @@ class CrmForecastWorkbook(models.TransientModel):
 
         :return: {field: ({(member, period start): {'amount': x, 'weighted_amount': y}}, {member: label})}
         """
-        Report = self.env['crm.forecast.report']
+        Report = self._report()
         Report.check_access_rights('read')
         query = Report._where_calc(self._domain())
         Report._apply_ir_rules(query, 'read')
@@ -142,6 +150,8 @@ class CrmForecastWorkbook(models.TransientModel):
             columns=', '.join(columns), period=period, table=table, from_clause=from_clause,
             where=('WHERE %s' % where_clause) if where_clause else '',
             sets=', '.join('(%s, %s)' % (column, period) for column in columns))
+        if self.as_of:
+            Report._apply_history_parameters()
         self.env.cr.execute(sql, params)
         n = len(groupby_fields)
         result = dict((name, {}) for name in groupby_fields)
@@ -161,6 +171,12 @@ class CrmForecastWorkbook(models.TransientModel):
             else:
                 labels[name] = {}
         return dict((name, (result[name], labels[name])) for name in groupby_fields)
+
+    def _report(self):
+        """The forecast report the workbook reads: the live one, or the one as of the chosen moment."""
+        if self.as_of:
+            return self.env['crm.forecast.asof.report'].with_context(forecast_as_of=self.as_of)
+        return self.env['crm.forecast.report']
 
     def _lost_data(self):
         """Losses of the period by criterion and reason, with the salespeople/channels filters, as the
@@ -223,6 +239,9 @@ class CrmForecastWorkbook(models.TransientModel):
         periods = self._periods()
         source_label = dict(self._fields['source']._description_selection(self.env))[self.source]
         subtitle = '%s, %s - %s' % (source_label, self.date_from, self.date_to)
+        if self.as_of:
+            as_of = fields.Datetime.context_timestamp(self, fields.Datetime.from_string(self.as_of))
+            subtitle += ', ' + _("as of %s") % as_of.strftime('%Y-%m-%d %H:%M')
 
         output = io.BytesIO()
         book = xlsxwriter.Workbook(output, {'in_memory': True})

@@ -1,0 +1,145 @@
+import logging
+
+from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+# the fields of a deal the forecast depends on: a change of any of them is kept
+TRACKED_FIELDS = ('stage_id', 'probability', 'planned_revenue', 'date_end', 'date_deadline', 'user_id',
+                  'team_id', 'region_id', 'company_id', 'active', 'type')
+# column of crm_lead -> column of crm_lead_forecast_change (the deal's type is lead_type here)
+COLUMNS = [(name, 'lead_type' if name == 'type' else name) for name in TRACKED_FIELDS]
+
+
+class CrmLeadForecastChange(models.Model):
+    """The state of a deal's forecast-relevant fields from ``date`` on, one row per change.
+
+    Each row holds the whole forecast-relevant state after the change (not only the changed field), so
+    that the forecast as of any moment is the latest row of each deal at or before it: storage grows with
+    the number of changes, not with deals x days. Written by ``crm.lead`` create/write with one
+    INSERT ... SELECT per call whatever the path (form, kanban, mass edit, import, RPC); rows from before
+    the install are rebuilt from the stage history and marked as back-filled."""
+    _name = 'crm.lead.forecast.change'
+    _description = 'Forecast Change'
+    _order = 'date desc, id desc'
+    _rec_name = 'lead_id'
+
+    lead_id = fields.Many2one('crm.lead', string='Opportunity', required=True, readonly=True,
+                              ondelete='cascade', index=True)
+    date = fields.Datetime(string='Date', required=True, readonly=True, index=True,
+                           help="From this moment on the deal stood as this row says.")
+    changed_by_id = fields.Many2one('res.users', string='Changed By', readonly=True, ondelete='set null')
+    changed_fields = fields.Char(string='Changed Fields', readonly=True,
+                                 help="Technical names of the fields that changed (empty: the deal's first row).")
+    is_backfill = fields.Boolean(string='Back-filled', readonly=True,
+                                 help="Rebuilt at installation from the stage history: the stage, probability, "
+                                      "expected revenue, salesperson and team are those of the stage change; "
+                                      "the other fields are the deal's values at installation.")
+    note = fields.Char(string='Reason', readonly=True, help="Why the end date was pushed, when asked for.")
+    lead_type = fields.Selection([('lead', 'Lead'), ('opportunity', 'Opportunity')], string='Type', readonly=True)
+    stage_id = fields.Many2one('crm.stage', string='Stage', readonly=True, ondelete='set null')
+    probability = fields.Float(string='Probability (%)', readonly=True, group_operator='avg')
+    planned_revenue = fields.Float(string='Expected Revenue', readonly=True)
+    date_end = fields.Date(string='End Date', readonly=True)
+    date_deadline = fields.Date(string='Expected Closing', readonly=True)
+    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True, ondelete='set null')
+    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True, ondelete='set null')
+    region_id = fields.Many2one('crm.region', string='Sales Region', readonly=True, ondelete='set null')
+    company_id = fields.Many2one('res.company', string='Company', readonly=True, ondelete='set null')
+    active = fields.Boolean(string='Active', readonly=True,
+                            help="Archived deals (Odoo archives lost deals) are out of the forecast.")
+
+    @api.model_cr
+    def init(self):
+        self.env.cr.execute("""CREATE INDEX IF NOT EXISTS crm_lead_forecast_change_lead_date_idx
+                               ON crm_lead_forecast_change (lead_id, date DESC, id DESC)""")
+        # an upgrade of a database where the add-on was installed before this log existed: rebuild it
+        # from the stage history (on a fresh install the post-init hook does it, after the stage history)
+        self.env.cr.execute("SELECT 1 FROM crm_lead_stage_history LIMIT 1")
+        if self.env.cr.fetchone():
+            self.env.cr.execute("SELECT 1 FROM crm_lead_forecast_change LIMIT 1")
+            if not self.env.cr.fetchone():
+                self._backfill()
+
+    @api.model
+    def _record(self, lead_ids, date=None, backfill=False, note=None):
+        """One INSERT ... SELECT: a row for every deal of ``lead_ids`` whose forecast-relevant state differs
+        from its latest row (or that has none yet). Unchanged deals get nothing, so nested writes and
+        writes of untracked fields cost one indexed look-up per deal and no row."""
+        if not lead_ids:
+            return
+        date = date or fields.Datetime.now()
+        changed = ', '.join("CASE WHEN p.id IS NOT NULL AND l.%s IS DISTINCT FROM p.%s THEN '%s' END"
+                            % (src, dst, src) for src, dst in COLUMNS)
+        # a back-filled deal without stage history stands as it is since its creation
+        first_date = "COALESCE(l.create_date, %(date)s::timestamp)" if backfill else "%(date)s::timestamp"
+        self.env.cr.execute("""
+            INSERT INTO crm_lead_forecast_change
+                (create_uid, write_uid, create_date, write_date, lead_id, date, changed_by_id,
+                 changed_fields, is_backfill, note, {dst})
+            SELECT %(uid)s, %(uid)s, %(date)s, %(date)s, l.id,
+                   CASE WHEN p.id IS NULL THEN {first_date} ELSE %(date)s::timestamp END, %(uid)s,
+                   NULLIF(array_to_string(ARRAY[{changed}], ','), ''), %(backfill)s, %(note)s, {src}
+              FROM crm_lead l
+              LEFT JOIN LATERAL (SELECT * FROM crm_lead_forecast_change c WHERE c.lead_id = l.id
+                                  ORDER BY c.date DESC, c.id DESC LIMIT 1) p ON TRUE
+             WHERE l.id IN %(ids)s
+               AND (p.id IS NULL OR ({src}) IS DISTINCT FROM ({prev}))
+        """.format(dst=', '.join(dst for _src, dst in COLUMNS),
+                   src=', '.join('l.%s' % src for src, _dst in COLUMNS),
+                   prev=', '.join('p.%s' % dst for _src, dst in COLUMNS),
+                   changed=changed, first_date=first_date),
+            {'uid': self.env.uid, 'date': date, 'backfill': backfill, 'note': note, 'ids': tuple(lead_ids)})
+
+    @api.model
+    def _backfill(self):
+        """Deals without any row (made before the install): one back-filled row per stage change of the
+        stage history (stage, probability, expected revenue, salesperson, team and company of the time; the
+        other fields as the deal has them now, the deal active until its last change), then a row of the
+        deal as it stands now where it differs from the last one. Set-based: two statements."""
+        cr = self.env.cr
+        cr.execute("""
+            SELECT l.id FROM crm_lead l
+             WHERE NOT EXISTS (SELECT 1 FROM crm_lead_forecast_change c WHERE c.lead_id = l.id)
+        """)
+        lead_ids = [row[0] for row in cr.fetchall()]
+        if not lead_ids:
+            return
+        cr.execute("""
+            INSERT INTO crm_lead_forecast_change
+                (create_uid, write_uid, create_date, write_date, lead_id, date, changed_by_id, is_backfill,
+                 lead_type, stage_id, probability, planned_revenue, date_end, date_deadline, user_id, team_id,
+                 region_id, company_id, active)
+            SELECT %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', h.lead_id, h.date,
+                   h.user_id, TRUE, COALESCE(h.lead_type, l.type), h.stage_to_id, h.probability,
+                   h.planned_revenue, l.date_end, l.date_deadline, h.salesperson_id, h.team_id, l.region_id,
+                   COALESCE(h.company_id, l.company_id),
+                   CASE WHEN h.id = last.id THEN l.active ELSE TRUE END
+              FROM crm_lead_stage_history h
+              JOIN crm_lead l ON l.id = h.lead_id
+              JOIN LATERAL (SELECT h2.id FROM crm_lead_stage_history h2 WHERE h2.lead_id = h.lead_id
+                             ORDER BY h2.date DESC, h2.id DESC LIMIT 1) last ON TRUE
+             WHERE h.lead_id IN %(ids)s
+        """, {'uid': self.env.uid, 'ids': tuple(lead_ids)})
+        _logger.info("forecast change log: %s rows back-filled from the stage history", cr.rowcount)
+        self._record(lead_ids, backfill=True)
+
+
+class CrmLead(models.Model):
+    _inherit = 'crm.lead'
+
+    forecast_change_ids = fields.One2many('crm.lead.forecast.change', 'lead_id', string='Forecast Changes',
+                                          readonly=True)
+
+    @api.model
+    def create(self, vals):
+        lead = super(CrmLead, self).create(vals)
+        self.env['crm.lead.forecast.change']._record(lead.ids)
+        return lead
+
+    @api.multi
+    def write(self, vals):
+        res = super(CrmLead, self).write(vals)
+        if self.ids and not set(vals).isdisjoint(TRACKED_FIELDS):
+            self.env['crm.lead.forecast.change']._record(self.ids)
+        return res
