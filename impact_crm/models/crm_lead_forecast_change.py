@@ -8,7 +8,8 @@ _logger = logging.getLogger(__name__)
 TRACKED_FIELDS = ('stage_id', 'probability', 'planned_revenue', 'date_end', 'date_deadline', 'user_id',
                   'team_id', 'region_id', 'company_id', 'active', 'type')
 # column of crm_lead -> column of crm_lead_forecast_change (the deal's type is lead_type here)
-COLUMNS = [(name, 'lead_type' if name == 'type' else name) for name in TRACKED_FIELDS]
+# (and active is lead_active: a field named 'active' would hide the archiving rows from every search)
+COLUMNS = [(name, {'type': 'lead_type', 'active': 'lead_active'}.get(name, name)) for name in TRACKED_FIELDS]
 
 
 class CrmLeadForecastChange(models.Model):
@@ -46,8 +47,8 @@ class CrmLeadForecastChange(models.Model):
     team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True, ondelete='set null')
     region_id = fields.Many2one('crm.region', string='Sales Region', readonly=True, ondelete='set null')
     company_id = fields.Many2one('res.company', string='Company', readonly=True, ondelete='set null')
-    active = fields.Boolean(string='Active', readonly=True,
-                            help="Archived deals (Odoo archives lost deals) are out of the forecast.")
+    lead_active = fields.Boolean(string='Active', readonly=True,
+                                 help="Archived deals (Odoo archives lost deals) are out of the forecast.")
 
     @api.model_cr
     def init(self):
@@ -109,7 +110,7 @@ class CrmLeadForecastChange(models.Model):
             INSERT INTO crm_lead_forecast_change
                 (create_uid, write_uid, create_date, write_date, lead_id, date, changed_by_id, is_backfill,
                  lead_type, stage_id, probability, planned_revenue, date_end, date_deadline, user_id, team_id,
-                 region_id, company_id, active)
+                 region_id, company_id, lead_active)
             SELECT %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', h.lead_id, h.date,
                    h.user_id, TRUE, COALESCE(h.lead_type, l.type), h.stage_to_id, h.probability,
                    h.planned_revenue, l.date_end, l.date_deadline, h.salesperson_id, h.team_id, l.region_id,

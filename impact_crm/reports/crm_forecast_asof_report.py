@@ -19,9 +19,9 @@ def state_query(as_of_sql):
                COALESCE(c.planned_revenue, 0)::numeric AS amount,
                COALESCE(c.planned_revenue, 0)::numeric * COALESCE(c.probability, 0)::numeric / 100.0
                    AS weighted_amount,
-               (c.lead_type = 'opportunity' AND c.active AND NOT COALESCE(st.is_lost, FALSE)
+               (c.lead_type = 'opportunity' AND c.lead_active AND NOT COALESCE(st.is_lost, FALSE)
                 AND g.id IS NOT NULL) AS in_forecast,
-               (c.lead_type = 'opportunity' AND c.active AND NOT COALESCE(st.is_lost, FALSE)
+               (c.lead_type = 'opportunity' AND c.lead_active AND NOT COALESCE(st.is_lost, FALSE)
                 AND g.kind = 'open') AS is_open
           FROM (SELECT DISTINCT ON (lead_id) * FROM crm_lead_forecast_change
                  WHERE date <= %s ORDER BY lead_id, date DESC, id DESC) c

@@ -1,5 +1,4 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 
 class CrmForecastAsof(models.TransientModel):
@@ -14,8 +13,6 @@ class CrmForecastAsof(models.TransientModel):
         self.ensure_one()
         if not self.as_of:
             return self.env.ref('impact_crm.crm_forecast_report_action').read()[0]
-        if self.as_of > fields.Datetime.now():
-            raise UserError(_("The 'as of' moment cannot be in the future."))
         action = self.env.ref('impact_crm.crm_forecast_asof_report_action').read()[0]
         as_of = fields.Datetime.context_timestamp(self, fields.Datetime.from_string(self.as_of))
         action['name'] = _("Forecast as of %s") % as_of.strftime('%Y-%m-%d %H:%M')

@@ -94,8 +94,6 @@ class CrmForecastWorkbook(models.TransientModel):
         if self.as_of and self.source != 'opportunity':
             raise UserError(_("The forecast as of a past moment is kept for opportunities only: choose the "
                               "Opportunities source."))
-        if self.as_of and self.as_of > fields.Datetime.now():
-            raise UserError(_("The 'as of' moment cannot be in the future."))
         if not self._dimensions():
             raise UserError(_("Choose at least one dimension (salesperson, sales channel, region or "
                               "product category)."))
