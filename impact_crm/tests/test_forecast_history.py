@@ -286,3 +286,24 @@ class TestForecastHistory(SavepointCase):
         wizard.date_to = '2031-03-01 00:00:00'
         with self.assertRaises(UserError):
             wizard.action_open()
+
+    def test_workbook_waterfall_sheet(self):
+        """The Waterfall sheet: the steps of Q2 from M1 to M2 (as of), the end as a SUM of the steps, a chart,
+        and the seven deals that moved."""
+        wizard = self.env['crm.forecast.workbook'].sudo(self.manager).create({
+            'date_from': Q2[0], 'date_to': Q2[1], 'as_of': M2, 'waterfall_from': M1,
+            'team_ids': [(6, 0, [self.team.id])], 'lost_sheet': False, 'collection_sheet': False})
+        wizard.action_export()
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))
+        sheet = book['Waterfall']
+        steps = [(sheet.cell(row=row, column=1).value, sheet.cell(row=row, column=2).value) for row in range(5, 14)]
+        self.assertEqual(steps, [('Pipeline at Start', 14100), ('New', 600), ('Pulled In', 5000),
+                                 ('Pushed Out', -2000), ('Increased', 1000), ('Decreased', -50), ('Won', -4000),
+                                 ('Lost', -2000), ('Pipeline at End', '=SUM(B5:B12)')])
+        self.assertEqual(len(sheet._charts), 1)
+        deals = [sheet.cell(row=row, column=2).value for row in range(36, 44)]
+        self.assertEqual(deals, ['History G', 'History B', 'History C', 'History A', 'History F', 'History D',
+                                 'History E', None])
+        wizard.waterfall_from = '2031-03-25 00:00:00'   # after the 'as of' moment
+        with self.assertRaises(UserError):
+            wizard.action_export()

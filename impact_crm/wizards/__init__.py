@@ -5,3 +5,4 @@ from . import crm_activity_log_wizard
 from . import sale_fiscal_numbering_check
 from . import crm_forecast_asof
 from . import crm_forecast_waterfall
+from . import crm_forecast_workbook_history

@@ -274,8 +274,13 @@ class CrmForecastWorkbook(models.TransientModel):
         collection_rows = self._collection_data()
         if collection_rows:
             self._write_collection(book.add_worksheet(_('Collection')[:31]), fmt, collection_rows, rtl)
+        self._write_extra_sheets(book, fmt, rtl)
         book.close()
         return output.getvalue()
+
+    def _write_extra_sheets(self, book, fmt, rtl):
+        """Extension point: more sheets at the end of the workbook."""
+        return
 
     def _col_width(self, texts, minimum=10):
         return max([minimum] + [len(t) + 2 for t in texts if t])
