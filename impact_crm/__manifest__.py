@@ -66,6 +66,7 @@
         'views/crm_lead_forecast_change_views.xml',
         'reports/crm_forecast_history_report_views.xml',
         'wizards/crm_forecast_history_views.xml',
+        'views/crm_lead_slippage_views.xml',
     ],
     'demo': [
         'demo/product_demo.xml',

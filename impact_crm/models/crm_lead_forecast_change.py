@@ -1,6 +1,7 @@
 import logging
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 _logger = logging.getLogger(__name__)
 
@@ -93,6 +94,31 @@ class CrmLeadForecastChange(models.Model):
             {'uid': self.env.uid, 'date': date, 'backfill': backfill, 'note': note, 'ids': tuple(lead_ids)})
 
     @api.model
+    def _update_slippage(self, lead_ids):
+        """The slippage figures of the deals, from their whole log (one UPDATE): the first committed date
+        (the first end date, else expected closing, ever set), the times it moved to a later month, and the
+        days of every move to a later date, added up (moves back earlier are not subtracted)."""
+        if not lead_ids:
+            return
+        self.env.cr.execute("""
+            UPDATE crm_lead l
+               SET forecast_date_first = s.first_date, push_count = s.pushes, slip_days = s.days
+              FROM (SELECT lead_id,
+                           (array_agg(fdate ORDER BY date, id) FILTER (WHERE fdate IS NOT NULL))[1] AS first_date,
+                           COUNT(*) FILTER (WHERE date_trunc('month', fdate) > date_trunc('month', prev)) AS pushes,
+                           COALESCE(SUM(fdate - prev) FILTER (WHERE fdate > prev), 0) AS days
+                      FROM (SELECT lead_id, date, id, COALESCE(date_end, date_deadline) AS fdate,
+                                   LAG(COALESCE(date_end, date_deadline)) OVER (
+                                       PARTITION BY lead_id ORDER BY date, id) AS prev
+                              FROM crm_lead_forecast_change WHERE lead_id IN %s) moves
+                     GROUP BY lead_id) s
+             WHERE s.lead_id = l.id
+               AND (l.forecast_date_first, l.push_count, l.slip_days)
+                   IS DISTINCT FROM (s.first_date, s.pushes::integer, s.days::integer)
+        """, (tuple(lead_ids),))
+        self.env['crm.lead'].browse(lead_ids).invalidate_cache(['forecast_date_first', 'push_count', 'slip_days'])
+
+    @api.model
     def _backfill(self):
         """Deals without any row (made before the install): one back-filled row per stage change of the
         stage history (stage, probability, expected revenue, salesperson, team and company of the time; the
@@ -124,6 +150,10 @@ class CrmLeadForecastChange(models.Model):
         """, {'uid': self.env.uid, 'ids': tuple(lead_ids)})
         _logger.info("forecast change log: %s rows back-filled from the stage history", cr.rowcount)
         self._record(lead_ids, backfill=True)
+        self._update_slippage(lead_ids)
+
+
+DATE_FIELDS = ('date_end', 'date_deadline')
 
 
 class CrmLead(models.Model):
@@ -131,16 +161,67 @@ class CrmLead(models.Model):
 
     forecast_change_ids = fields.One2many('crm.lead.forecast.change', 'lead_id', string='Forecast Changes',
                                           readonly=True)
+    forecast_date_first = fields.Date(string='First Committed Date', readonly=True, copy=False,
+                                      help="The first end date (else expected closing) this deal was given.")
+    push_count = fields.Integer(string='Times Pushed', readonly=True, copy=False, index=True,
+                                help="How many times the end date (else expected closing) moved to a later month.")
+    slip_days = fields.Integer(string='Days Slipped', readonly=True, copy=False,
+                               help="The days of every move of the end date (else expected closing) to a later "
+                                    "date, added up.")
+    date_push_reason = fields.Char(string='Reason for Pushing', compute='_compute_date_push_reason',
+                                   inverse='_inverse_date_push_reason',
+                                   help="Why the end date moves later: kept with the change. Required when the "
+                                        "company asks for it (Settings: pushes of more than N days).")
+
+    @api.multi
+    def _compute_date_push_reason(self):
+        for lead in self:
+            lead.date_push_reason = False
+
+    @api.multi
+    def _inverse_date_push_reason(self):
+        return  # written by write() into the change log, not kept on the deal
 
     @api.model
     def create(self, vals):
+        reason = vals.get('date_push_reason')
+        vals = dict((key, value) for key, value in vals.items() if key != 'date_push_reason')
         lead = super(CrmLead, self).create(vals)
-        self.env['crm.lead.forecast.change']._record(lead.ids)
+        Change = self.env['crm.lead.forecast.change']
+        Change._record(lead.ids, note=reason or None)
+        Change._update_slippage(lead.ids)
         return lead
 
     @api.multi
     def write(self, vals):
+        reason = vals.get('date_push_reason')
+        if 'date_push_reason' in vals:
+            vals = dict((key, value) for key, value in vals.items() if key != 'date_push_reason')
+        dates = not set(vals).isdisjoint(DATE_FIELDS)
+        if dates and not reason:
+            self._check_push_reason(vals)
         res = super(CrmLead, self).write(vals)
         if self.ids and not set(vals).isdisjoint(TRACKED_FIELDS):
-            self.env['crm.lead.forecast.change']._record(self.ids)
+            Change = self.env['crm.lead.forecast.change']
+            Change._record(self.ids, note=reason or None)
+            if dates:
+                Change._update_slippage(self.ids)
         return res
+
+    @api.multi
+    def _check_push_reason(self, vals):
+        """The company may ask why an end date moves later by more than N days (0: never asks)."""
+        pushed = []
+        for lead in self:
+            limit = (lead.company_id or self.env.user.company_id).forecast_push_reason_days
+            if limit <= 0:
+                continue
+            old = lead.date_end or lead.date_deadline
+            new = (vals['date_end'] if 'date_end' in vals else lead.date_end) or \
+                (vals['date_deadline'] if 'date_deadline' in vals else lead.date_deadline)
+            if old and new and (fields.Date.from_string(new) - fields.Date.from_string(old)).days > limit:
+                pushed.append((lead, limit))
+        if pushed:
+            raise ValidationError(_(
+                "Moving the end date later by more than %s days needs a reason (the field 'Reason for "
+                "Pushing'): %s") % (pushed[0][1], ', '.join(lead.name for lead, _limit in pushed)))

@@ -4,7 +4,7 @@ import io
 import openpyxl
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests.common import SavepointCase
 
 T0 = '2031-03-01 10:00:00'   # the deals are made
@@ -307,3 +307,47 @@ class TestForecastHistory(SavepointCase):
         wizard.waterfall_from = '2031-03-25 00:00:00'   # after the 'as of' moment
         with self.assertRaises(UserError):
             wizard.action_export()
+
+    # -- slippage -----------------------------------------------------------------------------
+
+    @freeze_time('2031-04-01 09:00:00')
+    def test_slippage(self):
+        """C: 06-01 -> 08-10 at T1 (70 days, a push), then 08-20 (10 days, same month), 10-01 (42 days, a push),
+        back to 09-01 (a pull: nothing). B only moved earlier."""
+        self.assertEqual((self.c.forecast_date_first, self.c.push_count, self.c.slip_days), ('2031-06-01', 1, 70))
+        self.assertEqual((self.b.forecast_date_first, self.b.push_count, self.b.slip_days), ('2031-07-15', 0, 0))
+        for date_end in ('2031-08-20', '2031-10-01', '2031-09-01'):
+            self.c.sudo(self.rep_a).write({'date_end': date_end})
+        self.assertEqual((self.c.forecast_date_first, self.c.push_count, self.c.slip_days), ('2031-06-01', 2, 122))
+        Lead = self.env['crm.lead'].sudo(self.manager)
+        self.assertEqual(Lead.search([('team_id', '=', self.team.id), ('push_count', '>=', 2)]), self.c)
+        self.assertEqual(Lead.search([('team_id', '=', self.team.id), ('push_count', '>=', 1)]), self.c)
+        # by salesperson: rep_a's three moves, rep_b none; a rep sees only their own
+        report = self.env['crm.forecast.slippage.report']
+        groups = report.sudo(self.manager).read_group([('team_id', '=', self.team.id)],
+                                                      ['user_id', 'days', 'push_count'], ['user_id'])
+        self.assertEqual([(g['user_id'][0], g['days'], g['push_count'], g['user_id_count']) for g in groups],
+                         [(self.rep_a.id, 122, 2, 3)])
+        quarters = report.sudo(self.manager).read_group([('team_id', '=', self.team.id)], ['date', 'days'],
+                                                        ['date:quarter'])
+        # Q1 2031 (the T1 push), Q2 2031 (the two moves of April 1st)
+        self.assertEqual([(g['date_count'], g['days']) for g in quarters], [(1, 70), (2, 52)])
+        self.assertFalse(report.sudo(self.rep_b).search([('team_id', '=', self.team.id)]))
+
+    @freeze_time('2031-04-01 09:00:00')
+    def test_push_reason_required(self):
+        """With a 30-day limit a push of 31 days needs a reason, kept with the change; 30 days does not."""
+        self.env.user.company_id.forecast_push_reason_days = 30
+        Change = self.env['crm.lead.forecast.change']
+        before = Change.search_count([('lead_id', '=', self.h.id)])
+        with self.assertRaises(ValidationError):
+            self.h.sudo(self.rep_a).write({'date_end': '2031-05-11'})
+        self.assertEqual((self.h.date_end, Change.search_count([('lead_id', '=', self.h.id)])),
+                         ('2031-04-10', before))
+        self.h.sudo(self.rep_a).write({'date_end': '2031-05-11', 'date_push_reason': 'Permit delayed'})
+        last = Change.search([('lead_id', '=', self.h.id)], limit=1)
+        self.assertEqual((last.date_end, last.note), ('2031-05-11', 'Permit delayed'))
+        self.h.sudo(self.rep_a).write({'date_end': '2031-06-10'})   # 30 days: no reason needed
+        self.assertEqual((self.h.push_count, self.h.slip_days), (2, 61))
+        with self.assertRaises(ValidationError):
+            self.env.user.company_id.forecast_push_reason_days = -1
