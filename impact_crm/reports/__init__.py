@@ -3,6 +3,7 @@ from . import crm_forecast_report
 from . import crm_forecast_asof_report
 from . import crm_forecast_waterfall_report
 from . import crm_forecast_slippage_report
+from . import crm_forecast_accuracy_report
 from . import crm_lead_lost_report
 from . import crm_competitor_report
 from . import crm_activity_sla_report

@@ -351,3 +351,36 @@ class TestForecastHistory(SavepointCase):
         self.assertEqual((self.h.push_count, self.h.slip_days), (2, 61))
         with self.assertRaises(ValidationError):
             self.env.user.company_id.forecast_push_reason_days = -1
+
+    # -- accuracy -----------------------------------------------------------------------------
+
+    def _accuracy(self, kind, start, groupby, user=None):
+        report = self.env['crm.forecast.accuracy.report'].sudo(user or self.env.uid).with_context(
+            accuracy_today='2031-07-15')
+        groups = report.read_group(
+            [('team_id', '=', self.team.id), ('period_kind', '=', kind), ('period_start', '=', start)],
+            ['forecast', 'actual', 'error', 'abs_error'] + [g.split(':')[0] for g in groupby], groupby,
+            orderby=', '.join(groupby), lazy=False)
+        return [tuple(g[name] if not isinstance(g[name], tuple) else g[name][0] for name in groupby) +
+                (g['forecast'], g['actual'], g['error']) for g in groups]
+
+    def test_accuracy(self):
+        """Q2 2031 (closed on 2031-07-15): 90 and 60 days before it (Jan 1st, Jan 31st) nothing was
+        forecast; 30 days before (Mar 2nd) the T0 pipeline dated in Q2: 14,100 weighted. Won in Q2: D, 8,000.
+        April, 30 days before (Mar 2nd): D 4,000 (rep_b) + H 1,000 (rep_a); won: D 8,000 (rep_b).
+        May: 60 days before (Mar 2nd) A 5,000 + E 2,000; 30 days before (Apr 1st, after T1) A 6,000 + B 5,000.
+        June: 90 days before (Mar 3rd) C 2,000 + F 100; 60 and 30 days before F 50."""
+        self.assertEqual(self._accuracy('quarter', '2031-04-01', ['horizon']),
+                         [('30', 14100.0, 8000.0, 6100.0), ('60', 0.0, 8000.0, -8000.0),
+                          ('90', 0.0, 8000.0, -8000.0)])
+        self.assertEqual(self._accuracy('month', '2031-04-01', ['horizon', 'user_id']),
+                         [('30', self.rep_a.id, 1000.0, 0.0, 1000.0), ('30', self.rep_b.id, 4000.0, 8000.0, -4000.0),
+                          ('60', self.rep_b.id, 0.0, 8000.0, -8000.0), ('90', self.rep_b.id, 0.0, 8000.0, -8000.0)])
+        self.assertEqual(self._accuracy('month', '2031-05-01', ['horizon']),
+                         [('30', 11000.0, 0.0, 11000.0), ('60', 7000.0, 0.0, 7000.0)])
+        self.assertEqual(self._accuracy('month', '2031-06-01', ['horizon']),
+                         [('30', 50.0, 0.0, 50.0), ('60', 50.0, 0.0, 50.0), ('90', 2100.0, 0.0, 2100.0)])
+        # July is not closed on 2031-07-15; a rep sees their own figures only
+        self.assertEqual(self._accuracy('month', '2031-07-01', ['horizon']), [])
+        self.assertEqual(self._accuracy('month', '2031-04-01', ['horizon', 'user_id'], user=self.rep_a),
+                         [('30', self.rep_a.id, 1000.0, 0.0, 1000.0)])
