@@ -384,3 +384,19 @@ class TestForecastHistory(SavepointCase):
         self.assertEqual(self._accuracy('month', '2031-07-01', ['horizon']), [])
         self.assertEqual(self._accuracy('month', '2031-04-01', ['horizon', 'user_id'], user=self.rep_a),
                          [('30', self.rep_a.id, 1000.0, 0.0, 1000.0)])
+
+    def test_workbook_accuracy_sheet(self):
+        """Q2 2031 by salesperson, 30 days before: rep_a A 5,000 + C 2,000 + E 2,000 + H 1,000, nothing won;
+        rep_b D 4,000 + F 100, won D 8,000: error -3,900, bias -48.75 %."""
+        wizard = self.env['crm.forecast.workbook'].sudo(self.manager).with_context(
+            accuracy_today='2031-07-15').create({
+                'date_from': Q2[0], 'date_to': Q2[1], 'team_ids': [(6, 0, [self.team.id])],
+                'lost_sheet': False, 'collection_sheet': False})
+        wizard.action_export()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))['Forecast Accuracy']
+        self.assertEqual([sheet.cell(row=row, column=1).value for row in (6, 7)], ['history_rep_a', 'history_rep_b'])
+        self.assertEqual([sheet.cell(row=6, column=col).value for col in (2, 3, 10, 11)], [0, 0, 10000, 0])
+        self.assertEqual([sheet.cell(row=7, column=col).value for col in (10, 11, 12, 13)],
+                         [4100, 8000, '=J7-K7', '=L7/K7'])
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)), data_only=True)
+        self.assertAlmostEqual(book['Forecast Accuracy'].cell(row=7, column=13).value, -0.4875)

@@ -256,6 +256,7 @@ class CrmForecastWorkbook(models.TransientModel):
             'total_count': book.add_format({'num_format': '#,##0', 'bold': True, 'border': 1,
                                             'bg_color': '#F2F2F2'}),
             'note': book.add_format({'italic': True, 'font_color': '#C00000'}),
+            'percent': book.add_format({'num_format': '0.0%', 'border': 1}),
         }
         dimensions = self._dimensions()
         totals = self._read(['status'] + [field_name for field_name, _title, _empty in dimensions])

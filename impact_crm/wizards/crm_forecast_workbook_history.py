@@ -1,6 +1,7 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from ..reports.crm_forecast_accuracy_report import HORIZONS
 from ..reports.crm_forecast_waterfall_report import BUCKETS
 
 
@@ -13,6 +14,11 @@ class CrmForecastWorkbook(models.TransientModel):
                                      help="Adds a Waterfall sheet: how the open pipeline of the period moved "
                                           "from this moment to the 'as of' moment (or now), with its chart and "
                                           "the deals of every step.")
+
+    accuracy_sheet = fields.Boolean(string='Forecast Accuracy', default=True,
+                                    help="A sheet of the closed months (or quarters) of the period: the weighted "
+                                         "forecast 90, 60 and 30 days before each against what was won, with "
+                                         "error and bias by salesperson and sales channel.")
 
     def _check_input(self):
         res = super(CrmForecastWorkbook, self)._check_input()
@@ -37,6 +43,67 @@ class CrmForecastWorkbook(models.TransientModel):
         super(CrmForecastWorkbook, self)._write_extra_sheets(book, fmt, rtl)
         if self.waterfall_from:
             self._write_waterfall(book, book.add_worksheet(_('Waterfall')[:31]), fmt, rtl)
+        if self.accuracy_sheet:
+            data = self._accuracy_data()
+            if data:
+                self._write_accuracy(book.add_worksheet(_('Forecast Accuracy')[:31]), fmt, data, rtl)
+
+    def _accuracy_data(self):
+        """[(dimension title, [(member label, {horizon: (forecast, won)})])] for the closed periods of the
+        workbook's range: quarters for quarterly and yearly workbooks, else months."""
+        report = self.env['crm.forecast.accuracy.report']
+        domain = [('period_kind', '=', 'month' if self.granularity == 'month' else 'quarter'),
+                  ('period_start', '>=', self.date_from), ('period_start', '<=', self.date_to)]
+        domain += self._waterfall_domain()
+        result = []
+        for field_name, title in (('user_id', _('Salesperson')), ('team_id', _('Sales Channel'))):
+            rows = report.read_group(domain, [field_name, 'horizon', 'forecast', 'actual'],
+                                     [field_name, 'horizon'], lazy=False)
+            members = {}
+            for row in rows:
+                label = row[field_name][1] if row[field_name] else _('None')
+                members.setdefault(label, {})[row['horizon']] = (row['forecast'] or 0.0, row['actual'] or 0.0)
+            if members:
+                result.append((title, sorted(members.items())))
+        return result
+
+    def _write_accuracy(self, sheet, fmt, data, rtl):
+        """Per salesperson, then per sales channel: for each horizon the forecast, the won amount, the error
+        (forecast - won) and the bias (error / won)."""
+        kind = _('months') if self.granularity == 'month' else _('quarters')
+        self._start_sheet(sheet, fmt, _('Forecast Accuracy'),
+                          _('Closed %s starting %s - %s') % (kind, self.date_from, self.date_to), rtl)
+        percent = fmt['percent']
+        row = 3
+        for title, members in data:
+            sheet.merge_range(row, 0, row + 1, 0, title, fmt['header'])
+            col = 1
+            for _key, label in HORIZONS:
+                sheet.merge_range(row, col, row, col + 3, label, fmt['header'])
+                for offset, header in enumerate((_('Forecast'), _('Won'), _('Error'), _('Bias'))):
+                    sheet.write(row + 1, col + offset, header, fmt['header'])
+                col += 4
+            row += 2
+            for label, values in members:
+                sheet.write(row, 0, label, fmt['label'])
+                col = 1
+                for key, _label in HORIZONS:
+                    forecast, won = values.get(key, (0.0, 0.0))
+                    sheet.write_number(row, col, forecast, fmt['money'])
+                    sheet.write_number(row, col + 1, won, fmt['money'])
+                    sheet.write_formula(row, col + 2, '=%s-%s' % (self._cell(row, col), self._cell(row, col + 1)),
+                                        fmt['money'], forecast - won)
+                    if won:
+                        sheet.write_formula(row, col + 3, '=%s/%s' % (self._cell(row, col + 2),
+                                                                      self._cell(row, col + 1)),
+                                            percent, (forecast - won) / won)
+                    else:
+                        sheet.write(row, col + 3, '', fmt['label'])
+                    col += 4
+                row += 1
+            row += 1
+        sheet.set_column(0, 0, 24)
+        sheet.set_column(1, 12, 14)
 
     def _write_waterfall(self, book, sheet, fmt, rtl):
         """Steps with their totals (start + movements = end, as a SUM formula), a waterfall chart (stacked
