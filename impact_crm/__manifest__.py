@@ -67,6 +67,7 @@
         'reports/crm_forecast_history_report_views.xml',
         'wizards/crm_forecast_history_views.xml',
         'views/crm_lead_slippage_views.xml',
+        'wizards/crm_forecast_calibration_views.xml',
     ],
     'demo': [
         'demo/product_demo.xml',

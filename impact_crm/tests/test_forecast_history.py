@@ -400,3 +400,47 @@ class TestForecastHistory(SavepointCase):
                          [4100, 8000, '=J7-K7', '=L7/K7'])
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)), data_only=True)
         self.assertAlmostEqual(book['Forecast Accuracy'].cell(row=7, column=13).value, -0.4875)
+
+    # -- calibration --------------------------------------------------------------------------
+
+    def test_calibration(self):
+        """Closed deals of the team: D won (passed Order), E lost (passed Quote), and here X1, X2 won and X3 lost,
+        all three made in Quote. Quote: 4 closed, 2 won: 50 %, Wilson 95 % interval
+        (0.5 + 1.96^2/8) / (1 + 1.96^2/4) -+ 1.96 sqrt(0.25/4 + 1.96^2/64) / (1 + 1.96^2/4) = 50 % -+ 34.996 %.
+        Order: 1 closed, won: 100 %, interval [(1 + 1.96^2/2 - 1.96^2/2) / (1 + 1.96^2), 1] = [20.654 %, 100 %].
+        Brier, configured Quote 20 %, Order 40 %: Quote (2 x 0.8^2 + 2 x 0.2^2) / 4 = 0.34; Order 0.6^2 = 0.36;
+        overall (1.36 + 0.36) / 5 = 0.344. Potential: no closed deal."""
+        self.assertEqual((self.stage['quote'].probability, self.stage['order'].probability), (20.0, 40.0))
+        Lead = self.env['crm.lead']
+        reason = self.env.ref('impact_crm.lost_reason_budget_cut').id
+        made = [Lead.create({'name': 'Calibration %s' % i, 'type': 'opportunity', 'team_id': self.team.id,
+                             'user_id': self.rep_a.id, 'planned_revenue': 100,
+                             'stage_id': self.stage['quote'].id}) for i in range(3)]
+        (made[0] | made[1]).write({'stage_id': self.stage['won'].id})
+        made[2]._action_lose({'lost_reason': reason})
+        wizard = self.env['crm.forecast.calibration'].sudo(self.manager).create({'team_id': self.team.id})
+        wizard._compute_lines()
+        lines = dict((line.stage_id, line) for line in wizard.line_ids)
+        quote, order, potential = lines[self.stage['quote']], lines[self.stage['order']], lines[self.stage['potential']]
+        self.assertEqual((quote.deal_count, quote.won_count, quote.lost_count, quote.observed, quote.suggested),
+                         (4, 2, 2, 50.0, 50.0))
+        # shown to a tenth of a percent: 15.004 and 84.996
+        self.assertEqual((quote.interval_low, quote.interval_high), (15.0, 85.0))
+        self.assertAlmostEqual(quote.brier_score, 0.34)
+        self.assertEqual((order.deal_count, order.won_count, order.observed), (1, 1, 100.0))
+        self.assertEqual((order.interval_low, order.interval_high), (20.7, 100.0))   # 20.654
+        self.assertEqual((potential.deal_count, potential.suggested), (0, 10.0))
+        self.assertEqual(wizard.closed_count, 5)
+        self.assertAlmostEqual(wizard.brier_score, 0.344)
+        # a rep may neither see nor apply; the manager applies Quote's 50 %: G (at the stage default) follows,
+        # A and C (probabilities set by their rep) keep theirs, and the change is in the log
+        with self.assertRaises(AccessError):
+            wizard.sudo(self.rep_a).action_apply()
+        with self.assertRaises(AccessError):
+            self.env['crm.forecast.calibration'].sudo(self.rep_a).action_open()
+        quote.apply = True
+        wizard.action_apply()
+        self.assertEqual((self.stage['quote'].probability, self.g.probability, self.a.probability,
+                          self.c.probability), (50.0, 50.0, 50.0, 40.0))
+        self.assertEqual(self.env['crm.lead.forecast.change'].search([('lead_id', '=', self.g.id)],
+                                                                     order='id desc', limit=1).probability, 50.0)

@@ -6,3 +6,4 @@ from . import sale_fiscal_numbering_check
 from . import crm_forecast_asof
 from . import crm_forecast_waterfall
 from . import crm_forecast_workbook_history
+from . import crm_forecast_calibration
