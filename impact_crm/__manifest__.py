@@ -73,6 +73,7 @@
         'demo/product_demo.xml',
         'demo/res_partner_demo.xml',
         'demo/crm_lead_demo.xml',
+        'demo/crm_lead_forecast_change_demo.xml',
     ],
     'post_init_hook': 'post_init_hook',
     'uninstall_hook': 'uninstall_hook',

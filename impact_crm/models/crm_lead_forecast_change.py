@@ -152,6 +152,68 @@ class CrmLeadForecastChange(models.Model):
         self._record(lead_ids, backfill=True)
         self._update_slippage(lead_ids)
 
+    @api.model
+    def _demo_history(self):
+        """Demo data: a year of history before the demo deals' current state, so that every report has
+        something to tell: each deal entered a year ago in Potential at 80% of its revenue with an end date
+        four months earlier, moved to Quote (90%, three months earlier) nine months ago, then to its open stage
+        or Order (closed deals) six months ago with its date pushed, and a third of them were pushed again three
+        months ago. One INSERT ... SELECT, staggered by deal."""
+        cr = self.env.cr
+        stage = dict((name, self.env.ref('impact_crm.stage_' + name)) for name in ('potential', 'quote', 'order'))
+        cr.execute("""
+            SELECT l.id FROM crm_lead l
+              JOIN ir_model_data d ON d.model = 'crm.lead' AND d.res_id = l.id AND d.module = 'impact_crm'
+             WHERE l.type = 'opportunity'
+        """)
+        lead_ids = [row[0] for row in cr.fetchall()]
+        if not lead_ids:
+            return
+        cr.execute("""
+            INSERT INTO crm_lead_forecast_change
+                (create_uid, write_uid, create_date, write_date, lead_id, date, changed_by_id, changed_fields,
+                 is_backfill, lead_type, stage_id, probability, planned_revenue, date_end, date_deadline, user_id,
+                 team_id, region_id, company_id, lead_active)
+            SELECT %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', f.lead_id,
+                   (now() AT TIME ZONE 'UTC') - make_interval(days => s.days_ago + (f.lead_id * 7) %% 40),
+                   f.user_id, NULL, FALSE, 'opportunity', st.id, st.probability,
+                   ROUND((COALESCE(f.planned_revenue, 0) * s.revenue_factor)::numeric, -2),
+                   CASE WHEN s.step = 4 AND f.lead_id %% 3 != 0 THEN COALESCE(f.date_end, f.date_deadline)
+                        ELSE COALESCE(f.date_end, f.date_deadline) - s.shift END,
+                   f.date_deadline, f.user_id, f.team_id, f.region_id, f.company_id, TRUE
+              FROM (SELECT DISTINCT ON (c.lead_id) c.*, g.kind
+                      FROM crm_lead_forecast_change c
+                      JOIN crm_stage cs ON cs.id = c.stage_id
+                      JOIN crm_stage_group g ON g.id = cs.group_id
+                     WHERE c.lead_id IN %(ids)s
+                     ORDER BY c.lead_id, c.date DESC, c.id DESC) f
+             CROSS JOIN (VALUES (1, 360, 0.8, 120), (2, 270, 0.9, 90), (3, 180, 1.0, 45),
+                                (4, 90, 1.0, 30)) s(step, days_ago, revenue_factor, shift)
+              JOIN crm_stage st ON st.id = CASE WHEN s.step = 1 THEN %(potential)s
+                                                WHEN s.step = 2 THEN %(quote)s
+                                                WHEN f.kind = 'open' AND f.stage_id != %(potential)s THEN f.stage_id
+                                                WHEN f.kind = 'open' THEN %(quote)s
+                                                ELSE %(order)s END
+             WHERE COALESCE(f.date_end, f.date_deadline) IS NOT NULL
+        """, {'uid': self.env.uid, 'ids': tuple(lead_ids), 'potential': stage['potential'].id,
+              'quote': stage['quote'].id, 'order': stage['order'].id})
+        # what each row changed (the rows made at install now follow a history too)
+        cr.execute("""
+            UPDATE crm_lead_forecast_change c SET changed_fields = x.changed
+              FROM (SELECT id, NULLIF(array_to_string(ARRAY[{changed}], ','), '') AS changed, prev_id
+                      FROM (SELECT id, changed_fields, {columns}, {previous},
+                                   LAG(id) OVER w AS prev_id
+                              FROM crm_lead_forecast_change WHERE lead_id IN %s
+                            WINDOW w AS (PARTITION BY lead_id ORDER BY date, id)) r
+                     WHERE r.changed_fields IS NULL AND r.prev_id IS NOT NULL) x
+             WHERE x.id = c.id
+        """.format(columns=', '.join(dst for _src, dst in COLUMNS),
+                   previous=', '.join('LAG(%s) OVER w AS prev_%s' % (dst, dst) for _src, dst in COLUMNS),
+                   changed=', '.join("CASE WHEN %s IS DISTINCT FROM prev_%s THEN '%s' END" % (dst, dst, src)
+                                     for src, dst in COLUMNS)), (tuple(lead_ids),))
+        self._update_slippage(lead_ids)
+        return True
+
 
 DATE_FIELDS = ('date_end', 'date_deadline')
 
