@@ -94,6 +94,7 @@ def main():
     parser.add_argument('--db', default='impact_crm_bench_15')
     parser.add_argument('--fresh', action='store_true')
     parser.add_argument('--size', type=int, default=100000)
+    parser.add_argument('--skip-reads', action='store_true', help="only the stage changes")
     args = parser.parse_args()
     if args.fresh:
         fresh_db(args.db)
@@ -123,19 +124,23 @@ def main():
         waterfall = env['crm.forecast.waterfall.report'].sudo(manager).with_context(
             waterfall_date_from=quarter_ago, waterfall_date_to=fields.Datetime.to_string(now),
             waterfall_period_start=DATE_FROM, waterfall_period_end=DATE_TO)
-        base = best(lambda: live.read_group([('source', '=', 'opportunity')], read, groupby, lazy=False))
-        past = best(lambda: asof.with_context(forecast_as_of=month_ago).read_group([], read, groupby, lazy=False))
-        current = best(lambda: asof.read_group([], read, groupby, lazy=False))
-        steps = best(lambda: waterfall.read_group([], ['bucket', 'value'], ['bucket'], lazy=False))
-        print('today\'s forecast report  %.3f s (baseline)' % base)
-        for label, seconds in (('as of 30 days ago', past), ('as of now', current), ('waterfall', steps)):
-            print('%-24s %.3f s  ratio %.2f x  (target <= 3 x: %s)'
-                  % (label, seconds, seconds / base, 'OK' if seconds <= 3 * base else 'OVER'))
+        if args.skip_reads:
+            base = None
+        else:
+            base = best(lambda: live.read_group([('source', '=', 'opportunity')], read, groupby, lazy=False))
+            past = best(lambda: asof.with_context(forecast_as_of=month_ago).read_group([], read, groupby, lazy=False))
+            current = best(lambda: asof.read_group([], read, groupby, lazy=False))
+            steps = best(lambda: waterfall.read_group([], ['bucket', 'value'], ['bucket'], lazy=False))
+            print('today\'s forecast report  %.3f s (baseline)' % base)
+            for label, seconds in (('as of 30 days ago', past), ('as of now', current), ('waterfall', steps)):
+                print('%-24s %.3f s  ratio %.2f x  (target <= 3 x: %s)'
+                      % (label, seconds, seconds / base, 'OK' if seconds <= 3 * base else 'OVER'))
 
         # stage changes: with the change log, then without it (this process only), on different deals
         Lead = env['crm.lead']
         quote, order = env.ref('impact_crm.stage_quote'), env.ref('impact_crm.stage_order')
         leads = Lead.search([('name', 'like', 'Bench opp %'), ('stage_id', '=', quote.id)], limit=1200)
+        manager.email = 'bench_manager@example.com'   # the chatter's tracking message needs a sender
         Change = type(env['crm.lead.forecast.change'])
         original = (Change._record, Change._update_slippage)
         timings = {'with': [], 'without': []}
