@@ -390,7 +390,7 @@ class TestForecastHistory(SavepointCase):
         rep_b D 4,000 + F 100, won D 8,000: error -3,900, bias -48.75 %."""
         wizard = self.env['crm.forecast.workbook'].sudo(self.manager).with_context(
             accuracy_today='2031-07-15').create({
-                'date_from': Q2[0], 'date_to': Q2[1], 'team_ids': [(6, 0, [self.team.id])],
+                'date_from': Q2[0], 'date_to': Q2[1], 'team_ids': [(6, 0, [self.team.id])], 'accuracy_sheet': True,
                 'lost_sheet': False, 'collection_sheet': False})
         wizard.action_export()
         sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))['Forecast Accuracy']

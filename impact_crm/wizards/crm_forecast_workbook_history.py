@@ -15,7 +15,7 @@ class CrmForecastWorkbook(models.TransientModel):
                                           "from this moment to the 'as of' moment (or now), with its chart and "
                                           "the deals of every step.")
 
-    accuracy_sheet = fields.Boolean(string='Forecast Accuracy', default=True,
+    accuracy_sheet = fields.Boolean(string='Forecast Accuracy', default=False,
                                     help="A sheet of the closed months (or quarters) of the period: the weighted "
                                          "forecast 90, 60 and 30 days before each against what was won, with "
                                          "error and bias by salesperson and sales channel.")
