@@ -131,6 +131,8 @@ def post_init_hook(cr, registry):
     env['crm.lead']._init_execution_amounts()
     # stage history (issue 3): every existing lead starts with its current stage
     env['crm.lead.stage.history']._init_from_leads()
+    # forecast change log: the deals made before the install, from the stage history
+    env['crm.lead.forecast.change']._backfill()
     _backfill_lost_deals(cr)
     _impact_number_existing_orders(env)
     env['res.lang']._impact_fix_direction()

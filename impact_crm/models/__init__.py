@@ -27,4 +27,7 @@ from . import sale_fiscal_number
 from . import sale_order_line
 from . import res_lang
 from . import ir_module_module
+from . import crm_lead_forecast_change
+from . import res_company_forecast
+from . import res_config_settings_forecast
 from . import impact_input_guard  # last: its checks run before every other create/write override

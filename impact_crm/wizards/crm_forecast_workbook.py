@@ -85,6 +85,9 @@ class CrmForecastWorkbook(models.TransientModel):
     quota_sheet = fields.Boolean(string='Quotas', default=True,
                                  help="A sheet of the quotas of the period you may see, with attainment on the "
                                       "ordered, invoiced and paid amounts and coverage (when there are any).")
+    as_of = fields.Datetime(string='As of',
+                            help="The forecast as it stood at this moment (opportunities only, without product "
+                                 "categories). Leave empty for now.")
     file_data = fields.Binary(string='Workbook', readonly=True, attachment=False)
     file_name = fields.Char(string='File Name', readonly=True)
 
@@ -100,7 +103,7 @@ class CrmForecastWorkbook(models.TransientModel):
             dims.append(('team_id', _('Sales Channel'), _('No sales channel')))
         if self.by_region:
             dims.append(('region_id', _('Sales Region'), _('No region')))
-        if self.by_categ:
+        if self.by_categ and not self.as_of:
             dims.append(('categ_id', _('Product Category'), _('No category')))
         if self.by_forecast_category:
             dims.append(('forecast_category', _('Forecast Category'), _('No forecast category')))
@@ -114,6 +117,12 @@ class CrmForecastWorkbook(models.TransientModel):
         self.ensure_one()
         if self.date_to < self.date_from:
             raise UserError(_("The end of the period is before its start."))
+        if self.as_of and self.source != 'opportunity':
+            raise UserError(_("The forecast as of a past moment is kept for opportunities only: choose the "
+                              "Opportunities source."))
+        if self.as_of and self.date_basis != 'close':
+            raise UserError(_("The forecast as of a past moment is dated by close period only: choose "
+                              "'Close Period'."))
         if not self._dimensions():
             raise UserError(_("Choose at least one dimension (salesperson, sales channel, region, "
                               "product category or forecast category)."))
@@ -158,7 +167,7 @@ class CrmForecastWorkbook(models.TransientModel):
 
         :return: {field: ({(member, period start): {'amount': x, 'weighted_amount': y}}, {member: label})}
         """
-        Report = self.env['crm.forecast.report']
+        Report = self._report()
         Report.check_access_rights('read')
         query = Report._where_calc(self._domain())
         Report._apply_ir_rules(query, 'read')
@@ -187,7 +196,10 @@ class CrmForecastWorkbook(models.TransientModel):
             columns=', '.join(columns), period=period, table=table, from_clause=from_clause, share=share,
             where=('WHERE %s' % where_clause) if where_clause else '',
             sets=', '.join('(%s, %s)' % (column, period) for column in columns))
-        Report._prepare_aggregate()
+        if self.as_of:
+            Report._apply_history_parameters()
+        else:
+            Report._prepare_aggregate()
         self.env.cr.execute(sql, params)
         n = len(groupby_fields)
         result = dict((name, {}) for name in groupby_fields)
@@ -209,6 +221,12 @@ class CrmForecastWorkbook(models.TransientModel):
             else:
                 labels[name] = {}
         return dict((name, (result[name], labels[name])) for name in groupby_fields)
+
+    def _report(self):
+        """The forecast report the workbook reads: the live one, or the one as of the chosen moment."""
+        if self.as_of:
+            return self.env['crm.forecast.asof.report'].with_context(forecast_as_of=self.as_of)
+        return self.env['crm.forecast.report']
 
     def _lost_data(self):
         """Losses of the period by criterion and reason, with the salespeople/channels filters, as the
@@ -286,6 +304,9 @@ class CrmForecastWorkbook(models.TransientModel):
         basis_label = dict(self._fields['date_basis']._description_selection(self.env))[self.date_basis]
         subtitle = '%s, %s - %s, %s' % (source_label, self.date_from, self.date_to,
                                         _('dated by: %s') % basis_label)
+        if self.as_of:
+            as_of = fields.Datetime.context_timestamp(self, fields.Datetime.from_string(self.as_of))
+            subtitle += ', ' + _("as of %s") % as_of.strftime('%Y-%m-%d %H:%M')
 
         output = io.BytesIO()
         book = xlsxwriter.Workbook(output, {'in_memory': True})
@@ -302,6 +323,7 @@ class CrmForecastWorkbook(models.TransientModel):
             'total_count': book.add_format({'num_format': '#,##0', 'bold': True, 'border': 1,
                                             'bg_color': '#F2F2F2'}),
             'note': book.add_format({'italic': True, 'font_color': '#C00000'}),
+            'percent': book.add_format({'num_format': '0.0%', 'border': 1}),
         }
         dimensions = self._dimensions()
         names = [field_name for field_name, _title, _empty in dimensions]
@@ -327,8 +349,13 @@ class CrmForecastWorkbook(models.TransientModel):
         collection_rows = self._collection_data()
         if collection_rows:
             self._write_collection(book.add_worksheet(_('Collection')[:31]), fmt, collection_rows, rtl)
+        self._write_extra_sheets(book, fmt, rtl)
         book.close()
         return output.getvalue()
+
+    def _write_extra_sheets(self, book, fmt, rtl):
+        """Extension point: more sheets at the end of the workbook."""
+        return
 
     def _col_width(self, texts, minimum=10):
         return max([minimum] + [len(t) + 2 for t in texts if t])

@@ -1,0 +1,20 @@
+from odoo import _, api, fields, models
+
+
+class CrmForecastAsof(models.TransientModel):
+    """Open the forecast as it stood at a past moment (empty: the live forecast)."""
+    _name = 'crm.forecast.asof'
+    _description = 'Forecast as of a Date'
+
+    as_of = fields.Datetime(string='As of', help="Leave empty for the forecast as it stands now.")
+
+    @api.multi
+    def action_open(self):
+        self.ensure_one()
+        if not self.as_of:
+            return self.env.ref('impact_crm.crm_forecast_report_action').read()[0]
+        action = self.env.ref('impact_crm.crm_forecast_asof_report_action').read()[0]
+        as_of = fields.Datetime.context_timestamp(self, fields.Datetime.from_string(self.as_of))
+        action['name'] = _("Forecast as of %s") % as_of.strftime('%Y-%m-%d %H:%M')
+        action['context'] = {'forecast_as_of': self.as_of}
+        return action
