@@ -36,17 +36,29 @@ def _installed_modules():
     return odoo.registry(odoo.tests.common.get_db_name())._init_modules
 
 
+def _test_id(item):
+    """'<module>/tests/<file>.py::<Class>::<test>', from the test's file (pytest's node ids depend on --rootdir)."""
+    parts = str(getattr(item, 'path', None) or item.fspath).replace('\\', '/').split('/')
+    if 'tests' in parts:
+        index = len(parts) - 1 - parts[::-1].index('tests')
+        parts = parts[index - 1:]
+    cls = getattr(item, 'cls', None)
+    return '::'.join(['/'.join(parts)] + ([cls.__name__] if cls else []) + [item.name])
+
+
 def pytest_collection_modifyitems(config, items):
     seen = set()
     installed = _installed_modules()
+    suites = set()
     for item in items:
-        nodeid = item.nodeid.replace('\\', '/')
-        for key, (reason, module) in INTENDED_FAILURES.items():
-            if (nodeid == key or nodeid.endswith('/' + key)) and (module is None or module in installed):
+        test_id = _test_id(item)
+        suites.add(test_id.split('/tests/')[0])
+        if test_id in INTENDED_FAILURES:
+            reason, module = INTENDED_FAILURES[test_id]
+            if module is None or module in installed:
                 item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
-                seen.add(key)
+                seen.add(test_id)
     # an entry whose suite ran but which is gone (renamed test, fixed behaviour) is an error
-    suites = set(item.nodeid.replace('\\', '/').split('/tests/')[0].split('/')[-1] for item in items)
     unknown = [key for key in set(INTENDED_FAILURES) - seen if key.split('/tests/')[0] in suites
                and (INTENDED_FAILURES[key][1] is None or INTENDED_FAILURES[key][1] in installed)]
     if unknown and not config.getoption('keyword') and not config.getoption('markexpr'):
