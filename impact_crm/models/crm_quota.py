@@ -46,7 +46,8 @@ class CrmQuota(models.Model):
     amount = fields.Monetary(string='Quota', required=True, currency_field='currency_id')
     company_id = fields.Many2one('res.company', string='Company', required=True, index=True,
                                  default=lambda self: self.env.user.company_id)
-    currency_id = fields.Many2one(related='company_id.currency_id', readonly=True, string='Currency')
+    # stored: the monetary figures of a thousand quotas would otherwise compute it per record
+    currency_id = fields.Many2one(related='company_id.currency_id', readonly=True, store=True, string='Currency')
 
     amount_ordered = fields.Monetary(compute='_compute_attainment', string='Ordered', currency_field='currency_id',
                                      help="Confirmed orders of the deals won in the period.")
@@ -123,7 +124,7 @@ class CrmQuota(models.Model):
 
     @api.multi
     def _compute_attainment(self):
-        """Three set-based queries for all the quotas at once (one row per quota), as superuser: a quota counts
+        """One set-based query for all the quotas at once (one row per quota), as superuser: a quota counts
         every deal of its salesperson/channel, whoever reads it.
 
         Attainment: the execution figures each deal already keeps (ordered, invoiced minus credit notes, paid)
@@ -135,9 +136,8 @@ class CrmQuota(models.Model):
         figures = {}
         if ids:
             # the quotas of a salesperson joined with their deals by salesperson, those of a whole channel by
-            # channel: equality joins (no per-quota scan of every deal); the category share only for the
-            # quotas that have a category
-            share = "CASE WHEN q.categ_id IS NULL THEN 1.0 ELSE COALESCE(cs.share, 0.0) END"
+            # channel: equality joins (no per-quota scan of every deal); the category share (a sub-query per
+            # deal) only in the branches of the quotas that have a category
             branch = """
                 SELECT q.id,
                        COALESCE(SUM(l.amount_ordered * {share}) FILTER (WHERE g.kind != 'open'), 0),
@@ -148,12 +148,7 @@ class CrmQuota(models.Model):
                   JOIN crm_lead l ON {key}
                   JOIN crm_stage st ON st.id = l.stage_id
                   JOIN crm_stage_group g ON g.id = st.group_id
-                  LEFT JOIN product_category qc ON qc.id = q.categ_id
-                  LEFT JOIN LATERAL (
-                        SELECT SUM(s.share) AS share FROM ({shares}) s
-                         WHERE q.categ_id IS NOT NULL AND s.lead_id = l.id
-                           AND s.parent_left >= qc.parent_left AND s.parent_left < qc.parent_right
-                  ) cs ON TRUE
+                  {categ_join}
                  WHERE q.id IN %s AND {which} AND {match} AND l.active AND NOT COALESCE(st.is_lost, FALSE)
                    AND CASE WHEN g.kind = 'open'
                             THEN COALESCE(l.forecast_category, '') != 'omitted'
@@ -161,10 +156,20 @@ class CrmQuota(models.Model):
                                  BETWEEN q.date_start AND q.date_end
                             ELSE l.date_closed::date BETWEEN q.date_start AND q.date_end END
                  GROUP BY q.id"""
-            self.env.cr.execute(' UNION ALL '.join(
-                branch.format(share=share, match=self._match_sql(), shares=CATEG_SHARE_SQL, key=key, which=which)
-                for key, which in (('l.user_id = q.user_id', 'q.user_id IS NOT NULL'),
-                                   ('l.team_id = q.team_id', 'q.user_id IS NULL'))), (ids, ids))
+            categ_join = """
+                  JOIN product_category qc ON qc.id = q.categ_id
+                  LEFT JOIN LATERAL (
+                        SELECT SUM(s.share) AS share FROM ({shares}) s
+                         WHERE s.lead_id = l.id AND s.parent_left >= qc.parent_left AND s.parent_left < qc.parent_right
+                  ) cs ON TRUE""".format(shares=CATEG_SHARE_SQL)
+            branches = []
+            for key, which in (('l.user_id = q.user_id', 'q.user_id IS NOT NULL'),
+                               ('l.team_id = q.team_id', 'q.user_id IS NULL')):
+                branches.append(branch.format(share='1.0', categ_join='', key=key, match=self._match_sql(),
+                                              which=which + ' AND q.categ_id IS NULL'))
+                branches.append(branch.format(share='COALESCE(cs.share, 0.0)', categ_join=categ_join, key=key,
+                                              match=self._match_sql(), which=which + ' AND q.categ_id IS NOT NULL'))
+            self.env.cr.execute(' UNION ALL '.join(branches), (ids,) * len(branches))
             figures = dict((row[0], [float(value) for value in row[1:]]) for row in self.env.cr.fetchall())
         for quota in self:
             ordered, invoiced, paid, pipeline = figures.get(quota.id, (0.0, 0.0, 0.0, 0.0))
