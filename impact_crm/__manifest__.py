@@ -61,7 +61,11 @@
         'views/sale_fiscal_number_report_views.xml',
         'data/res_lang_data.xml',
         'views/webclient_templates.xml',
+        'views/crm_lead_kanban_views.xml',
         'security/ir_sequence_security.xml',
+    ],
+    'qweb': [
+        'static/src/xml/pipeline_kanban.xml',
     ],
     'demo': [
         'demo/product_demo.xml',
