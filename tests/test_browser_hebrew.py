@@ -73,6 +73,7 @@ def data_texts(admin):
         ('crm.lead.tag', ['name'], {'lang': 'he_IL'}),
         ('crm.region', ['name'], {'lang': 'he_IL'}),
         ('mail.activity', ['summary', 'note'], {}),
+        ('crm.activity.log', ['summary'], {}),
         ('sale.order', ['name', 'quote_number', 'client_order_ref'], {}),
         ('sale.order.line', ['name'], {}),
         ('res.country.state', ['name', 'code'], {}),
