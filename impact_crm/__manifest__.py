@@ -67,6 +67,7 @@
         'views/sale_fiscal_number_report_views.xml',
         'data/res_lang_data.xml',
         'views/webclient_templates.xml',
+        'views/crm_lead_kanban_views.xml',
         'security/ir_sequence_security.xml',
         'security/crm_deal_data_security.xml',
         'security/crm_forecast_history_security.xml',
@@ -75,6 +76,9 @@
         'wizards/crm_forecast_history_views.xml',
         'views/crm_lead_slippage_views.xml',
         'wizards/crm_forecast_calibration_views.xml',
+    ],
+    'qweb': [
+        'static/src/xml/pipeline_kanban.xml',
     ],
     'demo': [
         'demo/product_demo.xml',

@@ -30,4 +30,6 @@ from . import ir_module_module
 from . import crm_lead_forecast_change
 from . import res_company_forecast
 from . import res_config_settings_forecast
+from . import ir_translation
+from . import crm_lead_kanban
 from . import impact_input_guard  # last: its checks run before every other create/write override
