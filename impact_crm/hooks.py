@@ -129,7 +129,7 @@ def post_init_hook(cr, registry):
            AND (l.stage_group_id, l.stage_group_kind) IS DISTINCT FROM (s.group_id, g.kind)""")
     env['crm.lead'].invalidate_cache()
     env['crm.lead']._init_execution_amounts()
-    # stage history (issue 3): every existing lead starts with its current stage
+    # stage history: every existing lead starts with its current stage
     env['crm.lead.stage.history']._init_from_leads()
     # forecast change log: the deals made before the install, from the stage history
     env['crm.lead.forecast.change']._backfill()
@@ -240,6 +240,8 @@ def uninstall_hook(cr, registry):
     cr.execute("UPDATE crm_stage SET group_id = NULL")
     # the forecast's triggers sit on tables that stay (deals, orders...): they go before the forecast table
     env['crm.forecast.report']._drop_triggers()
+    # the revenue spread's month generator is the add-on's own database function
+    cr.execute("DROP FUNCTION IF EXISTS impact_crm_month_starts(date, date)")
     _drop_foreign_keys_of_removed_tables(cr)
     # the fiscal ledger is kept (README, "Fiscal numbers"): a reinstallation continues after its last number
     env['sale.fiscal.number']._keep_ledger()

@@ -1,4 +1,4 @@
-"""Issue 5 over JSON-RPC on the running server: stage rules fire once for RPC writes and
+"""Stage rules over JSON-RPC on the running server: stage rules fire once for RPC writes and
 imports, and done activities are kept.
 (No base_automation record is created here: creating one reloads the registry inside the running server.)"""
 import time

@@ -18,7 +18,7 @@ class CrmLead(models.Model):
     weighted_revenue = fields.Monetary(string='Weighted Revenue', compute='_compute_weighted_revenue', store=True,
                                        currency_field='company_currency',
                                        help="Expected revenue x probability / 100.")
-    # probability override (issue 3): a rep's value survives stage changes until reset
+    # probability override: a rep's value survives stage changes until reset
     probability_is_manual = fields.Boolean(string='Manual Probability', readonly=True, copy=False,
                                            help="A rep set this probability: stage changes keep it until it is "
                                                 "reset to the stage default.")
@@ -113,7 +113,7 @@ class CrmLead(models.Model):
         return True
 
     # ------------------------------------------------------------------
-    # Probability override (issue 3)
+    # Probability override
     # ------------------------------------------------------------------
     @api.model
     def _check_probability_value(self, vals):
@@ -183,7 +183,7 @@ class CrmLead(models.Model):
         return True
 
     # ------------------------------------------------------------------
-    # Stage history (issue 3)
+    # Stage history
     # ------------------------------------------------------------------
     @api.multi
     def _compute_stage_history_count(self):
@@ -202,7 +202,7 @@ class CrmLead(models.Model):
         return action
 
     # ------------------------------------------------------------------
-    # Lead -> opportunity -> quote (issue 3)
+    # Lead -> opportunity -> quote
     # ------------------------------------------------------------------
     @api.multi
     def action_new_quotation(self):
@@ -236,7 +236,7 @@ class CrmLead(models.Model):
         return action
 
     # ------------------------------------------------------------------
-    # Quotes and orders of the opportunity (issue 3; sale_crm gives sale_number and sale_amount_total)
+    # Quotes and orders of the opportunity (sale_crm gives sale_number and sale_amount_total)
     # ------------------------------------------------------------------
     @api.multi
     def _compute_sale_figures(self):
@@ -266,7 +266,7 @@ class CrmLead(models.Model):
 
 
 class CrmLeadPeople(models.Model):
-    """Issue 5: the people of a deal with their roles, done activities, automation rules on stage change."""
+    """The people of a deal with their roles, done activities, automation rules on stage change."""
     _inherit = 'crm.lead'
 
     contact_ids = fields.One2many('crm.lead.contact', 'lead_id', string='People', copy=True)

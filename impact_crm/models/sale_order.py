@@ -337,7 +337,7 @@ class SaleOrder(models.Model):
 
 
 class SaleOrderOpportunity(models.Model):
-    """Issue 3: no deal escapes tracking. A quotation created without an opportunity gets one
+    """No deal escapes tracking. A quotation created without an opportunity gets one
     (company setting ``res.company.quotation_creates_opportunity``, on by default)."""
     _inherit = 'sale.order'
 
@@ -367,7 +367,7 @@ class SaleOrderOpportunity(models.Model):
 
 
 class SaleOrderSentFollowUp(models.Model):
-    """Issue 5: a quotation becoming 'sent' (sent by email with mark_so_as_sent, or printed) fires the
+    """A quotation becoming 'sent' (sent by email with mark_so_as_sent, or printed) fires the
     'quotation sent' automation rules on its opportunity."""
     _inherit = 'sale.order'
 

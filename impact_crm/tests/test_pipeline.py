@@ -6,7 +6,7 @@ from odoo.tools import mute_logger
 
 
 class TestPipeline(SavepointCase):
-    """Issue 3: probabilities with a surviving override, stage history, opportunity file,
+    """Probabilities with a surviving override, stage history, opportunity file,
     lead -> opportunity -> quote."""
 
     @classmethod
