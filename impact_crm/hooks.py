@@ -240,8 +240,9 @@ def uninstall_hook(cr, registry):
     cr.execute("UPDATE crm_stage SET group_id = NULL")
     # the forecast's triggers sit on tables that stay (deals, orders...): they go before the forecast table
     env['crm.forecast.report']._drop_triggers()
-    # the revenue spread's month generator is the add-on's own database function
-    cr.execute("DROP FUNCTION IF EXISTS impact_crm_month_starts(date, date)")
+    # the revenue spread's month generator is the add-on's own database function; the add-on's forecast by
+    # delivery period, a view that goes with the module anyway, is built on it
+    cr.execute("DROP FUNCTION IF EXISTS impact_crm_month_starts(date, date) CASCADE")
     _drop_foreign_keys_of_removed_tables(cr)
     # the fiscal ledger is kept (README, "Fiscal numbers"): a reinstallation continues after its last number
     env['sale.fiscal.number']._keep_ledger()

@@ -76,6 +76,7 @@ def data_texts(admin):
         ('crm.activity.log', ['summary'], {}),
         ('sale.order', ['name', 'quote_number', 'client_order_ref'], {}),
         ('sale.order.line', ['name'], {}),
+        ('crm.lead.instalment', ['name'], {}),
         ('res.country.state', ['name', 'code'], {}),
         ('product.product', ['name', 'default_code', 'display_name'], {'lang': 'he_IL'}),
         ('utm.source', ['name'], {}), ('utm.medium', ['name'], {}), ('utm.campaign', ['name'], {}),

@@ -31,8 +31,11 @@ class CrmLeadForecastChange(models.Model):
     date = fields.Datetime(string='Date', required=True, readonly=True, index=True,
                            help="From this moment on the deal stood as this row says.")
     changed_by_id = fields.Many2one('res.users', string='Changed By', readonly=True, ondelete='set null')
-    changed_fields = fields.Char(string='Changed Fields', readonly=True,
+    changed_fields = fields.Char(string='Changed Field Names', readonly=True,
                                  help="Technical names of the fields that changed (empty: the deal's first row).")
+    changed_fields_label = fields.Char(string='Changed Fields', compute='_compute_changed_fields_label',
+                                       help="The fields of the deal that changed, as the user reads them (empty: "
+                                            "the deal's first row).")
     is_backfill = fields.Boolean(string='Back-filled', readonly=True,
                                  help="Rebuilt at installation from the stage history: the stage, probability, "
                                       "expected revenue, salesperson and team are those of the stage change; "
@@ -62,6 +65,20 @@ class CrmLeadForecastChange(models.Model):
             self.env.cr.execute("SELECT 1 FROM crm_lead_forecast_change LIMIT 1")
             if not self.env.cr.fetchone():
                 self._backfill()
+
+    @api.depends('changed_fields')
+    def _compute_changed_fields_label(self):
+        # the log keeps technical names (cheap to write in SQL); people read the deal's field labels in their
+        # own language
+        lead_fields = self.env['crm.lead']._fields
+        labels = {}
+        for change in self:
+            names = [name for name in (change.changed_fields or '').split(',') if name]
+            for name in names:
+                if name not in labels:
+                    field = lead_fields.get(name) or self._fields.get(name)
+                    labels[name] = field._description_string(self.env) if field else name
+            change.changed_fields_label = ', '.join(labels[name] for name in names)
 
     @api.model
     def _record(self, lead_ids, date=None, backfill=False, note=None):

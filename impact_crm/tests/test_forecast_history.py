@@ -103,6 +103,14 @@ class TestForecastHistory(SavepointCase):
         self.assertEqual(changes.mapped('date'), [T0, T1])
         self.assertFalse(changes[0].changed_fields)
         self.assertEqual(set(changes[1].changed_fields.split(',')), {'stage_id', 'probability'})
+        # people read the deal's field labels, in their language, not the technical names
+        self.assertFalse(changes[0].changed_fields_label)
+        lead_fields = self.env['crm.lead']._fields
+        for lang in ('en_US', 'he_IL'):
+            change = changes[1].with_context(lang=lang)
+            expected = set(lead_fields[name]._description_string(change.env) for name in ('stage_id', 'probability'))
+            self.assertEqual(set(change.changed_fields_label.split(', ')), expected)
+            self.assertNotIn('_', change.changed_fields_label)
         self.assertEqual((changes[1].stage_id, changes[1].probability), (self.stage['won'], 100.0))
         self.assertFalse(any(changes.mapped('is_backfill')))
         lost = self.env['crm.lead.forecast.change'].search([('lead_id', '=', self.e.id)], order='date, id')
