@@ -328,6 +328,61 @@ def test_upgrade_keeps_records_and_user_edited_configuration(edited, modules):
     assert edits['lead'] in after['leads']
 
 
+ODOO_STAGE_XMLIDS = {'crm.stage_lead1': 'impact_crm.stage_potential', 'crm.stage_lead2': 'impact_crm.stage_quote',
+                     'crm.stage_lead3': 'impact_crm.stage_order', 'crm.stage_lead4': 'impact_crm.stage_won'}
+
+
+def test_upgrade_from_previous_version_keeps_odoo_stages_away(installed, databases):
+    """A database installed with 11.0.1.0.0, which deleted Odoo's default stages and their external ids:
+    upgrading the add-on gives crm's external ids to the add-on's stages, so that '-u crm' recreates nothing."""
+    db = copy(installed[0], PREFIX + '_mig')
+    databases.append(db)
+    edits = odoo_shell(db, USER_EDITS)
+    # the previous version's state: crm's default stages and their external ids gone, its version installed
+    conn = connect(db)
+    try:
+        with conn, conn.cursor() as cr:
+            cr.execute("DELETE FROM ir_model_data WHERE module = 'crm' AND name IN %s",
+                       (tuple(name.split('.')[1] for name in ODOO_STAGE_XMLIDS),))
+            cr.execute("UPDATE ir_module_module SET latest_version = '11.0.1.0.0' WHERE name = 'impact_crm'")
+    finally:
+        conn.close()
+    assert not any(xmlid_res(db, xmlid) for xmlid in ODOO_STAGE_XMLIDS)
+    before = configuration(db)
+    records = snapshot(db)
+
+    lifecycle('upgrade', db, 'impact_crm')
+
+    assert sql(db, "SELECT latest_version FROM ir_module_module WHERE name = 'impact_crm'")[0][0] == '11.0.1.1.0'
+    for odoo_xmlid, ours_xmlid in ODOO_STAGE_XMLIDS.items():
+        assert xmlid_res(db, odoo_xmlid) == xmlid_res(db, ours_xmlid) is not None, odoo_xmlid
+        # noupdate, as at install: crm's data file never resets the company's names and probabilities
+        assert sql(db, "SELECT noupdate FROM ir_model_data WHERE module = 'crm' AND name = %s",
+                   (odoo_xmlid.split('.')[1],)) == [(True,)]
+
+    lifecycle('upgrade', db, 'crm')
+
+    after = configuration(db)
+    for key, value in before.items():
+        if key != 'xmlids':
+            assert after[key] == value, key
+    # the external ids are the previous ones plus crm's four, on the add-on's stages
+    added = set(after['xmlids']) - set(before['xmlids'])
+    assert added == set(('crm', odoo_xmlid.split('.')[1], xmlid_res(db, ours_xmlid))
+                        for odoo_xmlid, ours_xmlid in ODOO_STAGE_XMLIDS.items())
+    assert set(before['xmlids']) <= set(after['xmlids'])
+    assert snapshot(db) == records
+    names = dict(sql(db, 'SELECT id, name FROM crm_stage'))
+    assert not set(names.values()) & {'New', 'Qualified', 'Proposition'}
+    assert list(names.values()).count('Won') == 1
+    assert names[xmlid_res(db, 'crm.stage_lead2')] == 'Tender submitted'
+    assert sql(db, 'SELECT probability FROM crm_stage WHERE id = %s', (xmlid_res(db, 'crm.stage_lead3'),)) == [(55,)]
+    assert sql(db, 'SELECT sequence, probability FROM crm_stage WHERE id = %s',
+               (xmlid_res(db, 'crm.stage_lead1'),)) == [(5, 15)]
+    assert edits['deleted_stage'] not in names
+    assert sql(db, 'SELECT count(*) FROM crm_stage WHERE group_id IS NULL')[0][0] == 0
+
+
 def test_shipped_configuration_is_noupdate(installed):
     """Records of models users edit (stages, groups, rules, sequences, templates...) are shipped noupdate,
     so that an upgrade never resets them."""
