@@ -243,6 +243,13 @@ class CrmQuota(models.Model):
                   JOIN crm_stage_group g ON g.id = st.group_id
                  WHERE l.type = 'opportunity' AND l.active AND NOT COALESCE(st.is_lost, FALSE)
                    AND (g.kind != 'open' OR COALESCE(l.forecast_category, '') != 'omitted')
+                   -- only what the quotas read (a page of the list: a few months and people)
+                   AND (l.user_id IN (SELECT user_id FROM crm_quota WHERE id IN %(ids)s)
+                        OR l.team_id IN (SELECT team_id FROM crm_quota WHERE id IN %(ids)s))
+                   AND CASE WHEN g.kind = 'open' THEN COALESCE(l.date_end, l.date_deadline, l.create_date::date)
+                            ELSE l.date_closed::date END
+                       BETWEEN (SELECT MIN(date_start) FROM crm_quota WHERE id IN %(ids)s)
+                           AND (SELECT MAX(date_end) FROM crm_quota WHERE id IN %(ids)s)
                  GROUP BY 1, 2, 3, 4, 5
             )
             SELECT q.id, q.amount, c.rounding, f.ordered, f.invoiced, f.paid, f.pipeline
