@@ -116,11 +116,14 @@ def top_up(env, size):
     cr.execute("""
         INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id, pricelist_id,
                                 date_order, confirmation_date, state, company_id, opportunity_id, user_id,
-                                team_id, is_latest_revision, create_date, write_date, create_uid, write_uid)
+                                team_id, is_latest_revision, fiscal_number, create_date, write_date, create_uid,
+                                write_uid)
         SELECT 'BENCH/' || l.id || '/' || rev, l.partner_id, l.partner_id, l.partner_id, %(pricelist)s,
                l.date_end - 30, CASE WHEN l.id %% 10 = 0 AND rev = 1 THEN l.date_end - 20 END,
                CASE WHEN l.id %% 10 = 0 AND rev = 1 THEN 'sale' ELSE 'draft' END, %(company)s, l.id,
-               l.user_id, l.team_id, rev = 1, now(), now(), 1, 1
+               l.user_id, l.team_id, rev = 1,
+               -- a confirmed order has a fiscal number (database check)
+               CASE WHEN l.id %% 10 = 0 AND rev = 1 THEN 'BENCH-F/' || l.id END, now(), now(), 1, 1
         FROM crm_lead l CROSS JOIN generate_series(1, 2) rev
         WHERE l.name LIKE 'Bench opp %%' AND l.id %% 4 != 0
           AND NOT EXISTS (SELECT 1 FROM sale_order so WHERE so.opportunity_id = l.id)

@@ -4,6 +4,8 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.models import PREFETCH_MAX
+from odoo.tools import float_round
 
 PERIOD_TYPES = [('month', 'Month'), ('quarter', 'Quarter')]
 
@@ -122,62 +124,139 @@ class CrmQuota(models.Model):
               AND (l.company_id IS NULL OR l.company_id = q.company_id)
               AND l.type = 'opportunity'"""
 
+    def _in_cache_without(self, field, limit=PREFETCH_MAX):
+        # the ORM computes a field for a thousand records at a time: the attainment of all the quotas read
+        # together (a longer list, an export) comes from one query, not one per thousand (each joins the deals)
+        if field.compute == '_compute_attainment':
+            limit = 0
+        return super(CrmQuota, self)._in_cache_without(field, limit=limit)
+
     @api.multi
     def _compute_attainment(self):
-        """One set-based query for all the quotas at once (one row per quota), as superuser: a quota counts
-        every deal of its salesperson/channel, whoever reads it.
+        """Every figure of all the quotas at once: one set-based query (one row per quota, with its amount and
+        currency rounding), then only arithmetic per quota, its results put straight in the cache (no field
+        assignment per quota and field, whose bookkeeping cost more than the query at a thousand quotas).
 
         Attainment: the execution figures each deal already keeps (ordered, invoiced minus credit notes, paid)
         of the deals won in the period (by their closing date), Lost ones excluded. Coverage: the weighted
         revenue of the open deals dated in the period (end date, else expected closing, else creation, as the
         forecast dates them) over the quota still to reach on the ordered basis. With a product category,
         each deal counts for the share of that category in its quotations/orders."""
-        ids = tuple(quota.id for quota in self if isinstance(quota.id, int))
-        figures = {}
-        if ids:
-            # the quotas of a salesperson joined with their deals by salesperson, those of a whole channel by
-            # channel: equality joins (no per-quota scan of every deal); the category share (a sub-query per
-            # deal) only in the branches of the quotas that have a category
-            branch = """
-                SELECT q.id,
-                       COALESCE(SUM(l.amount_ordered * {share}) FILTER (WHERE g.kind != 'open'), 0),
-                       COALESCE(SUM(l.amount_invoiced * {share}) FILTER (WHERE g.kind != 'open'), 0),
-                       COALESCE(SUM(l.amount_paid * {share}) FILTER (WHERE g.kind != 'open'), 0),
-                       COALESCE(SUM(l.weighted_revenue * {share}) FILTER (WHERE g.kind = 'open'), 0)
-                  FROM crm_quota q
-                  JOIN crm_lead l ON {key}
+        names = ('amount_ordered', 'amount_invoiced', 'amount_paid', 'attainment_ordered', 'attainment_invoiced',
+                 'attainment_paid', 'amount_to_reach', 'pipeline_weighted', 'coverage')
+        targets = [self._fields[name] for name in names]
+        stored = self.filtered(lambda quota: isinstance(quota.id, int))
+        rows = stored._attainment_rows() if stored else {}
+        cache = self.env.cache
+        for quota in self:
+            if quota.id in rows:
+                amount, rounding, ordered, invoiced, paid, pipeline = rows[quota.id]
+                for field, value in zip(targets, self._attainment_values(amount, rounding, ordered, invoiced,
+                                                                         paid, pipeline)):
+                    cache.set(quota, field, value)
+            else:
+                # a quota being edited (not saved yet) counts no deal
+                quota.update(dict(zip(names, self._attainment_values(
+                    quota.amount, quota.currency_id.rounding, 0.0, 0.0, 0.0, 0.0))))
+
+    @api.model
+    def _attainment_values(self, amount, rounding, ordered, invoiced, paid, pipeline):
+        """The nine figures of a quota, in the order of the fields, as they are cached (the amounts rounded to
+        the currency, the percentages and the coverage from the unrounded sums as well)."""
+        money = (lambda value: float_round(value, precision_rounding=rounding)) if rounding else float
+        amount = money(amount)
+        ratio = (lambda value: 100.0 * value / amount) if amount else (lambda value: 0.0)
+        to_reach = money(max(amount - ordered, 0.0))
+        return (money(ordered), money(invoiced), money(paid), ratio(ordered), ratio(invoiced), ratio(paid),
+                to_reach, money(pipeline), pipeline / to_reach if to_reach else 0.0)
+
+    @api.multi
+    def _attainment_rows(self):
+        """{quota id: (amount, currency rounding, ordered, invoiced, paid, weighted open pipeline)} of the
+        quotas, read as superuser: a quota counts every deal of its salesperson/channel, whoever reads it."""
+        cr = self.env.cr
+        ids = tuple(self.ids)
+        cr.execute("SELECT DISTINCT user_id IS NOT NULL, categ_id IS NOT NULL FROM crm_quota WHERE id IN %s",
+                   (ids,))
+        kinds = set(cr.fetchall())
+        branches = []
+        # Without a category: the deals summed once per salesperson, channel, region, company and month (a
+        # quota's period is whole months), then each month of a quota joined with its salesperson's (or its
+        # channel's) monthly sums by equality: a few rows per quota, however many deals there are.
+        plain = """
+            SELECT q.id, SUM(d.ordered) AS ordered, SUM(d.invoiced) AS invoiced, SUM(d.paid) AS paid,
+                   SUM(d.pipeline) AS pipeline
+              FROM crm_quota q
+             CROSS JOIN LATERAL generate_series(q.date_start::timestamp, q.date_end::timestamp,
+                                                INTERVAL '1 month') m
+              JOIN deal_months d ON {key} AND d.month = m::date
+             WHERE q.id IN %(ids)s AND {which} AND q.categ_id IS NULL
+               AND (q.user_id IS NULL OR d.user_id = q.user_id)
+               AND (q.team_id IS NULL OR d.team_id = q.team_id)
+               AND (q.region_id IS NULL OR d.region_id = q.region_id)
+               AND (d.company_id IS NULL OR d.company_id = q.company_id)
+             GROUP BY q.id"""
+        # With a category: each deal counts for the share of the category in it (a sub-query per deal), only
+        # for the quotas that have one, the quotas of a salesperson joined with their deals by salesperson,
+        # those of a whole channel by channel (equality joins).
+        shared = """
+            SELECT q.id,
+                   SUM(l.amount_ordered * COALESCE(cs.share, 0.0)) FILTER (WHERE g.kind != 'open') AS ordered,
+                   SUM(l.amount_invoiced * COALESCE(cs.share, 0.0)) FILTER (WHERE g.kind != 'open') AS invoiced,
+                   SUM(l.amount_paid * COALESCE(cs.share, 0.0)) FILTER (WHERE g.kind != 'open') AS paid,
+                   SUM(l.weighted_revenue * COALESCE(cs.share, 0.0)) FILTER (WHERE g.kind = 'open') AS pipeline
+              FROM crm_quota q
+              JOIN crm_lead l ON {key}
+              JOIN crm_stage st ON st.id = l.stage_id
+              JOIN crm_stage_group g ON g.id = st.group_id
+              JOIN product_category qc ON qc.id = q.categ_id
+              LEFT JOIN LATERAL (
+                    SELECT SUM(s.share) AS share FROM ({shares}) s
+                     WHERE s.lead_id = l.id AND s.parent_left >= qc.parent_left AND s.parent_left < qc.parent_right
+              ) cs ON TRUE
+             WHERE q.id IN %(ids)s AND {which} AND q.categ_id IS NOT NULL AND {match} AND l.active
+               AND NOT COALESCE(st.is_lost, FALSE)
+               AND CASE WHEN g.kind = 'open'
+                        THEN COALESCE(l.forecast_category, '') != 'omitted'
+                         AND COALESCE(l.date_end, l.date_deadline, l.create_date::date)
+                             BETWEEN q.date_start AND q.date_end
+                        ELSE l.date_closed::date BETWEEN q.date_start AND q.date_end END
+             GROUP BY q.id"""
+        for by_user, key, which in ((True, '{alias}.user_id = q.user_id', 'q.user_id IS NOT NULL'),
+                                    (False, '{alias}.team_id = q.team_id', 'q.user_id IS NULL')):
+            if (by_user, False) in kinds:
+                branches.append(plain.format(key=key.format(alias='d'), which=which))
+            if (by_user, True) in kinds:
+                branches.append(shared.format(key=key.format(alias='l'), which=which, match=self._match_sql(),
+                                              shares=CATEG_SHARE_SQL))
+        cr.execute("""
+            WITH deal_months AS (
+                SELECT l.user_id, l.team_id, l.region_id, l.company_id, date_trunc('month',
+                           CASE WHEN g.kind = 'open' THEN COALESCE(l.date_end, l.date_deadline, l.create_date::date)
+                                ELSE l.date_closed::date END::timestamp)::date AS month,
+                       SUM(l.amount_ordered) FILTER (WHERE g.kind != 'open') AS ordered,
+                       SUM(l.amount_invoiced) FILTER (WHERE g.kind != 'open') AS invoiced,
+                       SUM(l.amount_paid) FILTER (WHERE g.kind != 'open') AS paid,
+                       SUM(l.weighted_revenue) FILTER (WHERE g.kind = 'open') AS pipeline
+                  FROM crm_lead l
                   JOIN crm_stage st ON st.id = l.stage_id
                   JOIN crm_stage_group g ON g.id = st.group_id
-                  {categ_join}
-                 WHERE q.id IN %s AND {which} AND {match} AND l.active AND NOT COALESCE(st.is_lost, FALSE)
-                   AND CASE WHEN g.kind = 'open'
-                            THEN COALESCE(l.forecast_category, '') != 'omitted'
-                             AND COALESCE(l.date_end, l.date_deadline, l.create_date::date)
-                                 BETWEEN q.date_start AND q.date_end
-                            ELSE l.date_closed::date BETWEEN q.date_start AND q.date_end END
-                 GROUP BY q.id"""
-            categ_join = """
-                  JOIN product_category qc ON qc.id = q.categ_id
-                  LEFT JOIN LATERAL (
-                        SELECT SUM(s.share) AS share FROM ({shares}) s
-                         WHERE s.lead_id = l.id AND s.parent_left >= qc.parent_left AND s.parent_left < qc.parent_right
-                  ) cs ON TRUE""".format(shares=CATEG_SHARE_SQL)
-            branches = []
-            for key, which in (('l.user_id = q.user_id', 'q.user_id IS NOT NULL'),
-                               ('l.team_id = q.team_id', 'q.user_id IS NULL')):
-                branches.append(branch.format(share='1.0', categ_join='', key=key, match=self._match_sql(),
-                                              which=which + ' AND q.categ_id IS NULL'))
-                branches.append(branch.format(share='COALESCE(cs.share, 0.0)', categ_join=categ_join, key=key,
-                                              match=self._match_sql(), which=which + ' AND q.categ_id IS NOT NULL'))
-            self.env.cr.execute(' UNION ALL '.join(branches), (ids,) * len(branches))
-            figures = dict((row[0], [float(value) for value in row[1:]]) for row in self.env.cr.fetchall())
-        for quota in self:
-            ordered, invoiced, paid, pipeline = figures.get(quota.id, (0.0, 0.0, 0.0, 0.0))
-            quota.amount_ordered, quota.amount_invoiced, quota.amount_paid = ordered, invoiced, paid
-            ratio = (lambda value: 100.0 * value / quota.amount) if quota.amount else (lambda value: 0.0)
-            quota.attainment_ordered = ratio(ordered)
-            quota.attainment_invoiced = ratio(invoiced)
-            quota.attainment_paid = ratio(paid)
-            quota.amount_to_reach = max(quota.amount - ordered, 0.0)
-            quota.pipeline_weighted = pipeline
-            quota.coverage = pipeline / quota.amount_to_reach if quota.amount_to_reach else 0.0
+                 WHERE l.type = 'opportunity' AND l.active AND NOT COALESCE(st.is_lost, FALSE)
+                   AND (g.kind != 'open' OR COALESCE(l.forecast_category, '') != 'omitted')
+                   -- only what the quotas read (a page of the list: a few months and people)
+                   AND (l.user_id IN (SELECT user_id FROM crm_quota WHERE id IN %(ids)s)
+                        OR l.team_id IN (SELECT team_id FROM crm_quota WHERE id IN %(ids)s))
+                   AND CASE WHEN g.kind = 'open' THEN COALESCE(l.date_end, l.date_deadline, l.create_date::date)
+                            ELSE l.date_closed::date END
+                       BETWEEN (SELECT MIN(date_start) FROM crm_quota WHERE id IN %(ids)s)
+                           AND (SELECT MAX(date_end) FROM crm_quota WHERE id IN %(ids)s)
+                 GROUP BY 1, 2, 3, 4, 5
+            )
+            SELECT q.id, q.amount, c.rounding, f.ordered, f.invoiced, f.paid, f.pipeline
+              FROM crm_quota q
+              LEFT JOIN res_currency c ON c.id = q.currency_id
+              LEFT JOIN ({figures}) f ON f.id = q.id
+             WHERE q.id IN %(ids)s""".format(figures=' UNION ALL '.join(branches) or
+                                             'SELECT NULL::int AS id, 0 AS ordered, 0 AS invoiced, 0 AS paid, '
+                                             '0 AS pipeline'), {'ids': ids})
+        return dict((row[0], [float(value or 0.0) for value in row[1:]]) for row in cr.fetchall())

@@ -113,6 +113,28 @@ class TestQuota(ExecutionCase):
         self.assertEqual(self._figures(self.q_rep2)[:3], [0, 0, 0], "W3 is won in Q2")
         self.assertEqual(self.q_rep2.pipeline_weighted, 2000.0)
 
+    def test_a_batch_equals_one_by_one(self):
+        """The list and the export compute all their quotas at once: each gets exactly the figures it gets
+        alone, whatever the mix (rep, channel, month, category, region, nothing won, a zero quota)."""
+        Quota = self.env['crm.quota'].sudo(self.manager)
+        zero = Quota.create({'team_id': self.team.id, 'date_start': '2033-04-01', 'amount': 0.0})
+        names = ['amount_ordered', 'amount_invoiced', 'amount_paid', 'attainment_ordered', 'attainment_invoiced',
+                 'attainment_paid', 'amount_to_reach', 'pipeline_weighted', 'coverage']
+        quotas = Quota.search([('date_start', '>=', '2033-01-01')])
+        self.assertEqual(len(quotas), 7)
+        quotas.invalidate_cache()
+        batch = dict((row['id'], [row[name] for name in names]) for row in quotas.read(names))
+        for quota in quotas:
+            quota.invalidate_cache()
+            alone = Quota.browse(quota.id)
+            self.assertEqual([alone[name] for name in names], batch[quota.id], quota.name)
+        self.assertEqual([round(value, 2) for value in batch[self.q_team.id]],
+                         [15000, 14000, 4000, 37.5, 35, 10, 25000, 14000, 0.56])
+        self.assertEqual(batch[zero.id][:4], [2000.0, 0.0, 0.0, 0.0], "W3, won in Q2; no percentage of 0")
+        # a quota being entered counts no deal yet: all of it is still to reach
+        draft = Quota.new({'user_id': self.rep.id, 'date_start': '2033-01-01', 'amount': 500.0})
+        self.assertEqual(self._figures(draft), [0, 0, 0, 0, 0, 0, 500, 0, 0])
+
     def test_rep_sees_own_quotas_leader_the_channel_managers_all(self):
         mine = self.env['crm.quota'].sudo(self.rep).search([('date_start', '>=', '2033-01-01')])
         self.assertEqual(mine, self.q_rep | self.q_month | self.q_region)
