@@ -178,9 +178,7 @@ class SaleOrder(models.Model):
                 for order in unnumbered.sorted('id'):
                     entry = Ledger._take_next(order)
                     with numbering_guard():
-                        super(SaleOrder, order).write(dict(vals, fiscal_number=entry.name, name=order._impact_name(
-                            order.quote_base_number, order.revision, entry.name)
-                            if order.quote_base_number else '%s (%s)' % (entry.name, order.name)))
+                        super(SaleOrder, order).write(dict(vals, **order._impact_fiscal_vals(entry)))
                 return res
         return super(SaleOrder, self).write(vals)
 
@@ -228,11 +226,9 @@ class SaleOrder(models.Model):
     @api.multi
     def _action_confirm(self):
         self._impact_check_latest(_('confirmed'))
-        # the confirmation's own write of state 'sale' takes the fiscal numbers (see write)
-        result = super(SaleOrder, with_flags(self, 'impact_confirming'))._action_confirm()
-        # last step of the confirmation: the row lock of the fiscal sequence is held until commit
-        self._impact_assign_fiscal_number()
-        return result
+        # the confirmation's own write of state 'sale' takes the fiscal numbers (see write); the row lock of
+        # the fiscal sequence is then held until commit
+        return super(SaleOrder, with_flags(self, 'impact_confirming'))._action_confirm()
 
     @api.multi
     def action_invoice_create(self, grouped=False, final=False):
@@ -267,18 +263,12 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ fiscal numbers
     @api.multi
-    def _impact_assign_fiscal_number(self):
-        """Give each order without one the next gapless fiscal number of its company (exactly once)."""
-        Ledger = self.env['sale.fiscal.number'].sudo()
-        for order in self.filtered(lambda o: not o.fiscal_number).sorted('id'):
-            entry = Ledger._take_next(order)
-            with numbering_guard():
-                order.write({
-                    'fiscal_number': entry.name,
-                    'name': order._impact_name(order.quote_base_number, order.revision, entry.name)
-                    if order.quote_base_number else '%s (%s)' % (entry.name, order.name),
-                })
-        return True
+    def _impact_fiscal_vals(self, entry):
+        """The values that give this order the fiscal number of the ledger entry ``entry``."""
+        self.ensure_one()
+        name = self._impact_name(self.quote_base_number, self.revision, entry.name) if self.quote_base_number \
+            else '%s (%s)' % (entry.name, self.name)
+        return {'fiscal_number': entry.name, 'name': name}
 
     # ------------------------------------------------------------------ revisions
     @api.multi
