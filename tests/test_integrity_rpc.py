@@ -147,6 +147,17 @@ def test_loss_and_override_bookkeeping_not_writable(rep, users):
         assert 'nobody can write it' in refused(rep, 'crm.lead', 'write', [lead], values,
                                                 context={'impact_lost_flow': True, 'impact_internal_write': True})
     assert lead_row(lead) == before
+    rep('crm.lead', 'write', [lead], {'forecast_category': 'commit'})
+    category = sql("""SELECT forecast_category, forecast_category_manual, forecast_category_manual_uid,
+                             forecast_category_manual_date FROM crm_lead WHERE id = %s""", (lead,))
+    assert category[0][:3] == ('commit', 'commit', rep.uid)
+    for values in ({'forecast_category_manual': 'best_case'}, {'forecast_category_manual_uid': users['colleague'].uid},
+                   {'forecast_category_manual_date': '2020-01-01 00:00:00'}):
+        assert 'nobody can write it' in refused(rep, 'crm.lead', 'write', [lead], values,
+                                                context={'impact_internal_write': True})
+    assert sql("""SELECT forecast_category, forecast_category_manual, forecast_category_manual_uid,
+                         forecast_category_manual_date FROM crm_lead WHERE id = %s""", (lead,)) == category
+    before = lead_row(lead)
     # a probability sent as text is refused cleanly
     refused(rep, 'crm.lead', 'write', [lead], {'probability': 'fifty'}, error='odoo.exceptions.ValidationError')
     refused(rep, 'crm.lead', 'write', [lead], {'probability': '150'}, error='odoo.exceptions.ValidationError')

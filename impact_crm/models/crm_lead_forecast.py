@@ -2,9 +2,14 @@
 (the choice survives stage changes until reset, with who and when), won deals are Closed and lost
 ones Omitted whatever anyone chose."""
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
+from ..internal_flags import has_flag, with_flags
 from .crm_stage import FORECAST_CATEGORIES
+
+# the rep's override and its who/when are recorded by setting forecast_category, never written by a
+# client (import, RPC, mass edit), so that nobody can attribute a forecast call to someone else
+OVERRIDE_FIELDS = ('forecast_category_manual', 'forecast_category_manual_uid', 'forecast_category_manual_date')
 
 
 class CrmLead(models.Model):
@@ -40,7 +45,19 @@ class CrmLead(models.Model):
         return False
 
     @api.model
+    def _check_forecast_override_vals(self, vals, creating=False):
+        """Refuse the override's bookkeeping sent by a caller (empty values on create are harmless)."""
+        if has_flag(self, 'impact_internal_write'):
+            return
+        written = [fname for fname in OVERRIDE_FIELDS if fname in vals and (vals[fname] or not creating)]
+        if written:
+            raise UserError(_("%s: recorded when the Forecast Category of a deal is set; nobody can write it "
+                              "directly.") % ', '.join(
+                self._fields[fname].get_description(self.env)['string'] for fname in written))
+
+    @api.model
     def create(self, vals):
+        self._check_forecast_override_vals(vals, creating=True)
         category = vals.get('forecast_category')
         vals = dict((key, value) for key, value in vals.items() if key != 'forecast_category')
         lead = super(CrmLead, self).create(vals)
@@ -50,6 +67,7 @@ class CrmLead(models.Model):
 
     @api.multi
     def write(self, vals):
+        self._check_forecast_override_vals(vals)
         if 'forecast_category' in vals:
             category = vals['forecast_category']
             vals = dict((key, value) for key, value in vals.items() if key != 'forecast_category')
@@ -78,18 +96,20 @@ class CrmLead(models.Model):
                                           % (lead.name, dict(self._fields['forecast_category']._description_selection(
                                               self.env))[forced]))
                 continue
+            own = with_flags(lead, 'impact_internal_write')
             if not category or category == lead.stage_id.forecast_category:
                 if lead.forecast_category_manual:
-                    lead.write({'forecast_category_manual': False, 'forecast_category_manual_uid': False,
-                                'forecast_category_manual_date': False})
+                    own.write({'forecast_category_manual': False, 'forecast_category_manual_uid': False,
+                               'forecast_category_manual_date': False})
             elif category != lead.forecast_category_manual:
-                lead.write({'forecast_category_manual': category, 'forecast_category_manual_uid': self.env.uid,
-                            'forecast_category_manual_date': fields.Datetime.now()})
+                own.write({'forecast_category_manual': category, 'forecast_category_manual_uid': self.env.uid,
+                           'forecast_category_manual_date': fields.Datetime.now()})
         return True
 
     @api.multi
     def action_reset_forecast_category(self):
         """Back to the stage's category; stage changes move it again."""
-        self.write({'forecast_category_manual': False, 'forecast_category_manual_uid': False,
-                    'forecast_category_manual_date': False})
+        with_flags(self, 'impact_internal_write').write({
+            'forecast_category_manual': False, 'forecast_category_manual_uid': False,
+            'forecast_category_manual_date': False})
         return True

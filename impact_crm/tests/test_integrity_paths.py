@@ -279,6 +279,29 @@ class TestLossPaths(IntegrityCase):
         self.assertFalse(result['ids'])
         self.assertIn('nobody can write it', ' '.join(message['message'] for message in result['messages']))
 
+    def test_forecast_category_override_bookkeeping_is_not_writable(self):
+        lead = self.deal()
+        lead.write({'forecast_category': 'commit'})
+        self.assertEqual((lead.forecast_category_manual, lead.forecast_category_manual_uid), ('commit', self.rep))
+        fields = ['forecast_category', 'forecast_category_manual', 'forecast_category_manual_uid',
+                  'forecast_category_manual_date']
+        for fname, value in [('forecast_category_manual', 'best_case'),
+                             ('forecast_category_manual_uid', self.colleague.id),
+                             ('forecast_category_manual_date', '2020-01-01 00:00:00')]:
+            self.assertRefused(lambda: lead.write({fname: value}), lead, fields, message='nobody can write it')
+            self.assertRefused(lambda: lead.write({'forecast_category': 'pipeline', fname: value}), lead, fields,
+                               message='nobody can write it')
+            self.assertRefused(lambda: self.Leads.create({'name': 'Forged', 'type': 'opportunity', fname: value}),
+                               lead, fields, message='nobody can write it')
+            self.assertRefused(lambda: lead.copy({fname: value}), lead, fields, message='nobody can write it')
+        result = self.Leads.load(['name', 'forecast_category_manual_uid/.id'],
+                                 [['Imported forged call', str(self.colleague.id)]])
+        self.assertFalse(result['ids'])
+        self.assertIn('nobody can write it', ' '.join(message['message'] for message in result['messages']))
+        # the field itself is how a rep (or an import) sets it, and the reset clears who and when
+        lead.action_reset_forecast_category()
+        self.assertFalse(lead.forecast_category_manual_uid)
+
     def test_probability_values(self):
         lead = self.deal()
         for value in ('abc', '50', [50], 150, -1, float('nan')):
