@@ -127,13 +127,6 @@ class CrmLead(models.Model):
         if not 0.0 <= probability <= 100.0:
             raise ValidationError(_("The probability must be between 0 and 100 %% (got %s).") % probability)
 
-    @api.constrains('date_start', 'date_end')
-    def _check_dates(self):
-        for lead in self:
-            if lead.date_start and lead.date_end and lead.date_end < lead.date_start:
-                raise ValidationError(_("The end date (%s) of '%s' cannot be before its start date (%s).")
-                                      % (lead.date_end, lead.name, lead.date_start))
-
     @api.model
     def _onchange_stage_id_values(self, stage_id):
         values = super(CrmLead, self)._onchange_stage_id_values(stage_id)

@@ -2,19 +2,7 @@
 the automatic move to Done, and the flag on deals whose orders were cancelled after winning."""
 from odoo import _, api, fields, models
 
-# Confirmed orders that count: the latest revision of each order, in state sale/done.
-COUNTED_ORDER_WHERE = "so.is_latest_revision AND so.state IN ('sale', 'done')"
-
-
-def order_company_amount_sql(amount='so.amount_total'):
-    """SQL expression converting an amount of sale order ``so`` (joined with its pricelist ``pl``
-    and company ``rc``) to the company currency, at the order's confirmation date."""
-    rate = ("COALESCE((SELECT r.rate FROM res_currency_rate r WHERE r.currency_id = {cur}"
-            " AND r.name <= COALESCE(so.confirmation_date, so.date_order)::date"
-            " AND (r.company_id IS NULL OR r.company_id = so.company_id)"
-            " ORDER BY r.company_id, r.name DESC LIMIT 1), 1.0)")
-    return "({amount} * {company_rate} / {order_rate})".format(
-        amount=amount, company_rate=rate.format(cur='rc.currency_id'), order_rate=rate.format(cur='pl.currency_id'))
+from ..sql_rules import COUNTED_ORDER_WHERE, is_counted_order, is_won, order_company_amount_sql
 
 
 # Every (opportunity, customer invoice or credit note) pair: the invoices of the deal's order lines and
@@ -119,7 +107,7 @@ class CrmLead(models.Model):
     @api.multi
     def _execution_orders(self):
         """The confirmed orders that count (latest revision, state sale/done)."""
-        return self.mapped('order_ids').filtered(lambda o: o.is_latest_revision and o.state in ('sale', 'done'))
+        return self.mapped('order_ids').filtered(is_counted_order)
 
     @api.multi
     def _execution_invoices(self):
@@ -187,8 +175,7 @@ class CrmLead(models.Model):
     @api.multi
     def _flag_orders_cancelled(self, orders):
         """Flag won deals whose confirmed ``orders`` were just cancelled and give their rep a to-do."""
-        won = self.sudo().filtered(lambda lead: lead.stage_group_kind in ('execution', 'closed')
-                                   and not lead.stage_id.is_lost)
+        won = self.sudo().filtered(lambda lead: is_won(lead, active=False))
         if not won:
             return won
         won.write({'orders_cancelled_after_win': True})

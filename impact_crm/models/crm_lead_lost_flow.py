@@ -2,12 +2,11 @@
 recorded (stage and stage group lost at, amount, competitor) for the analysis. Restoring undoes it.
 
 Kept apart from crm_lead.py (several features extend crm.lead) to keep merges small."""
-from dateutil.relativedelta import relativedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..internal_flags import has_flag, token, with_flags
+from ..sql_rules import QUARTER, quarter_start
 
 # Marks the writes of the lost flow itself: an internal flag (see internal_flags), which a JSON-RPC
 # client cannot put in its context, so the guards cannot be switched off from outside.
@@ -54,8 +53,8 @@ class CrmLead(models.Model):
     @api.model
     def _quarter_bounds(self, day=None):
         day = fields.Date.from_string(day or fields.Date.context_today(self))
-        start = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-        return fields.Date.to_string(start), fields.Date.to_string(start + relativedelta(months=3))
+        start = quarter_start(day)
+        return fields.Date.to_string(start), fields.Date.to_string(start + QUARTER)
 
     @api.depends('lost_date')
     def _compute_lost_this_quarter(self):

@@ -4,6 +4,7 @@ from psycopg2.extensions import AsIs
 from odoo import api, fields, models, tools
 
 from ..models.crm_lead_execution import LEAD_INVOICE_SQL
+from ..sql_rules import won_sql
 
 AGE_BUCKETS = [('0_30', '0-30'), ('31_60', '31-60'), ('61_90', '61-90'), ('90_plus', '90+')]
 
@@ -43,9 +44,8 @@ def collection_query():
           JOIN crm_stage s ON s.id = l.stage_id
           LEFT JOIN res_partner p ON p.id = l.partner_id
          WHERE a.amount_outstanding > 0.005
-           AND l.stage_group_kind IN ('execution', 'closed')
-           AND NOT COALESCE(s.is_lost, FALSE)
-    """.format(lead_invoice=LEAD_INVOICE_SQL)
+           AND {won}
+    """.format(lead_invoice=LEAD_INVOICE_SQL, won=won_sql(active=False))
 
 
 class CrmCollectionReport(models.Model):

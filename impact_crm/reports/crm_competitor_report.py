@@ -1,5 +1,7 @@
 from odoo import api, fields, models, tools
 
+from ..sql_rules import WON_BY_PROBABILITY_SQL, lost_sql
+
 
 class CrmCompetitorReport(models.Model):
     """Win/loss by competitor: one row per (deal, competitor) for the competitors recorded on a deal
@@ -34,7 +36,7 @@ class CrmCompetitorReport(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute("""
-            CREATE OR REPLACE VIEW %s AS (
+            CREATE OR REPLACE VIEW %(table)s AS (
                 WITH pairs AS (
                     SELECT lead_id, partner_id AS competitor_id FROM crm_lead_competitor_rel
                     UNION
@@ -43,14 +45,13 @@ class CrmCompetitorReport(models.Model):
                     SELECT
                         p.competitor_id, l.id AS lead_id, l.user_id, l.team_id, l.company_id,
                         CASE
-                            WHEN l.lost_date IS NOT NULL AND l.active IS NOT TRUE
-                                 AND l.lost_competitor_id = p.competitor_id THEN 'lost_to'
-                            WHEN l.lost_date IS NOT NULL AND l.active IS NOT TRUE THEN 'lost_other'
-                            WHEN l.active AND l.probability >= 100 THEN 'won'
+                            WHEN %(lost)s AND l.lost_competitor_id = p.competitor_id THEN 'lost_to'
+                            WHEN %(lost)s THEN 'lost_other'
+                            WHEN %(won)s THEN 'won'
                             ELSE 'open'
                         END AS outcome,
                         CASE
-                            WHEN l.lost_date IS NOT NULL AND l.active IS NOT TRUE THEN COALESCE(l.lost_amount, 0.0)
+                            WHEN %(lost)s THEN COALESCE(l.lost_amount, 0.0)
                             ELSE COALESCE(l.planned_revenue, 0.0)
                         END AS amount,
                         COALESCE(l.lost_date, l.date_closed::date, l.date_deadline) AS date
@@ -68,4 +69,4 @@ class CrmCompetitorReport(models.Model):
                     CASE WHEN outcome = 'won' THEN amount ELSE 0.0 END AS won_amount,
                     CASE WHEN outcome = 'lost_to' THEN amount ELSE 0.0 END AS lost_amount
                 FROM deals
-            )""" % self._table)
+            )""" % {'table': self._table, 'lost': lost_sql(), 'won': WON_BY_PROBABILITY_SQL.format(lead='l')})

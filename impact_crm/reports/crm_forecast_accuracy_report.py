@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from .crm_forecast_asof_report import setting_sql
+from ..sql_rules import group_won_sql
 
 HORIZONS = [('90', '90 Days Before'), ('60', '60 Days Before'), ('30', '30 Days Before')]
 PERIOD_KINDS = [('month', 'Month'), ('quarter', 'Quarter')]
@@ -65,7 +66,7 @@ class CrmForecastAccuracyReport(models.Model):
                                AS weighted,
                            (c.lead_type = 'opportunity' AND c.lead_active AND NOT COALESCE(st.is_lost, FALSE)
                             AND g.id IS NOT NULL) AS in_forecast,
-                           (g.kind IS NOT NULL AND g.kind != 'open') AS is_won
+                           (g.kind IS NOT NULL AND {won}) AS is_won
                       FROM crm_lead_forecast_change c
                       JOIN crm_lead l ON l.id = c.lead_id
                       LEFT JOIN crm_stage st ON st.id = c.stage_id
@@ -101,4 +102,4 @@ class CrmForecastAccuracyReport(models.Model):
                                   FROM actual) u
                          GROUP BY kind, start, horizon, user_id, team_id, company_id) r
                   LEFT JOIN res_company comp ON comp.id = r.company_id
-            )""".format(table=self._table, today=today))
+            )""".format(table=self._table, today=today, won=group_won_sql('g')))

@@ -2,6 +2,7 @@ from odoo import api, fields, models, tools
 
 from ..models.crm_lead_spread import SPREAD_SQL
 from ..models.crm_stage import FORECAST_CATEGORIES
+from ..sql_rules import status_sql
 
 
 class CrmForecastDeliveryReport(models.Model):
@@ -36,7 +37,7 @@ class CrmForecastDeliveryReport(models.Model):
         return """
             SELECT (l.id::bigint * 100000 + COALESCE(s.n, 0)) AS id, l.id AS lead_id, l.partner_id, l.user_id,
                    l.team_id, l.region_id, l.stage_id, l.forecast_category, l.revenue_spread,
-                   CASE WHEN g.kind = 'open' THEN 'open' ELSE 'won' END::varchar AS status,
+                   %(status)s AS status,
                    COALESCE(s.date, l.date_end, l.date_deadline, l.create_date::date) AS date,
                    l.company_id, comp.currency_id,
                    COALESCE(l.planned_revenue, 0)::numeric * COALESCE(s.share, 1.0) AS amount,
@@ -47,9 +48,9 @@ class CrmForecastDeliveryReport(models.Model):
               JOIN crm_stage_group g ON g.id = st.group_id
               LEFT JOIN res_company comp ON comp.id = l.company_id
               LEFT JOIN (SELECT sp.*, ROW_NUMBER() OVER (PARTITION BY sp.lead_id ORDER BY sp.date) AS n
-                           FROM (%s) sp) s ON s.lead_id = l.id
+                           FROM (%(spread)s) sp) s ON s.lead_id = l.id
              WHERE l.type = 'opportunity' AND l.active AND NOT COALESCE(st.is_lost, FALSE)
-        """ % SPREAD_SQL
+        """ % {'spread': SPREAD_SQL, 'status': status_sql('g')}
 
     @api.model_cr
     def init(self):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models, tools
 
+from ..sql_rules import lost_sql
+
 
 class CrmLeadLostReport(models.Model):
     """Lost deals analysis: one row per lost deal (a deal lost through the lost flow)."""
@@ -32,7 +34,7 @@ class CrmLeadLostReport(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute("""
-            CREATE OR REPLACE VIEW %s AS (
+            CREATE OR REPLACE VIEW %(table)s AS (
                 SELECT
                     l.id AS id,
                     l.id AS lead_id,
@@ -63,5 +65,5 @@ class CrmLeadLostReport(models.Model):
                     GROUP BY so.opportunity_id, pt.categ_id
                     ORDER BY so.opportunity_id, SUM(sol.price_subtotal) DESC, pt.categ_id
                 ) cat ON cat.opportunity_id = l.id
-                WHERE l.active IS NOT TRUE AND l.lost_date IS NOT NULL
-            )""" % self._table)
+                WHERE %(lost)s
+            )""" % {'table': self._table, 'lost': lost_sql()})

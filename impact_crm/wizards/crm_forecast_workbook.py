@@ -16,22 +16,14 @@ from ..reports.crm_collection_report import AGE_BUCKETS
 from ..models.crm_lead_spread import SPREAD_SQL
 from ..models.crm_stage import FORECAST_CATEGORIES
 from ..reports.crm_forecast_report import SOURCES
+from ..sql_rules import is_rtl_code, period_start
 
 GRANULARITIES = [('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')]
 STEP = {'month': relativedelta(months=1), 'quarter': relativedelta(months=3), 'year': relativedelta(years=1)}
 LABEL_FORMAT = {'month': 'MMM yyyy', 'quarter': 'QQQ yyyy', 'year': 'yyyy'}
 MEASURES = ['amount', 'weighted_amount']
-RTL_LANGUAGES = ('he', 'ar', 'fa', 'ur', 'yi')
 # the columns of the forecast call on the summary sheet, surest first (Omitted is never summed)
 CALL_CATEGORIES = ['closed', 'commit', 'best_case', 'pipeline']
-
-
-def _period_start(day, granularity):
-    if granularity == 'month':
-        return day.replace(day=1)
-    if granularity == 'quarter':
-        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-    return day.replace(month=1, day=1)
 
 
 class CrmForecastWorkbook(models.TransientModel):
@@ -147,7 +139,7 @@ class CrmForecastWorkbook(models.TransientModel):
 
     def _periods(self):
         """The period start dates covering date_from..date_to, and their labels in the user's language."""
-        start = _period_start(fields.Date.from_string(self.date_from), self.granularity)
+        start = period_start(fields.Date.from_string(self.date_from), self.granularity)
         end = fields.Date.from_string(self.date_to)
         locale = self.env.context.get('lang') or 'en_US'
         periods = []
@@ -298,7 +290,7 @@ class CrmForecastWorkbook(models.TransientModel):
         code = self.env.context.get('lang') or 'en_US'
         lang = self.env['res.lang'].search([('code', '=', code)], limit=1)
         # Odoo 11 ships he_IL (and ar_*) as left-to-right: decide by the language too
-        rtl = lang.direction == 'rtl' or code.split('_')[0] in RTL_LANGUAGES
+        rtl = lang.direction == 'rtl' or is_rtl_code(code)
         periods = self._periods()
         source_label = dict(self._fields['source']._description_selection(self.env))[self.source]
         basis_label = dict(self._fields['date_basis']._description_selection(self.env))[self.date_basis]
