@@ -100,6 +100,24 @@ def is_counted_order(order):
     return order.is_latest_revision and order.state in COUNTED_ORDER_STATES
 
 
+# -- the invoices of a deal ---------------------------------------------------------------------------
+
+# Every (opportunity, customer invoice or credit note) pair: the invoices of the deal's order lines and
+# the credit notes issued for them (Odoo links those only through ``refund_invoice_id``). An invoice
+# counts once per opportunity however many of its lines come from the deal's orders.
+LEAD_INVOICE_SQL = """
+    SELECT DISTINCT so.opportunity_id AS lead_id, x.invoice_id AS invoice_id
+      FROM sale_order so
+      JOIN sale_order_line sol ON sol.order_id = so.id
+      JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
+      JOIN account_invoice_line ail ON ail.id = rel.invoice_line_id
+     CROSS JOIN LATERAL (SELECT ail.invoice_id
+                          UNION ALL
+                         SELECT r.id FROM account_invoice r WHERE r.refund_invoice_id = ail.invoice_id) x
+     WHERE so.opportunity_id IS NOT NULL
+"""
+
+
 # -- amounts in the company currency ------------------------------------------------------------------
 
 def rate_sql(currency, company, date):

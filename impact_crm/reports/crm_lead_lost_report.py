@@ -1,4 +1,4 @@
-from odoo import api, fields, models, tools
+from odoo import _, api, fields, models, tools
 
 from ..sql_rules import lost_sql
 
@@ -67,3 +67,37 @@ class CrmLeadLostReport(models.Model):
                 ) cat ON cat.opportunity_id = l.id
                 WHERE %(lost)s
             )""" % {'table': self._table, 'lost': lost_sql()})
+
+    @api.model
+    def _by_criterion_reason(self, date_from=None, date_to=None, domain=None):
+        """Losses between two dates (inclusive, on the loss date), by criterion and reason.
+
+        :param date_from: 'YYYY-MM-DD' or None (no lower bound)
+        :param date_to: 'YYYY-MM-DD' or None (no upper bound)
+        :param domain: extra domain on this report (e.g. [('team_id', '=', 3)])
+        :returns: list of dicts sorted by criterion then reason sequence, one per (criterion, reason):
+            {'criterion_id': id or False, 'criterion': name, 'reason_id': id or False, 'reason': name,
+             'count': number of lost deals, 'amount': sum of lost amounts (company currency)}
+        Access rules of the current user apply (a rep sees his own losses).
+        """
+        full = list(domain or [])
+        if date_from:
+            full.append(('lost_date', '>=', date_from))
+        if date_to:
+            full.append(('lost_date', '<=', date_to))
+        groups = self.read_group(
+            full, ['criterion_id', 'lost_reason_id', 'lost_amount', 'nbr'], ['criterion_id', 'lost_reason_id'],
+            lazy=False)
+        rows = []
+        for group in groups:
+            criterion = group['criterion_id']
+            reason = group['lost_reason_id']
+            rows.append({
+                'criterion_id': criterion and criterion[0] or False,
+                'criterion': criterion and criterion[1] or _('Undefined'),
+                'reason_id': reason and reason[0] or False,
+                'reason': reason and reason[1] or _('Undefined'),
+                'count': group['nbr'],
+                'amount': group['lost_amount'] or 0.0,
+            })
+        return rows
