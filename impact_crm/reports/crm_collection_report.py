@@ -49,6 +49,7 @@ def collection_query():
 
 class CrmCollectionReport(models.Model):
     _name = 'crm.collection.report'
+    _inherit = 'crm.deal.report.mixin'
     _description = 'Collection of Won Deals'
     _auto = False
     _rec_name = 'lead_id'
@@ -56,9 +57,6 @@ class CrmCollectionReport(models.Model):
 
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     currency_id = fields.Many2one(related='company_id.currency_id', readonly=True)
     amount_outstanding = fields.Monetary(string='Outstanding', readonly=True, currency_field='currency_id')
     date_oldest_unpaid = fields.Date(string='Oldest Unpaid Invoice', readonly=True)

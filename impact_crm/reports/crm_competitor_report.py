@@ -7,6 +7,7 @@ class CrmCompetitorReport(models.Model):
     """Win/loss by competitor: one row per (deal, competitor) for the competitors recorded on a deal
     (its competitors, and the competitor it was lost to), with the outcome of the deal."""
     _name = 'crm.competitor.report'
+    _inherit = 'crm.deal.report.mixin'
     _description = 'Win/Loss by Competitor'
     _auto = False
     _rec_name = 'competitor_id'
@@ -22,9 +23,6 @@ class CrmCompetitorReport(models.Model):
     ], string='Outcome', readonly=True)
     date = fields.Date(string='Closing Date', readonly=True,
                        help="Lost on, or closed on (won), or the expected closing of an open deal.")
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     nbr = fields.Integer(string='# Deals', readonly=True)
     won_count = fields.Integer(string='# Won', readonly=True)
     lost_count = fields.Integer(string='# Lost to', readonly=True)

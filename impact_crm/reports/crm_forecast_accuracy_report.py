@@ -18,7 +18,7 @@ class CrmForecastAccuracyReport(models.Model):
     is the bias in money: positive means over-forecast), absolute error = |error| per salesperson and
     channel. ``accuracy_today`` in the context sets 'today' (which periods are closed; tests)."""
     _name = 'crm.forecast.accuracy.report'
-    _inherit = 'crm.forecast.history.mixin'
+    _inherit = ['crm.forecast.history.mixin', 'crm.deal.report.mixin']
     _description = 'Forecast Accuracy'
     _auto = False
     _order = 'period_start desc, horizon, id'
@@ -27,9 +27,6 @@ class CrmForecastAccuracyReport(models.Model):
     period_kind = fields.Selection(PERIOD_KINDS, string='Period Type', readonly=True)
     period_start = fields.Date(string='Period', readonly=True)
     horizon = fields.Selection(HORIZONS, string='Forecast Taken', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     currency_id = fields.Many2one('res.currency', string='Currency', readonly=True)
     forecast = fields.Monetary(string='Weighted Forecast', readonly=True, currency_field='currency_id')
     actual = fields.Monetary(string='Won', readonly=True, currency_field='currency_id')

@@ -83,7 +83,7 @@ class CrmForecastAsofReport(models.Model):
     per deal, without category. The customer is the deal's current one; stages are read with their current
     group and lost flag."""
     _name = 'crm.forecast.asof.report'
-    _inherit = 'crm.forecast.history.mixin'
+    _inherit = ['crm.forecast.history.mixin', 'crm.deal.report.mixin']
     _description = 'Sales Forecast as of a Date'
     _auto = False
     _order = 'date desc, id'
@@ -93,8 +93,6 @@ class CrmForecastAsofReport(models.Model):
     source = fields.Selection(SOURCES, string='Source', readonly=True)
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
     region_id = fields.Many2one('crm.region', string='Sales Region', readonly=True)
     categ_id = fields.Many2one('product.category', string='Product Category', readonly=True)
     stage_id = fields.Many2one('crm.stage', string='Stage', readonly=True)
@@ -103,7 +101,6 @@ class CrmForecastAsofReport(models.Model):
     forecast_category = fields.Selection(FORECAST_CATEGORIES, string='Forecast Category', readonly=True,
                                          help="The category of the deal's stage at that moment (won deals: Closed).")
     date = fields.Date(string='Forecast Date', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     currency_id = fields.Many2one('res.currency', string='Currency', readonly=True)
     probability = fields.Float(string='Probability (%)', group_operator='avg', readonly=True)
     amount = fields.Monetary(string='Amount', readonly=True, currency_field='currency_id')

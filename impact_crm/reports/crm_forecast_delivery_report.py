@@ -11,6 +11,7 @@ class CrmForecastDeliveryReport(models.Model):
     at their forecast date (end date, else expected closing, else creation), as in the forecast by close period.
     Lost and archived opportunities are left out; record rules as the forecast's."""
     _name = 'crm.forecast.delivery.report'
+    _inherit = 'crm.deal.report.mixin'
     _description = 'Sales Forecast by Delivery Period'
     _auto = False
     _order = 'date desc, id'
@@ -18,8 +19,6 @@ class CrmForecastDeliveryReport(models.Model):
 
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
     region_id = fields.Many2one('crm.region', string='Sales Region', readonly=True)
     stage_id = fields.Many2one('crm.stage', string='Stage', readonly=True)
     forecast_category = fields.Selection(FORECAST_CATEGORIES, string='Forecast Category', readonly=True)
@@ -27,7 +26,6 @@ class CrmForecastDeliveryReport(models.Model):
                                        ('schedule', 'Instalment Schedule')], string='Revenue Spread', readonly=True)
     status = fields.Selection([('open', 'Open'), ('won', 'Won')], string='Status', readonly=True)
     date = fields.Date(string='Delivery Date', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     currency_id = fields.Many2one('res.currency', string='Currency', readonly=True)
     amount = fields.Monetary(string='Amount', readonly=True, currency_field='currency_id')
     weighted_amount = fields.Monetary(string='Weighted Amount', readonly=True, currency_field='currency_id')

@@ -49,6 +49,7 @@ class CrmForecastReport(models.Model):
     table gets the column at the next upgrade and is rebuilt then.
     """
     _name = 'crm.forecast.report'
+    _inherit = 'crm.deal.report.mixin'
     _description = 'Sales Forecast Analysis'
     _auto = False
     _order = 'date desc, id'
@@ -58,8 +59,6 @@ class CrmForecastReport(models.Model):
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
     order_id = fields.Many2one('sale.order', string='Quotation / Order', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
     region_id = fields.Many2one('crm.region', string='Sales Region', readonly=True)
     categ_id = fields.Many2one('product.category', string='Product Category', readonly=True)
     stage_id = fields.Many2one('crm.stage', string='Stage', readonly=True)
@@ -71,7 +70,6 @@ class CrmForecastReport(models.Model):
     order_state = fields.Selection([('draft', 'Quotation'), ('sent', 'Quotation Sent'), ('sale', 'Sales Order'),
                                     ('done', 'Locked')], string='Order Status', readonly=True)
     date = fields.Date(string='Forecast Date', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     currency_id = fields.Many2one('res.currency', string='Currency', readonly=True)
     probability = fields.Float(string='Probability (%)', group_operator='avg', readonly=True)
     amount = fields.Monetary(string='Amount', readonly=True, currency_field='currency_id')

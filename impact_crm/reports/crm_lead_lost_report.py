@@ -6,6 +6,7 @@ from ..sql_rules import lost_sql
 class CrmLeadLostReport(models.Model):
     """Lost deals analysis: one row per lost deal (a deal lost through the lost flow)."""
     _name = 'crm.lead.lost.report'
+    _inherit = 'crm.deal.report.mixin'
     _description = 'Lost Deals Analysis'
     _auto = False
     _rec_name = 'lead_id'
@@ -19,9 +20,6 @@ class CrmLeadLostReport(models.Model):
     competitor_id = fields.Many2one('res.partner', string='Competitor', readonly=True)
     lost_stage_id = fields.Many2one('crm.stage', string='Lost at Stage', readonly=True)
     lost_stage_group_id = fields.Many2one('crm.stage.group', string='Lost at Stage Group', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
     product_categ_id = fields.Many2one('product.category', string='Main Product Category', readonly=True,
                                        help="The product category with the largest amount in the deal's "
