@@ -14,7 +14,6 @@ BUCKETS = [
     ('08_lost', 'Lost'),
     ('09_end', 'Pipeline at End'),
 ]
-MOVEMENTS = [key for key, _label in BUCKETS[1:-1]]
 MEASURES = [('weighted', 'Weighted Amount'), ('amount', 'Amount')]
 
 

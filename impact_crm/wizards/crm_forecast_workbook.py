@@ -21,7 +21,6 @@ from .crm_forecast_workbook_sheets import ForecastWorkbookSheets
 GRANULARITIES = [('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')]
 STEP = {'month': relativedelta(months=1), 'quarter': relativedelta(months=3), 'year': relativedelta(years=1)}
 LABEL_FORMAT = {'month': 'MMM yyyy', 'quarter': 'QQQ yyyy', 'year': 'yyyy'}
-MEASURES = ['amount', 'weighted_amount']
 
 
 class CrmForecastWorkbook(models.TransientModel):
