@@ -1,5 +1,5 @@
 # The project's commands. Each sets up whatever is missing on a fresh machine.
-.PHONY: run test stop lint bench pot
+.PHONY: run test stop pot
 
 run:   ## serve Odoo 11 with impact_crm and demo data on http://127.0.0.1:8069
 	@bash tools/run.sh

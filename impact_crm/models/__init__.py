@@ -1,3 +1,10 @@
+# The import order is the order of the overrides: a model file imported later puts its class above the
+# earlier ones, so its create/write (and _stage_changed) run first and call the earlier ones with super().
+# Where it matters:
+#   * crm_lead: Odoo's write is the one choke point of a stage change; CrmLead._stage_changed records the
+#     stage history, then CrmLeadStageRules (the next class of the same file) fires the stage rules, so
+#     that a rule's activity follows the recorded change;
+#   * impact_input_guard, last: its type checks run before any other create/write override sees the values.
 from . import crm_stage_group
 from . import crm_stage
 from . import crm_lead

@@ -127,12 +127,24 @@ class CrmLead(models.Model):
         if not 0.0 <= probability <= 100.0:
             raise ValidationError(_("The probability must be between 0 and 100 %% (got %s).") % probability)
 
+    # the deal's own rules (the input guard checks only the types of the values)
+    @api.constrains('planned_revenue')
+    def _check_planned_revenue(self):
+        if any(lead.planned_revenue < 0 for lead in self):
+            raise ValidationError(_("The expected revenue of a deal cannot be negative."))
+
     @api.constrains('date_start', 'date_end')
-    def _check_dates(self):
+    def _check_date_end(self):
         for lead in self:
             if lead.date_start and lead.date_end and lead.date_end < lead.date_start:
-                raise ValidationError(_("The end date (%s) of '%s' cannot be before its start date (%s).")
-                                      % (lead.date_end, lead.name, lead.date_start))
+                raise ValidationError(_("The end date of a deal cannot be before its start date."))
+
+    @api.constrains('stage_id', 'team_id')
+    def _check_stage_team(self):
+        for lead in self:
+            if lead.stage_id.team_id and lead.stage_id.team_id != lead.team_id:
+                raise ValidationError(_("The stage %s belongs to the sales channel %s, not to the deal's.") % (
+                    lead.stage_id.name, lead.stage_id.team_id.name))
 
     @api.model
     def _onchange_stage_id_values(self, stage_id):
@@ -265,18 +277,25 @@ class CrmLead(models.Model):
             lead.sale_order_count = orders.get(lead.id, 0)
 
 
+class CrmLeadStageRules(models.Model):
+    """A stage change fires the stage's automation rules (crm.stage.rule: tasks with an SLA). After the
+    change is recorded in the stage history (``super()``, the class above), so that a rule's activity comes
+    after the change it follows."""
+    _inherit = 'crm.lead'
+
+    @api.multi
+    def _stage_changed(self, old_stages):
+        res = super(CrmLeadStageRules, self)._stage_changed(old_stages)
+        self.env['crm.stage.rule']._fire_stage_rules(self, old_stages)
+        return res
+
+
 class CrmLeadPeople(models.Model):
-    """The people of a deal with their roles, done activities, automation rules on stage change."""
+    """The people of a deal with their roles, and its done activities."""
     _inherit = 'crm.lead'
 
     contact_ids = fields.One2many('crm.lead.contact', 'lead_id', string='People', copy=True)
     activity_log_ids = fields.One2many('crm.activity.log', 'lead_id', string='Done Activities')
-
-    @api.multi
-    def _stage_changed(self, old_stages):
-        res = super(CrmLeadPeople, self)._stage_changed(old_stages)
-        self.env['crm.stage.rule']._fire_stage_rules(self, old_stages)
-        return res
 
     @api.multi
     def action_log_activity_done(self):

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..sql_rules import is_won_by_probability
+
 
 class CrmLeadContact(models.Model):
     """A person (or company) taking part in an opportunity, with the roles they hold in it."""
@@ -44,7 +46,7 @@ class CrmLeadContact(models.Model):
     def _compute_won_amount(self):
         for contact in self:
             lead = contact.lead_id
-            contact.is_won = bool(lead.active and lead.probability >= 100)
+            contact.is_won = is_won_by_probability(lead)
             contact.won_amount = lead.planned_revenue if contact.is_won else 0.0
 
     @api.constrains('is_primary', 'lead_id')

@@ -2,35 +2,8 @@
 the automatic move to Done, and the flag on deals whose orders were cancelled after winning."""
 from odoo import _, api, fields, models
 
-# Confirmed orders that count: the latest revision of each order, in state sale/done.
-COUNTED_ORDER_WHERE = "so.is_latest_revision AND so.state IN ('sale', 'done')"
-
-
-def order_company_amount_sql(amount='so.amount_total'):
-    """SQL expression converting an amount of sale order ``so`` (joined with its pricelist ``pl``
-    and company ``rc``) to the company currency, at the order's confirmation date."""
-    rate = ("COALESCE((SELECT r.rate FROM res_currency_rate r WHERE r.currency_id = {cur}"
-            " AND r.name <= COALESCE(so.confirmation_date, so.date_order)::date"
-            " AND (r.company_id IS NULL OR r.company_id = so.company_id)"
-            " ORDER BY r.company_id, r.name DESC LIMIT 1), 1.0)")
-    return "({amount} * {company_rate} / {order_rate})".format(
-        amount=amount, company_rate=rate.format(cur='rc.currency_id'), order_rate=rate.format(cur='pl.currency_id'))
-
-
-# Every (opportunity, customer invoice or credit note) pair: the invoices of the deal's order lines and
-# the credit notes issued for them (Odoo links those only through ``refund_invoice_id``). An invoice
-# counts once per opportunity however many of its lines come from the deal's orders.
-LEAD_INVOICE_SQL = """
-    SELECT DISTINCT so.opportunity_id AS lead_id, x.invoice_id AS invoice_id
-      FROM sale_order so
-      JOIN sale_order_line sol ON sol.order_id = so.id
-      JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
-      JOIN account_invoice_line ail ON ail.id = rel.invoice_line_id
-     CROSS JOIN LATERAL (SELECT ail.invoice_id
-                          UNION ALL
-                         SELECT r.id FROM account_invoice r WHERE r.refund_invoice_id = ail.invoice_id) x
-     WHERE so.opportunity_id IS NOT NULL
-"""
+from ..sql_rules import (LEAD_INVOICE_SQL, COUNTED_ORDER_WHERE, is_counted_order, is_won,
+                         order_company_amount_sql)
 
 
 class CrmLead(models.Model):
@@ -119,7 +92,7 @@ class CrmLead(models.Model):
     @api.multi
     def _execution_orders(self):
         """The confirmed orders that count (latest revision, state sale/done)."""
-        return self.mapped('order_ids').filtered(lambda o: o.is_latest_revision and o.state in ('sale', 'done'))
+        return self.mapped('order_ids').filtered(is_counted_order)
 
     @api.multi
     def _execution_invoices(self):
@@ -187,8 +160,7 @@ class CrmLead(models.Model):
     @api.multi
     def _flag_orders_cancelled(self, orders):
         """Flag won deals whose confirmed ``orders`` were just cancelled and give their rep a to-do."""
-        won = self.sudo().filtered(lambda lead: lead.stage_group_kind in ('execution', 'closed')
-                                   and not lead.stage_id.is_lost)
+        won = self.sudo().filtered(lambda lead: is_won(lead, active=False))
         if not won:
             return won
         won.write({'orders_cancelled_after_win': True})
@@ -207,57 +179,6 @@ class CrmLead(models.Model):
                 'user_id': (lead.user_id or self.env.user).id,
             })
         return won
-
-    # -- collection ------------------------------------------------------------------------------
-
-    @api.model
-    def _collection_rows(self, date=None, user_ids=None, team_ids=None):
-        """Rows of the collection sheet of the forecast workbook.
-
-        :param date: reference date of the ages (date or 'YYYY-MM-DD' string); today by default.
-        :param user_ids: only the deals of these salespeople (list of ids); all when empty.
-        :param team_ids: only the deals of these sales channels (list of ids); all when empty.
-        :return: a list of dicts, one per (customer, salesperson) with outstanding money on won deals,
-            largest total first::
-
-                {'partner_id': int, 'partner_name': str, 'user_id': int or False, 'user_name': str,
-                 'lead_count': int, 'amount_0_30': float, 'amount_31_60': float, 'amount_61_90': float,
-                 'amount_90_plus': float, 'amount_total': float}
-
-            Amounts are in the company currency; a deal's whole outstanding amount goes to the bucket
-            of the age of its oldest unpaid invoice (days since the invoice date). Only the deals of the
-            user's allowed companies are counted.
-        """
-        from ..reports.crm_collection_report import AGE_BUCKETS, collection_query
-        date = fields.Date.to_string(fields.Date.from_string(date)) if date else fields.Date.context_today(self)
-        company_ids = tuple(self.env.user.company_ids.ids) or (self.env.user.company_id.id,)
-        filters = ''
-        if user_ids:
-            filters += ' AND q.user_id IN %(user_ids)s'
-        if team_ids:
-            filters += ' AND q.team_id IN %(team_ids)s'
-        sums = ', '.join("COALESCE(SUM(q.amount_outstanding) FILTER (WHERE q.age_bucket = '{0}'), 0.0) "
-                         "AS amount_{0}".format(key) for key, _label in AGE_BUCKETS)
-        self.env.cr.execute("""
-            SELECT q.partner_id, q.user_id, COUNT(*) AS lead_count, {sums},
-                   SUM(q.amount_outstanding) AS amount_total
-              FROM ({query}) q
-             WHERE (q.company_id IN %(company_ids)s OR q.company_id IS NULL){filters}
-             GROUP BY q.partner_id, q.user_id
-             ORDER BY amount_total DESC, q.partner_id, q.user_id""".format(sums=sums, query=collection_query(),
-                                                                           filters=filters),
-                            {'date': date, 'company_ids': company_ids,
-                             'user_ids': tuple(user_ids or ()), 'team_ids': tuple(team_ids or ())})
-        rows = self.env.cr.dictfetchall()
-        partners = dict(self.env['res.partner'].sudo().browse(
-            [r['partner_id'] for r in rows if r['partner_id']]).name_get())
-        users = dict(self.env['res.users'].sudo().browse([r['user_id'] for r in rows if r['user_id']]).name_get())
-        for row in rows:
-            row['partner_name'] = partners.get(row['partner_id'], '')
-            row['user_name'] = users.get(row['user_id'], '')
-            row['partner_id'] = row['partner_id'] or False
-            row['user_id'] = row['user_id'] or False
-        return rows
 
     @api.multi
     def action_view_customer_history(self):

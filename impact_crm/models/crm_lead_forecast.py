@@ -6,6 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..internal_flags import has_flag, with_flags
 from .crm_stage import FORECAST_CATEGORIES
+from ..sql_rules import WON_STAGE_KINDS, stage_is_won
 
 # the rep's override and its who/when are recorded by setting forecast_category, never written by a
 # client (import, RPC, mass edit), so that nobody can attribute a forecast call to someone else
@@ -40,7 +41,7 @@ class CrmLead(models.Model):
         self.ensure_one()
         if self.stage_id.is_lost or (not self.active and not self.probability):
             return 'omitted'
-        if self.stage_id.group_id.kind in ('execution', 'closed'):
+        if self.stage_id.group_id.kind in WON_STAGE_KINDS:
             return 'closed'
         return False
 
@@ -76,7 +77,7 @@ class CrmLead(models.Model):
             return res
         if vals.get('stage_id') and self.filtered('forecast_category_manual'):
             stage = self.env['crm.stage'].browse(vals['stage_id'])
-            if stage.group_kind in ('execution', 'closed') and not stage.is_lost:
+            if stage_is_won(stage):
                 # winning the deal ends the rep's choice, as it ends the probability override
                 vals = dict(vals, forecast_category_manual=False, forecast_category_manual_uid=False,
                             forecast_category_manual_date=False)

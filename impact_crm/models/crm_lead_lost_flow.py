@@ -2,12 +2,11 @@
 recorded (stage and stage group lost at, amount, competitor) for the analysis. Restoring undoes it.
 
 Kept apart from crm_lead.py (several features extend crm.lead) to keep merges small."""
-from dateutil.relativedelta import relativedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..internal_flags import has_flag, token, with_flags
+from ..sql_rules import QUARTER, quarter_start
 
 # Marks the writes of the lost flow itself: an internal flag (see internal_flags), which a JSON-RPC
 # client cannot put in its context, so the guards cannot be switched off from outside.
@@ -54,8 +53,8 @@ class CrmLead(models.Model):
     @api.model
     def _quarter_bounds(self, day=None):
         day = fields.Date.from_string(day or fields.Date.context_today(self))
-        start = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-        return fields.Date.to_string(start), fields.Date.to_string(start + relativedelta(months=3))
+        start = quarter_start(day)
+        return fields.Date.to_string(start), fields.Date.to_string(start + QUARTER)
 
     @api.depends('lost_date')
     def _compute_lost_this_quarter(self):
@@ -241,40 +240,3 @@ class CrmLead(models.Model):
                 vals['stage_id'] = stage.id
             with_flags(self.browse(lead_ids), 'impact_internal_write').write(vals)
         return True
-
-    # ------------------------------------------------------------------
-    # Analysis API (used by the forecast workbook)
-    # ------------------------------------------------------------------
-    @api.model
-    def _lost_by_criterion_reason(self, date_from=None, date_to=None, domain=None):
-        """Losses between two dates (inclusive, on the loss date), by criterion and reason.
-
-        :param date_from: 'YYYY-MM-DD' or None (no lower bound)
-        :param date_to: 'YYYY-MM-DD' or None (no upper bound)
-        :param domain: extra domain on crm.lead.lost.report (e.g. [('team_id', '=', 3)])
-        :returns: list of dicts sorted by criterion then reason sequence, one per (criterion, reason):
-            {'criterion_id': id or False, 'criterion': name, 'reason_id': id or False, 'reason': name,
-             'count': number of lost deals, 'amount': sum of lost amounts (company currency)}
-        Access rules of the current user apply (a rep sees his own losses).
-        """
-        full = list(domain or [])
-        if date_from:
-            full.append(('lost_date', '>=', date_from))
-        if date_to:
-            full.append(('lost_date', '<=', date_to))
-        groups = self.env['crm.lead.lost.report'].read_group(
-            full, ['criterion_id', 'lost_reason_id', 'lost_amount', 'nbr'], ['criterion_id', 'lost_reason_id'],
-            lazy=False)
-        rows = []
-        for group in groups:
-            criterion = group['criterion_id']
-            reason = group['lost_reason_id']
-            rows.append({
-                'criterion_id': criterion and criterion[0] or False,
-                'criterion': criterion and criterion[1] or _('Undefined'),
-                'reason_id': reason and reason[0] or False,
-                'reason': reason and reason[1] or _('Undefined'),
-                'count': group['nbr'],
-                'amount': group['lost_amount'] or 0.0,
-            })
-        return rows

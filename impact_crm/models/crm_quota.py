@@ -7,6 +7,8 @@ from odoo.exceptions import ValidationError
 from odoo.models import PREFETCH_MAX
 from odoo.tools import float_round
 
+from ..sql_rules import quarter_start
+
 PERIOD_TYPES = [('month', 'Month'), ('quarter', 'Quarter')]
 
 # Share of a product category (and its subcategories) in each deal: the untaxed lines of the latest revision of
@@ -103,7 +105,7 @@ class CrmQuota(models.Model):
             if quota.amount < 0:
                 raise ValidationError(_("A quota cannot be negative (%s).") % quota.amount)
             start = fields.Date.from_string(quota.date_start)
-            if start.day != 1 or (quota.period_type == 'quarter' and start.month not in (1, 4, 7, 10)):
+            if start.day != 1 or (quota.period_type == 'quarter' and quarter_start(start) != start):
                 raise ValidationError(
                     _("The period of a quota starts on the first day of a month, or of a quarter "
                       "(January, April, July, October): %s does not.") % quota.date_start)

@@ -113,24 +113,6 @@ class CrmLead(models.Model):
         self._guard_values(vals)
         return super(CrmLead, self).write(vals)
 
-    @api.constrains('planned_revenue')
-    def _check_planned_revenue(self):
-        if any(lead.planned_revenue < 0 for lead in self):
-            raise ValidationError(_("The expected revenue of a deal cannot be negative."))
-
-    @api.constrains('date_start', 'date_end')
-    def _check_date_end(self):
-        for lead in self:
-            if lead.date_start and lead.date_end and lead.date_end < lead.date_start:
-                raise ValidationError(_("The end date of a deal cannot be before its start date."))
-
-    @api.constrains('stage_id', 'team_id')
-    def _check_stage_team(self):
-        for lead in self:
-            if lead.stage_id.team_id and lead.stage_id.team_id != lead.team_id:
-                raise ValidationError(_("The stage %s belongs to the sales channel %s, not to the deal's.") % (
-                    lead.stage_id.name, lead.stage_id.team_id.name))
-
 
 class CrmStage(models.Model):
     _name = 'crm.stage'

@@ -1,7 +1,6 @@
 from odoo import api, models
 
-# Odoo 11 installs every language left-to-right; these are written right to left.
-RTL_LANGUAGE_PREFIXES = ('he', 'ar', 'fa', 'ur', 'yi')
+from ..sql_rules import is_rtl_code
 
 
 class ResLang(models.Model):
@@ -11,7 +10,7 @@ class ResLang(models.Model):
     def _impact_fix_direction(self):
         """Hebrew (and the other right-to-left languages) read right to left in the web client."""
         langs = self.with_context(active_test=False).search([('direction', '=', 'ltr')])
-        langs.filtered(lambda lang: lang.code.split('_')[0] in RTL_LANGUAGE_PREFIXES).write({'direction': 'rtl'})
+        langs.filtered(lambda lang: is_rtl_code(lang.code)).write({'direction': 'rtl'})
 
     @api.model
     def load_lang(self, lang, lang_name=None):

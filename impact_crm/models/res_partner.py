@@ -2,7 +2,8 @@
 Computed on the fly with grouped SQL over the commercial partner and all its contacts."""
 from odoo import _, api, fields, models
 
-from .crm_lead_execution import COUNTED_ORDER_WHERE, order_company_amount_sql
+from ..sql_rules import (COUNTED_ORDER_DOMAIN, COUNTED_ORDER_WHERE, lost_or_archived_sql, open_sql,
+                         order_company_amount_sql, won_sql)
 
 TOP_N = 5
 
@@ -59,8 +60,7 @@ class ResPartner(models.Model):
         visible = {'order_ids': [], 'lead_ids': [], 'invoice_ids': []}
         if internal and partners:
             visible['order_ids'] = self._history_visible_ids('sale.order', [
-                ('partner_id.commercial_partner_id', 'in', list(commercial_ids)),
-                ('state', 'in', ('sale', 'done')), ('is_latest_revision', '=', True)])
+                ('partner_id.commercial_partner_id', 'in', list(commercial_ids))] + COUNTED_ORDER_DOMAIN)
             visible['lead_ids'] = self._history_visible_ids('crm.lead', [
                 ('partner_id.commercial_partner_id', 'in', list(commercial_ids)), ('type', '=', 'opportunity')])
             visible['invoice_ids'] = self._history_visible_ids('account.invoice', [
@@ -119,16 +119,16 @@ class ResPartner(models.Model):
         deals = dict((r[0], r[1:]) for r in self._history_query("""
             SELECT lp.commercial_partner_id,
                    COUNT(*) FILTER (WHERE {won}),
-                   COUNT(*) FILTER (WHERE COALESCE(s.is_lost, FALSE) OR (NOT l.active AND l.probability = 0)),
+                   COUNT(*) FILTER (WHERE {lost}),
                    AVG(COALESCE(NULLIF(l.amount_ordered, 0), l.planned_revenue, 0)) FILTER (WHERE {won}),
-                   COUNT(*) FILTER (WHERE l.active AND COALESCE(l.stage_group_kind, 'open') = 'open')
+                   COUNT(*) FILTER (WHERE {open})
               FROM crm_lead l
               JOIN res_partner lp ON lp.id = l.partner_id
               LEFT JOIN crm_stage s ON s.id = l.stage_id
              WHERE lp.commercial_partner_id IN %(commercial_ids)s AND l.type = 'opportunity'
                AND l.id = ANY(%(lead_ids)s)
-             GROUP BY 1""".format(won="l.active AND l.stage_group_kind IN ('execution', 'closed') "
-                                      "AND NOT COALESCE(s.is_lost, FALSE)"), commercial_ids, visible))
+             GROUP BY 1""".format(won=won_sql(), lost=lost_or_archived_sql(), open=open_sql()),
+            commercial_ids, visible))
         currency = self.env.user.company_id.currency_id
         for partner in self:
             cid = partner.commercial_partner_id.id

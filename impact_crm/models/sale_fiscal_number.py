@@ -36,6 +36,8 @@ from psycopg2 import errorcodes
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..sql_rules import company_sequence
+
 MAX_BUMPS = 100000
 KEPT_LEDGER = 'impact_crm_fiscal_ledger_kept'
 FISCAL_CODE = 'sale.order.fiscal'
@@ -91,9 +93,7 @@ class SaleFiscalNumber(models.Model):
 
     @api.model
     def _fiscal_sequence(self, company):
-        Sequence = self.env['ir.sequence'].sudo().with_context(active_test=False)
-        seq = Sequence.search([('code', '=', FISCAL_CODE), ('company_id', '=', company.id)], limit=1)
-        if not seq:
+        def create():
             # race-free creation: see the module docstring
             self.env.cr.execute("""
                 INSERT INTO ir_sequence (name, code, implementation, active, prefix, padding, number_next,
@@ -104,8 +104,8 @@ class SaleFiscalNumber(models.Model):
                 ON CONFLICT (company_id) WHERE code = %s DO NOTHING""",
                                 [_('Fiscal order numbers (%s)') % company.name, FISCAL_CODE, company.id,
                                  self.env.uid, self.env.uid, FISCAL_CODE], log_exceptions=False)
-            seq = Sequence.search([('code', '=', FISCAL_CODE), ('company_id', '=', company.id)], limit=1)
-        return seq
+        return company_sequence(self.env['ir.sequence'].sudo().with_context(active_test=False), FISCAL_CODE, company,
+                                create)
 
     @api.model
     def _highest_given(self, seq, company):

@@ -14,6 +14,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..internal_flags import has_flag, with_flags
+from ..sql_rules import company_sequence
 
 REVISION_SEPARATOR = '-'
 
@@ -99,14 +100,13 @@ class SaleOrder(models.Model):
     @api.model
     def _impact_quotation_sequence(self, company):
         Sequence = self.env['ir.sequence'].sudo()
-        seq = Sequence.search([('code', '=', 'sale.quotation.impact'), ('company_id', '=', company.id)], limit=1)
-        if not seq:
-            seq = Sequence.search([('code', '=', 'sale.quotation.impact'), ('company_id', '=', False)], limit=1)
-        if not seq:
-            seq = Sequence.create({'name': _('Quotation numbers (%s)') % company.name, 'code': 'sale.quotation.impact',
-                                   'company_id': company.id, 'prefix': '', 'padding': 4, 'number_next': 1001,
-                                   'implementation': 'standard'})
-        return seq
+
+        def create():
+            return Sequence.create({
+                'name': _('Quotation numbers (%s)') % company.name, 'code': 'sale.quotation.impact',
+                'company_id': company.id, 'prefix': '', 'padding': 4, 'number_next': 1001,
+                'implementation': 'standard'})
+        return company_sequence(Sequence, 'sale.quotation.impact', company, create, shared=True)
 
     @api.model
     def _impact_numbering_vals(self, vals):

@@ -1,5 +1,7 @@
 from odoo import api, models
 
+from ..sql_rules import is_counted_order
+
 
 class SaleOrder(models.Model):
     _inherit = 'sale.order'
@@ -13,7 +15,7 @@ class SaleOrder(models.Model):
                 if leads:
                     leads._check_auto_done()
             return res
-        confirmed = self.filtered(lambda o: o.state in ('sale', 'done') and o.is_latest_revision)
+        confirmed = self.filtered(is_counted_order)
         res = super(SaleOrder, self).write(vals)
         if confirmed:
             confirmed.sudo().mapped('opportunity_id')._flag_orders_cancelled(confirmed)

@@ -1,3 +1,4 @@
+from . import crm_deal_report_mixin
 from . import crm_collection_report
 from . import crm_forecast_report
 from . import crm_forecast_delivery_report

@@ -3,7 +3,7 @@ from psycopg2.extensions import AsIs
 
 from odoo import api, fields, models, tools
 
-from ..models.crm_lead_execution import LEAD_INVOICE_SQL
+from ..sql_rules import LEAD_INVOICE_SQL, won_sql
 
 AGE_BUCKETS = [('0_30', '0-30'), ('31_60', '31-60'), ('61_90', '61-90'), ('90_plus', '90+')]
 
@@ -43,13 +43,13 @@ def collection_query():
           JOIN crm_stage s ON s.id = l.stage_id
           LEFT JOIN res_partner p ON p.id = l.partner_id
          WHERE a.amount_outstanding > 0.005
-           AND l.stage_group_kind IN ('execution', 'closed')
-           AND NOT COALESCE(s.is_lost, FALSE)
-    """.format(lead_invoice=LEAD_INVOICE_SQL)
+           AND {won}
+    """.format(lead_invoice=LEAD_INVOICE_SQL, won=won_sql(active=False))
 
 
 class CrmCollectionReport(models.Model):
     _name = 'crm.collection.report'
+    _inherit = 'crm.deal.report.mixin'
     _description = 'Collection of Won Deals'
     _auto = False
     _rec_name = 'lead_id'
@@ -57,9 +57,6 @@ class CrmCollectionReport(models.Model):
 
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     currency_id = fields.Many2one(related='company_id.currency_id', readonly=True)
     amount_outstanding = fields.Monetary(string='Outstanding', readonly=True, currency_field='currency_id')
     date_oldest_unpaid = fields.Date(string='Oldest Unpaid Invoice', readonly=True)
@@ -72,3 +69,51 @@ class CrmCollectionReport(models.Model):
         self.env.cr.execute(
             "CREATE OR REPLACE VIEW {} AS ({})".format(self._table, collection_query()),
             {'date': AsIs('CURRENT_DATE')})
+
+    @api.model
+    def _by_customer(self, date=None, user_ids=None, team_ids=None):
+        """The collection by customer and salesperson (the collection sheet of the forecast workbook).
+
+        :param date: reference date of the ages (date or 'YYYY-MM-DD' string); today by default.
+        :param user_ids: only the deals of these salespeople (list of ids); all when empty.
+        :param team_ids: only the deals of these sales channels (list of ids); all when empty.
+        :return: a list of dicts, one per (customer, salesperson) with outstanding money on won deals,
+            largest total first::
+
+                {'partner_id': int, 'partner_name': str, 'user_id': int or False, 'user_name': str,
+                 'lead_count': int, 'amount_0_30': float, 'amount_31_60': float, 'amount_61_90': float,
+                 'amount_90_plus': float, 'amount_total': float}
+
+            Amounts are in the company currency; a deal's whole outstanding amount goes to the bucket
+            of the age of its oldest unpaid invoice (days since the invoice date). Only the deals of the
+            user's allowed companies are counted.
+        """
+        date = fields.Date.to_string(fields.Date.from_string(date)) if date else fields.Date.context_today(self)
+        company_ids = tuple(self.env.user.company_ids.ids) or (self.env.user.company_id.id,)
+        filters = ''
+        if user_ids:
+            filters += ' AND q.user_id IN %(user_ids)s'
+        if team_ids:
+            filters += ' AND q.team_id IN %(team_ids)s'
+        sums = ', '.join("COALESCE(SUM(q.amount_outstanding) FILTER (WHERE q.age_bucket = '{0}'), 0.0) "
+                         "AS amount_{0}".format(key) for key, _label in AGE_BUCKETS)
+        self.env.cr.execute("""
+            SELECT q.partner_id, q.user_id, COUNT(*) AS lead_count, {sums},
+                   SUM(q.amount_outstanding) AS amount_total
+              FROM ({query}) q
+             WHERE (q.company_id IN %(company_ids)s OR q.company_id IS NULL){filters}
+             GROUP BY q.partner_id, q.user_id
+             ORDER BY amount_total DESC, q.partner_id, q.user_id""".format(sums=sums, query=collection_query(),
+                                                                           filters=filters),
+                            {'date': date, 'company_ids': company_ids,
+                             'user_ids': tuple(user_ids or ()), 'team_ids': tuple(team_ids or ())})
+        rows = self.env.cr.dictfetchall()
+        partners = dict(self.env['res.partner'].sudo().browse(
+            [r['partner_id'] for r in rows if r['partner_id']]).name_get())
+        users = dict(self.env['res.users'].sudo().browse([r['user_id'] for r in rows if r['user_id']]).name_get())
+        for row in rows:
+            row['partner_name'] = partners.get(row['partner_id'], '')
+            row['user_name'] = users.get(row['user_id'], '')
+            row['partner_id'] = row['partner_id'] or False
+            row['user_id'] = row['user_id'] or False
+        return rows

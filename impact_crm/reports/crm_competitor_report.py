@@ -1,10 +1,13 @@
 from odoo import api, fields, models, tools
 
+from ..sql_rules import WON_BY_PROBABILITY_SQL, lost_sql
+
 
 class CrmCompetitorReport(models.Model):
     """Win/loss by competitor: one row per (deal, competitor) for the competitors recorded on a deal
     (its competitors, and the competitor it was lost to), with the outcome of the deal."""
     _name = 'crm.competitor.report'
+    _inherit = 'crm.deal.report.mixin'
     _description = 'Win/Loss by Competitor'
     _auto = False
     _rec_name = 'competitor_id'
@@ -20,9 +23,6 @@ class CrmCompetitorReport(models.Model):
     ], string='Outcome', readonly=True)
     date = fields.Date(string='Closing Date', readonly=True,
                        help="Lost on, or closed on (won), or the expected closing of an open deal.")
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     nbr = fields.Integer(string='# Deals', readonly=True)
     won_count = fields.Integer(string='# Won', readonly=True)
     lost_count = fields.Integer(string='# Lost to', readonly=True)
@@ -34,7 +34,7 @@ class CrmCompetitorReport(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute("""
-            CREATE OR REPLACE VIEW %s AS (
+            CREATE OR REPLACE VIEW %(table)s AS (
                 WITH pairs AS (
                     SELECT lead_id, partner_id AS competitor_id FROM crm_lead_competitor_rel
                     UNION
@@ -43,14 +43,13 @@ class CrmCompetitorReport(models.Model):
                     SELECT
                         p.competitor_id, l.id AS lead_id, l.user_id, l.team_id, l.company_id,
                         CASE
-                            WHEN l.lost_date IS NOT NULL AND l.active IS NOT TRUE
-                                 AND l.lost_competitor_id = p.competitor_id THEN 'lost_to'
-                            WHEN l.lost_date IS NOT NULL AND l.active IS NOT TRUE THEN 'lost_other'
-                            WHEN l.active AND l.probability >= 100 THEN 'won'
+                            WHEN %(lost)s AND l.lost_competitor_id = p.competitor_id THEN 'lost_to'
+                            WHEN %(lost)s THEN 'lost_other'
+                            WHEN %(won)s THEN 'won'
                             ELSE 'open'
                         END AS outcome,
                         CASE
-                            WHEN l.lost_date IS NOT NULL AND l.active IS NOT TRUE THEN COALESCE(l.lost_amount, 0.0)
+                            WHEN %(lost)s THEN COALESCE(l.lost_amount, 0.0)
                             ELSE COALESCE(l.planned_revenue, 0.0)
                         END AS amount,
                         COALESCE(l.lost_date, l.date_closed::date, l.date_deadline) AS date
@@ -68,4 +67,4 @@ class CrmCompetitorReport(models.Model):
                     CASE WHEN outcome = 'won' THEN amount ELSE 0.0 END AS won_amount,
                     CASE WHEN outcome = 'lost_to' THEN amount ELSE 0.0 END AS lost_amount
                 FROM deals
-            )""" % self._table)
+            )""" % {'table': self._table, 'lost': lost_sql(), 'won': WON_BY_PROBABILITY_SQL.format(lead='l')})

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from .crm_forecast_asof_report import setting_sql
+from ..sql_rules import group_won_sql
 
 HORIZONS = [('90', '90 Days Before'), ('60', '60 Days Before'), ('30', '30 Days Before')]
 PERIOD_KINDS = [('month', 'Month'), ('quarter', 'Quarter')]
@@ -17,7 +18,7 @@ class CrmForecastAccuracyReport(models.Model):
     is the bias in money: positive means over-forecast), absolute error = |error| per salesperson and
     channel. ``accuracy_today`` in the context sets 'today' (which periods are closed; tests)."""
     _name = 'crm.forecast.accuracy.report'
-    _inherit = 'crm.forecast.history.mixin'
+    _inherit = ['crm.forecast.history.mixin', 'crm.deal.report.mixin']
     _description = 'Forecast Accuracy'
     _auto = False
     _order = 'period_start desc, horizon, id'
@@ -26,9 +27,6 @@ class CrmForecastAccuracyReport(models.Model):
     period_kind = fields.Selection(PERIOD_KINDS, string='Period Type', readonly=True)
     period_start = fields.Date(string='Period', readonly=True)
     horizon = fields.Selection(HORIZONS, string='Forecast Taken', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     currency_id = fields.Many2one('res.currency', string='Currency', readonly=True)
     forecast = fields.Monetary(string='Weighted Forecast', readonly=True, currency_field='currency_id')
     actual = fields.Monetary(string='Won', readonly=True, currency_field='currency_id')
@@ -65,7 +63,7 @@ class CrmForecastAccuracyReport(models.Model):
                                AS weighted,
                            (c.lead_type = 'opportunity' AND c.lead_active AND NOT COALESCE(st.is_lost, FALSE)
                             AND g.id IS NOT NULL) AS in_forecast,
-                           (g.kind IS NOT NULL AND g.kind != 'open') AS is_won
+                           (g.kind IS NOT NULL AND {won}) AS is_won
                       FROM crm_lead_forecast_change c
                       JOIN crm_lead l ON l.id = c.lead_id
                       LEFT JOIN crm_stage st ON st.id = c.stage_id
@@ -101,4 +99,4 @@ class CrmForecastAccuracyReport(models.Model):
                                   FROM actual) u
                          GROUP BY kind, start, horizon, user_id, team_id, company_id) r
                   LEFT JOIN res_company comp ON comp.id = r.company_id
-            )""".format(table=self._table, today=today))
+            )""".format(table=self._table, today=today, won=group_won_sql('g')))

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 
 from ..models.crm_stage import FORECAST_CATEGORIES
 from .crm_forecast_report import SOURCES
+from ..sql_rules import status_sql
 
 SETTING_PREFIX = 'impact_crm.'
 
@@ -14,7 +15,7 @@ def state_query(as_of_sql):
     return """
         SELECT c.lead_id, c.lead_type, c.user_id, c.team_id, c.region_id, c.stage_id, c.company_id,
                st.group_id AS stage_group_id,
-               CASE WHEN g.kind = 'open' THEN 'open' ELSE 'won' END::varchar AS status,
+               %(status)s AS status,
                -- the stage's category (a rep's override of the time is not in the log); won deals are Closed
                CASE WHEN g.kind = 'open' THEN COALESCE(st.forecast_category, 'pipeline') ELSE 'closed'
                END::varchar AS forecast_category,
@@ -28,11 +29,11 @@ def state_query(as_of_sql):
                (c.lead_type = 'opportunity' AND c.lead_active AND NOT COALESCE(st.is_lost, FALSE)
                 AND g.kind = 'open') AS is_open
           FROM (SELECT DISTINCT ON (lead_id) * FROM crm_lead_forecast_change
-                 WHERE date <= %s ORDER BY lead_id, date DESC, id DESC) c
+                 WHERE date <= %(as_of)s ORDER BY lead_id, date DESC, id DESC) c
           JOIN crm_lead l ON l.id = c.lead_id
           LEFT JOIN crm_stage st ON st.id = c.stage_id
           LEFT JOIN crm_stage_group g ON g.id = st.group_id
-    """ % as_of_sql
+    """ % {'as_of': as_of_sql, 'status': status_sql('g')}
 
 
 def setting_sql(name, cast, default):
@@ -82,7 +83,7 @@ class CrmForecastAsofReport(models.Model):
     per deal, without category. The customer is the deal's current one; stages are read with their current
     group and lost flag."""
     _name = 'crm.forecast.asof.report'
-    _inherit = 'crm.forecast.history.mixin'
+    _inherit = ['crm.forecast.history.mixin', 'crm.deal.report.mixin']
     _description = 'Sales Forecast as of a Date'
     _auto = False
     _order = 'date desc, id'
@@ -92,8 +93,6 @@ class CrmForecastAsofReport(models.Model):
     source = fields.Selection(SOURCES, string='Source', readonly=True)
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
     region_id = fields.Many2one('crm.region', string='Sales Region', readonly=True)
     categ_id = fields.Many2one('product.category', string='Product Category', readonly=True)
     stage_id = fields.Many2one('crm.stage', string='Stage', readonly=True)
@@ -102,7 +101,6 @@ class CrmForecastAsofReport(models.Model):
     forecast_category = fields.Selection(FORECAST_CATEGORIES, string='Forecast Category', readonly=True,
                                          help="The category of the deal's stage at that moment (won deals: Closed).")
     date = fields.Date(string='Forecast Date', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     currency_id = fields.Many2one('res.currency', string='Currency', readonly=True)
     probability = fields.Float(string='Probability (%)', group_operator='avg', readonly=True)
     amount = fields.Monetary(string='Amount', readonly=True, currency_field='currency_id')

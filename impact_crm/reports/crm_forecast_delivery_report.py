@@ -2,6 +2,7 @@ from odoo import api, fields, models, tools
 
 from ..models.crm_lead_spread import SPREAD_SQL
 from ..models.crm_stage import FORECAST_CATEGORIES
+from ..sql_rules import status_sql
 
 
 class CrmForecastDeliveryReport(models.Model):
@@ -10,6 +11,7 @@ class CrmForecastDeliveryReport(models.Model):
     at their forecast date (end date, else expected closing, else creation), as in the forecast by close period.
     Lost and archived opportunities are left out; record rules as the forecast's."""
     _name = 'crm.forecast.delivery.report'
+    _inherit = 'crm.deal.report.mixin'
     _description = 'Sales Forecast by Delivery Period'
     _auto = False
     _order = 'date desc, id'
@@ -17,8 +19,6 @@ class CrmForecastDeliveryReport(models.Model):
 
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
     region_id = fields.Many2one('crm.region', string='Sales Region', readonly=True)
     stage_id = fields.Many2one('crm.stage', string='Stage', readonly=True)
     forecast_category = fields.Selection(FORECAST_CATEGORIES, string='Forecast Category', readonly=True)
@@ -26,7 +26,6 @@ class CrmForecastDeliveryReport(models.Model):
                                        ('schedule', 'Instalment Schedule')], string='Revenue Spread', readonly=True)
     status = fields.Selection([('open', 'Open'), ('won', 'Won')], string='Status', readonly=True)
     date = fields.Date(string='Delivery Date', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     currency_id = fields.Many2one('res.currency', string='Currency', readonly=True)
     amount = fields.Monetary(string='Amount', readonly=True, currency_field='currency_id')
     weighted_amount = fields.Monetary(string='Weighted Amount', readonly=True, currency_field='currency_id')
@@ -36,7 +35,7 @@ class CrmForecastDeliveryReport(models.Model):
         return """
             SELECT (l.id::bigint * 100000 + COALESCE(s.n, 0)) AS id, l.id AS lead_id, l.partner_id, l.user_id,
                    l.team_id, l.region_id, l.stage_id, l.forecast_category, l.revenue_spread,
-                   CASE WHEN g.kind = 'open' THEN 'open' ELSE 'won' END::varchar AS status,
+                   %(status)s AS status,
                    COALESCE(s.date, l.date_end, l.date_deadline, l.create_date::date) AS date,
                    l.company_id, comp.currency_id,
                    COALESCE(l.planned_revenue, 0)::numeric * COALESCE(s.share, 1.0) AS amount,
@@ -47,9 +46,9 @@ class CrmForecastDeliveryReport(models.Model):
               JOIN crm_stage_group g ON g.id = st.group_id
               LEFT JOIN res_company comp ON comp.id = l.company_id
               LEFT JOIN (SELECT sp.*, ROW_NUMBER() OVER (PARTITION BY sp.lead_id ORDER BY sp.date) AS n
-                           FROM (%s) sp) s ON s.lead_id = l.id
+                           FROM (%(spread)s) sp) s ON s.lead_id = l.id
              WHERE l.type = 'opportunity' AND l.active AND NOT COALESCE(st.is_lost, FALSE)
-        """ % SPREAD_SQL
+        """ % {'spread': SPREAD_SQL, 'status': status_sql('g')}
 
     @api.model_cr
     def init(self):

@@ -5,6 +5,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError
 
 from ..models.crm_stage import FORECAST_CATEGORIES
+from ..sql_rules import ORDER_DATE, company_rate_factor_sql, status_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class CrmForecastReport(models.Model):
     table gets the column at the next upgrade and is rebuilt then.
     """
     _name = 'crm.forecast.report'
+    _inherit = 'crm.deal.report.mixin'
     _description = 'Sales Forecast Analysis'
     _auto = False
     _order = 'date desc, id'
@@ -57,8 +59,6 @@ class CrmForecastReport(models.Model):
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
     order_id = fields.Many2one('sale.order', string='Quotation / Order', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
     region_id = fields.Many2one('crm.region', string='Sales Region', readonly=True)
     categ_id = fields.Many2one('product.category', string='Product Category', readonly=True)
     stage_id = fields.Many2one('crm.stage', string='Stage', readonly=True)
@@ -70,7 +70,6 @@ class CrmForecastReport(models.Model):
     order_state = fields.Selection([('draft', 'Quotation'), ('sent', 'Quotation Sent'), ('sale', 'Sales Order'),
                                     ('done', 'Locked')], string='Order Status', readonly=True)
     date = fields.Date(string='Forecast Date', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     currency_id = fields.Many2one('res.currency', string='Currency', readonly=True)
     probability = fields.Float(string='Probability (%)', group_operator='avg', readonly=True)
     amount = fields.Monetary(string='Amount', readonly=True, currency_field='currency_id')
@@ -104,22 +103,13 @@ class CrmForecastReport(models.Model):
         untaxed, converted to the company currency at the order date with Odoo's rate lookup: the latest
         rate on or before the date, the company's own rates before the shared ones (looked up only for
         orders in a foreign currency)."""
-        def rate(currency):
-            return """COALESCE(
-                (SELECT r.rate FROM res_currency_rate r WHERE r.currency_id = {0} AND r.company_id = so.company_id
-                    AND r.name <= so.date_order::date ORDER BY r.name DESC LIMIT 1),
-                (SELECT r.rate FROM res_currency_rate r WHERE r.currency_id = {0} AND r.company_id IS NULL
-                    AND r.name <= so.date_order::date ORDER BY r.name DESC LIMIT 1),
-                1.0)""".format(currency)
         return """
             SELECT sol.id, o.id AS order_id, o.opportunity_id, o.state, o.company_id, o.date_order,
                    o.confirmation_date, pt.categ_id, sol.price_subtotal * o.factor AS amount
             FROM sale_order_line sol
             JOIN (
                 SELECT so.id, so.opportunity_id, so.state, so.company_id, so.date_order, so.confirmation_date,
-                       CASE WHEN pl.currency_id = comp.currency_id THEN 1.0
-                       ELSE %(to_rate)s / %(from_rate)s
-                       END AS factor
+                       %(factor)s AS factor
                 FROM sale_order so
                 JOIN product_pricelist pl ON pl.id = so.pricelist_id
                 JOIN res_company comp ON comp.id = so.company_id
@@ -130,7 +120,7 @@ class CrmForecastReport(models.Model):
             ) o ON o.id = sol.order_id
             LEFT JOIN product_product pp ON pp.id = sol.product_id
             LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
-        """ % {'to_rate': rate('comp.currency_id'), 'from_rate': rate('pl.currency_id'),
+        """ % {'factor': company_rate_factor_sql(ORDER_DATE, company='comp'),
                'filter': self._filter('so.opportunity_id', lead_filter, many)}
 
     @api.model
@@ -144,7 +134,7 @@ class CrmForecastReport(models.Model):
             SELECT ((l.id::bigint * 1048576 + COALESCE(cs.categ_id, 0)) * 2 + 1) AS id,
                    'opportunity'::varchar AS source, l.id AS lead_id, NULL::integer AS order_id,
                    %(copied)s cs.categ_id, st.group_id AS stage_group_id,
-                   CASE WHEN g.kind = 'open' THEN 'open' ELSE 'won' END::varchar AS status,
+                   %(status)s AS status,
                    NULL::varchar AS order_state,
                    COALESCE(l.date_end, l.date_deadline, l.create_date::date) AS date,
                    l.company_id, comp.currency_id, COALESCE(l.probability, 0)::numeric AS probability,
@@ -167,7 +157,7 @@ class CrmForecastReport(models.Model):
             SELECT (li.id::bigint * 2) AS id,
                    'order'::varchar AS source, l.id AS lead_id, li.order_id,
                    %(copied)s li.categ_id, st.group_id AS stage_group_id,
-                   CASE WHEN g.kind = 'open' THEN 'open' ELSE 'won' END::varchar AS status,
+                   %(status)s AS status,
                    li.state AS order_state,
                    COALESCE(l.date_end, li.confirmation_date::date, li.date_order::date) AS date,
                    li.company_id, comp.currency_id,
@@ -182,7 +172,8 @@ class CrmForecastReport(models.Model):
             JOIN crm_stage_group g ON g.id = st.group_id
             JOIN res_company comp ON comp.id = li.company_id
             WHERE l.type = 'opportunity' AND l.active AND NOT COALESCE(st.is_lost, FALSE) %(where)s
-        """ % {'lines': self._lines_query(lead_filter, many), 'copied': copied, 'where': where}
+        """ % {'lines': self._lines_query(lead_filter, many), 'copied': copied, 'where': where,
+               'status': status_sql('g')}
 
     @api.model
     def _columns(self):

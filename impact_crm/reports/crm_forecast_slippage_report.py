@@ -5,6 +5,7 @@ class CrmForecastSlippageReport(models.Model):
     """One row per move of a deal's end date (else expected closing) to a later date, from the forecast
     change log: who held the deal then, by how many days, and whether it left its month (a push)."""
     _name = 'crm.forecast.slippage.report'
+    _inherit = 'crm.deal.report.mixin'
     _description = 'End Date Slippage'
     _auto = False
     _order = 'date desc, id desc'
@@ -13,9 +14,6 @@ class CrmForecastSlippageReport(models.Model):
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
     date = fields.Datetime(string='Moved On', readonly=True)
     changed_by_id = fields.Many2one('res.users', string='Moved By', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     date_from = fields.Date(string='From Date', readonly=True)
     date_to = fields.Date(string='To Date', readonly=True)
     days = fields.Integer(string='Days Slipped', readonly=True)

@@ -14,7 +14,6 @@ BUCKETS = [
     ('08_lost', 'Lost'),
     ('09_end', 'Pipeline at End'),
 ]
-MOVEMENTS = [key for key, _label in BUCKETS[1:-1]]
 MEASURES = [('weighted', 'Weighted Amount'), ('amount', 'Amount')]
 
 
@@ -42,7 +41,7 @@ class CrmForecastWaterfallReport(models.Model):
     every movement equals the end to the cent. Movement rows of deals leaving carry the deal's dimensions
     at the start, the others those at the end."""
     _name = 'crm.forecast.waterfall.report'
-    _inherit = 'crm.forecast.history.mixin'
+    _inherit = ['crm.forecast.history.mixin', 'crm.deal.report.mixin']
     _description = 'Forecast Waterfall'
     _auto = False
     _order = 'bucket, value desc, id'
@@ -52,12 +51,9 @@ class CrmForecastWaterfallReport(models.Model):
 
     bucket = fields.Selection(BUCKETS, string='Step', readonly=True)
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
     region_id = fields.Many2one('crm.region', string='Sales Region', readonly=True)
     stage_id = fields.Many2one('crm.stage', string='Stage', readonly=True)
     date = fields.Date(string='Forecast Date', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     currency_id = fields.Many2one('res.currency', string='Currency', readonly=True)
     value = fields.Monetary(string='Value', readonly=True, currency_field='currency_id',
                             help="The deal's value at the start or end, or its movement in this step.")

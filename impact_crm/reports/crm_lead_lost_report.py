@@ -1,9 +1,12 @@
-from odoo import api, fields, models, tools
+from odoo import _, api, fields, models, tools
+
+from ..sql_rules import lost_sql
 
 
 class CrmLeadLostReport(models.Model):
     """Lost deals analysis: one row per lost deal (a deal lost through the lost flow)."""
     _name = 'crm.lead.lost.report'
+    _inherit = 'crm.deal.report.mixin'
     _description = 'Lost Deals Analysis'
     _auto = False
     _rec_name = 'lead_id'
@@ -17,9 +20,6 @@ class CrmLeadLostReport(models.Model):
     competitor_id = fields.Many2one('res.partner', string='Competitor', readonly=True)
     lost_stage_id = fields.Many2one('crm.stage', string='Lost at Stage', readonly=True)
     lost_stage_group_id = fields.Many2one('crm.stage.group', string='Lost at Stage Group', readonly=True)
-    user_id = fields.Many2one('res.users', string='Salesperson', readonly=True)
-    team_id = fields.Many2one('crm.team', string='Sales Channel', readonly=True)
-    company_id = fields.Many2one('res.company', string='Company', readonly=True)
     partner_id = fields.Many2one('res.partner', string='Customer', readonly=True)
     product_categ_id = fields.Many2one('product.category', string='Main Product Category', readonly=True,
                                        help="The product category with the largest amount in the deal's "
@@ -32,7 +32,7 @@ class CrmLeadLostReport(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute("""
-            CREATE OR REPLACE VIEW %s AS (
+            CREATE OR REPLACE VIEW %(table)s AS (
                 SELECT
                     l.id AS id,
                     l.id AS lead_id,
@@ -63,5 +63,39 @@ class CrmLeadLostReport(models.Model):
                     GROUP BY so.opportunity_id, pt.categ_id
                     ORDER BY so.opportunity_id, SUM(sol.price_subtotal) DESC, pt.categ_id
                 ) cat ON cat.opportunity_id = l.id
-                WHERE l.active IS NOT TRUE AND l.lost_date IS NOT NULL
-            )""" % self._table)
+                WHERE %(lost)s
+            )""" % {'table': self._table, 'lost': lost_sql()})
+
+    @api.model
+    def _by_criterion_reason(self, date_from=None, date_to=None, domain=None):
+        """Losses between two dates (inclusive, on the loss date), by criterion and reason.
+
+        :param date_from: 'YYYY-MM-DD' or None (no lower bound)
+        :param date_to: 'YYYY-MM-DD' or None (no upper bound)
+        :param domain: extra domain on this report (e.g. [('team_id', '=', 3)])
+        :returns: list of dicts sorted by criterion then reason sequence, one per (criterion, reason):
+            {'criterion_id': id or False, 'criterion': name, 'reason_id': id or False, 'reason': name,
+             'count': number of lost deals, 'amount': sum of lost amounts (company currency)}
+        Access rules of the current user apply (a rep sees his own losses).
+        """
+        full = list(domain or [])
+        if date_from:
+            full.append(('lost_date', '>=', date_from))
+        if date_to:
+            full.append(('lost_date', '<=', date_to))
+        groups = self.read_group(
+            full, ['criterion_id', 'lost_reason_id', 'lost_amount', 'nbr'], ['criterion_id', 'lost_reason_id'],
+            lazy=False)
+        rows = []
+        for group in groups:
+            criterion = group['criterion_id']
+            reason = group['lost_reason_id']
+            rows.append({
+                'criterion_id': criterion and criterion[0] or False,
+                'criterion': criterion and criterion[1] or _('Undefined'),
+                'reason_id': reason and reason[0] or False,
+                'reason': reason and reason[1] or _('Undefined'),
+                'count': group['nbr'],
+                'amount': group['lost_amount'] or 0.0,
+            })
+        return rows

@@ -248,7 +248,7 @@ class TestCollection(ExecutionCase):
         lost_lead.sudo()._action_lose({'lost_reason': self.lost_reason.id})
 
         with freeze_time('2026-03-01'):
-            rows = self.env['crm.lead'].sudo(self.manager)._collection_rows()
+            rows = self.env['crm.collection.report'].sudo(self.manager)._by_customer()
         rows = dict(((r['partner_id'], r['user_id']), r) for r in rows
                     if r['partner_id'] in (self.customer.id, other.id))
         mine = rows[(self.customer.id, self.rep.id)]
@@ -263,7 +263,7 @@ class TestCollection(ExecutionCase):
                           theirs['amount_90_plus']), (0.0, 300.0, 400.0, 0.0))
         # an explicit date works the same: 30 days later everything has aged by one bucket or more
         later = dict(((r['partner_id'], r['user_id']), r)
-                     for r in self.env['crm.lead']._collection_rows(date='2026-03-31'))
+                     for r in self.env['crm.collection.report']._by_customer(date='2026-03-31'))
         self.assertEqual(later[(other.id, self.rep.id)]['amount_61_90'], 300.0)
         self.assertEqual(later[(other.id, self.rep.id)]['amount_90_plus'], 400.0)
 

@@ -81,7 +81,7 @@ class TestLostAnalysis(LostCase):
         self.assertEqual(leads, self.lost - old)
 
     def test_lost_by_criterion_reason_api(self):
-        rows = self.env['crm.lead']._lost_by_criterion_reason(domain=self.domain)
+        rows = self.env['crm.lead.lost.report']._by_criterion_reason(domain=self.domain)
         got = dict((row['reason_id'], (row['criterion_id'], row['count'], row['amount'])) for row in rows)
         expected = dict((reason_id, (self.env['crm.lost.reason'].browse(reason_id).criterion_id.id, count, amount))
                         for reason_id, (count, amount) in self._by(lambda row: row[3].id).items())
@@ -90,7 +90,7 @@ class TestLostAnalysis(LostCase):
         self.assertEqual([row['criterion_id'] for row in rows][:3],
                          [self.crit_price.id, self.crit_price.id, self.crit_needs.id])
         tomorrow = fields.Date.to_string(fields.Date.from_string(fields.Date.today()) + relativedelta(days=1))
-        self.assertFalse(self.env['crm.lead']._lost_by_criterion_reason(tomorrow, None, self.domain))
+        self.assertFalse(self.env['crm.lead.lost.report']._by_criterion_reason(tomorrow, None, self.domain))
 
     def test_rep_sees_own_losses_only(self):
         own = self._by(lambda row: row[5].id)[self.rep.id]

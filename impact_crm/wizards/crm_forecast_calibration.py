@@ -3,6 +3,8 @@ import math
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
+from ..sql_rules import group_won_sql
+
 Z95 = 1.96  # the normal quantile of a two-sided 95% interval
 
 
@@ -52,14 +54,14 @@ class CrmForecastCalibration(models.TransientModel):
                           WHERE c.stage_id IS NOT NULL) p ON p.stage_id = s.id
               LEFT JOIN (SELECT l.id,
                                 CASE WHEN st.is_lost OR (NOT l.active AND COALESCE(l.probability, 0) = 0) THEN 0
-                                     WHEN l.active AND g.kind IN ('execution', 'closed') THEN 1 END AS won
+                                     WHEN l.active AND {won} THEN 1 END AS won
                            FROM crm_lead l
                            JOIN crm_stage st ON st.id = l.stage_id
                            JOIN crm_stage_group g ON g.id = st.group_id
                           WHERE l.type = 'opportunity' AND (l.company_id IS NULL OR l.company_id IN %s)
                             AND (%s IS NULL OR l.team_id = %s)) o ON o.id = p.lead_id AND o.won IS NOT NULL
              GROUP BY s.id
-        """, (companies, team_id, team_id))
+        """.format(won=group_won_sql('g')), (companies, team_id, team_id))
         return dict((stage_id, (count, won)) for stage_id, count, won in self.env.cr.fetchall())
 
     @api.multi

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..reports.crm_forecast_waterfall_report import MEASURES
+from ..sql_rules import QUARTER, quarter_start
 
 
 class CrmForecastWaterfall(models.TransientModel):
@@ -13,11 +14,11 @@ class CrmForecastWaterfall(models.TransientModel):
 
     def _default_period_start(self):
         today = fields.Date.from_string(fields.Date.context_today(self))
-        return fields.Date.to_string(today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1))
+        return fields.Date.to_string(quarter_start(today))
 
     def _default_period_end(self):
         start = fields.Date.from_string(self._default_period_start())
-        return fields.Date.to_string(start + relativedelta(months=3, days=-1))
+        return fields.Date.to_string(start + QUARTER - relativedelta(days=1))
 
     def _default_date_from(self):
         return fields.Datetime.to_string(fields.Datetime.from_string(fields.Datetime.now()) - relativedelta(months=1))
