@@ -73,9 +73,8 @@ def _adopt_odoo_default_stages(cr):
 # {table: [(column, SQL type, value: a constant, an SQL expression, or None)]}
 PRECOMPUTED_COLUMNS = {
     'crm_lead': [
-        # same float arithmetic as _compute_weighted_revenue
-        ('weighted_revenue', 'numeric',
-         'COALESCE(planned_revenue, 0)::float8 * COALESCE(probability, 0)::float8 / 100.0'),
+        # same float arithmetic as _compute_weighted_revenue, stored as the ORM stores a monetary field
+        ('weighted_revenue', 'numeric', None),        # below, rounded to the company's currency
         ('stage_group_id', 'integer', None),          # post_init_hook, once stages have groups
         ('stage_group_kind', 'varchar', None),
         ('lost_criterion_id', 'integer', None),       # reasons get no criterion at install
@@ -113,6 +112,26 @@ def _precompute_columns(cr):
         values = [(column, value) for column, _type, value in columns if value and column not in constants]
         if values:
             cr.execute('UPDATE %s SET %s' % (table, ', '.join('"%s" = %s' % item for item in values)))
+    cr.execute('UPDATE crm_lead SET weighted_revenue = %s' % currency_round_sql(
+        'COALESCE(crm_lead.planned_revenue, 0)::float8 * COALESCE(crm_lead.probability, 0)::float8 / 100.0',
+        'crm_lead.company_id'))
+
+
+def currency_round_sql(value, company):
+    """SQL giving what the ORM stores for the float ``value`` in a monetary field of a record of ``company``:
+    Odoo's float_round to the company currency's rounding (the same float8 operations: half away from zero
+    after its epsilon), as a numeric of the currency's decimal places; the value as it is without a company."""
+    return """COALESCE((
+        SELECT CASE WHEN w.n = 0 THEN 0 ELSE round(((sign(w.n2) * floor(abs(w.n2) + 0.5)) * w.rnd)::numeric, w.dp) END
+          FROM (SELECT n, rnd, dp,
+                       CASE WHEN n = 0 THEN 0
+                            ELSE n + sign(n) * power(2::float8, ln(abs(n)) / ln(2::float8) - 53) END AS n2
+                  FROM (SELECT ({value}) / cur.rounding::float8 AS n, cur.rounding::float8 AS rnd,
+                               CASE WHEN cur.rounding < 1 THEN ceil(log(1 / cur.rounding::float8))::integer
+                                    ELSE 0 END AS dp
+                          FROM res_company rc JOIN res_currency cur ON cur.id = rc.currency_id
+                         WHERE rc.id = {company} AND cur.rounding > 0) a) w), ({value}))""".format(
+        value=value, company=company)
 
 
 def post_init_hook(cr, registry):
