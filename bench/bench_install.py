@@ -60,6 +60,9 @@ CROSS JOIN LATERAL (SELECT pp.id, pt.uom_id AS uom FROM product_product pp
                      WHERE pt.sale_ok ORDER BY pp.id LIMIT 1 OFFSET (o.id + k) %% 5) p
 WHERE o.name LIKE 'INST%%';
 
+-- a production database: Odoo 11 would load the add-on's demo data when its dependencies have theirs
+UPDATE ir_module_module SET demo = false;
+
 UPDATE sale_order o SET amount_untaxed = t.s, amount_total = t.s
   FROM (SELECT order_id, sum(price_subtotal) AS s FROM sale_order_line GROUP BY order_id) t
  WHERE t.order_id = o.id AND o.name LIKE 'INST%%';

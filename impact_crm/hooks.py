@@ -1,5 +1,6 @@
 """Install and uninstall hooks: the add-on joins a database that already has a pipeline, deals and orders."""
 import logging
+import re
 
 from psycopg2 import sql
 
@@ -66,12 +67,14 @@ def _adopt_odoo_default_stages(cr):
 # Stored computed fields the add-on adds to tables that already hold data. Created here, before the
 # ORM sees them, so that the ORM does not compute them record by record on a large database (minutes and
 # gigabytes for a hundred thousand deals): they are filled with one statement each (here, or in
-# post_init_hook once what they are computed from exists). {table: [(column, SQL type, value)]}
+# post_init_hook once what they are computed from exists). Fields with a constant default too: the ORM would
+# fill them with one UPDATE rewriting the whole table each; a constant is PostgreSQL's column default while
+# the column is added (no rewrite), then dropped (the ORM gives the default to new records).
+# {table: [(column, SQL type, value: a constant, an SQL expression, or None)]}
 PRECOMPUTED_COLUMNS = {
     'crm_lead': [
-        # same float arithmetic as _compute_weighted_revenue
-        ('weighted_revenue', 'numeric',
-         'COALESCE(planned_revenue, 0)::float8 * COALESCE(probability, 0)::float8 / 100.0'),
+        # same float arithmetic as _compute_weighted_revenue, stored as the ORM stores a monetary field
+        ('weighted_revenue', 'numeric', None),        # below, rounded to the company's currency
         ('stage_group_id', 'integer', None),          # post_init_hook, once stages have groups
         ('stage_group_kind', 'varchar', None),
         ('lost_criterion_id', 'integer', None),       # reasons get no criterion at install
@@ -80,25 +83,55 @@ PRECOMPUTED_COLUMNS = {
         ('amount_invoiced', 'numeric', '0'),
         ('amount_paid', 'numeric', '0'),
         ('amount_outstanding', 'numeric', '0'),
+        ('forecast_category', 'varchar', None),       # post_init_hook, once stages have groups
+        ('revenue_spread', 'varchar', "'end'"),       # the field's default
     ],
     'sale_order': [
         ('quote_number', 'varchar', None),            # post_init_hook, with the revision numbers
+        ('revision', 'integer', '0'),                 # the fields' defaults
+        ('is_latest_revision', 'boolean', 'true'),
+    ],
+    'mail_activity': [
+        ('sla_unit', 'varchar', "'hours'"),
     ],
 }
+
+CONSTANT = re.compile(r"^('[a-z_]*'|[0-9]+|true|false)$")
 
 
 def _precompute_columns(cr):
     for table, columns in PRECOMPUTED_COLUMNS.items():
+        constants = [column for column, _type, value in columns if value and CONSTANT.match(value)]
         cr.execute('ALTER TABLE %s %s' % (table, ', '.join(
-            'ADD COLUMN IF NOT EXISTS "%s" %s%s' % (column, sql_type, ' DEFAULT %s' % value if value == '0' else '')
+            'ADD COLUMN IF NOT EXISTS "%s" %s%s' % (column, sql_type, ' DEFAULT %s' % value if column in constants
+                                                    else '')
             for column, sql_type, value in columns)))
-        constants = [column for column, _type, value in columns if value == '0']
         if constants:
             cr.execute('ALTER TABLE %s %s' % (table, ', '.join(
                 'ALTER COLUMN "%s" DROP DEFAULT' % column for column in constants)))
-        values = [(column, value) for column, _type, value in columns if value and value != '0']
+        values = [(column, value) for column, _type, value in columns if value and column not in constants]
         if values:
             cr.execute('UPDATE %s SET %s' % (table, ', '.join('"%s" = %s' % item for item in values)))
+    cr.execute('UPDATE crm_lead SET weighted_revenue = %s' % currency_round_sql(
+        'COALESCE(crm_lead.planned_revenue, 0)::float8 * COALESCE(crm_lead.probability, 0)::float8 / 100.0',
+        'crm_lead.company_id'))
+
+
+def currency_round_sql(value, company):
+    """SQL giving what the ORM stores for the float ``value`` in a monetary field of a record of ``company``:
+    Odoo's float_round to the company currency's rounding (the same float8 operations: half away from zero
+    after its epsilon), as a numeric of the currency's decimal places; the value as it is without a company."""
+    return """COALESCE((
+        SELECT CASE WHEN w.n = 0 THEN 0 ELSE round(((sign(w.n2) * floor(abs(w.n2) + 0.5)) * w.rnd)::numeric, w.dp) END
+          FROM (SELECT n, rnd, dp,
+                       CASE WHEN n = 0 THEN 0
+                            ELSE n + sign(n) * power(2::float8, ln(abs(n)) / ln(2::float8) - 53) END AS n2
+                  FROM (SELECT ({value}) / cur.rounding::float8 AS n, cur.rounding::float8 AS rnd,
+                               CASE WHEN cur.rounding < 1 THEN ceil(log(1 / cur.rounding::float8))::integer
+                                    ELSE 0 END AS dp
+                          FROM res_company rc JOIN res_currency cur ON cur.id = rc.currency_id
+                         WHERE rc.id = {company} AND cur.rounding > 0) a) w), ({value}))""".format(
+        value=value, company=company)
 
 
 def post_init_hook(cr, registry):
@@ -118,15 +151,12 @@ def post_init_hook(cr, registry):
     if others:
         cr.execute("UPDATE crm_stage SET group_id = CASE WHEN probability >= 100 THEN %s ELSE %s END WHERE id IN %s",
                    (groups['execution'].id, groups['open'].id, tuple(others.ids)))
+        # group_kind and group_sequence as their computation gives them (through the ORM, their change
+        # would recompute the deals of these stages one by one: the deals get theirs below)
+        cr.execute("""UPDATE crm_stage s SET group_kind = g.kind, group_sequence = g.sequence
+                        FROM crm_stage_group g WHERE g.id = s.group_id AND s.id IN %s""", (tuple(others.ids),))
         others.invalidate_cache()
-        for fname in ('group_kind', 'group_sequence'):
-            env.add_todo(Stage._fields[fname], others)
-        others.recompute()
-    cr.execute("""
-        UPDATE crm_lead l SET stage_group_id = s.group_id, stage_group_kind = g.kind
-          FROM crm_stage s LEFT JOIN crm_stage_group g ON g.id = s.group_id
-         WHERE s.id = l.stage_id
-           AND (l.stage_group_id, l.stage_group_kind) IS DISTINCT FROM (s.group_id, g.kind)""")
+    _init_stage_columns(cr)
     env['crm.lead'].invalidate_cache()
     env['crm.lead']._init_execution_amounts()
     # stage history: every existing lead starts with its current stage
@@ -138,6 +168,26 @@ def post_init_hook(cr, registry):
     env['res.lang']._impact_fix_direction()
     cr.execute("SET LOCAL impact_crm.forecast_deferred = 'off'")
     env['crm.forecast.report']._rebuild()
+
+
+def _init_stage_columns(cr):
+    """The deals' columns that follow their stage, in one statement (one rewrite of the table): the stage
+    group and its kind (related fields), and the forecast category as _compute_forecast_category gives it
+    (lost deals Omitted, won ones Closed, the others their stage's category: no rep has chosen one yet)."""
+    cr.execute("""
+        UPDATE crm_lead l SET stage_group_id = c.group_id, stage_group_kind = c.kind, forecast_category = c.category
+          FROM (SELECT l2.id, s.group_id, g.kind, CASE
+                    WHEN COALESCE(s.is_lost, FALSE) OR (NOT COALESCE(l2.active, FALSE)
+                                                        AND COALESCE(l2.probability, 0) = 0) THEN 'omitted'
+                    WHEN g.kind IN ('execution', 'closed') THEN 'closed'
+                    ELSE COALESCE(NULLIF(l2.forecast_category_manual, ''), NULLIF(s.forecast_category, ''),
+                                  'pipeline') END AS category
+                  FROM crm_lead l2
+                  LEFT JOIN crm_stage s ON s.id = l2.stage_id
+                  LEFT JOIN crm_stage_group g ON g.id = s.group_id) c
+         WHERE c.id = l.id
+           AND (l.stage_group_id, l.stage_group_kind, l.forecast_category)
+               IS DISTINCT FROM (c.group_id, c.kind, c.category)""")
 
 
 def _backfill_lost_deals(cr):

@@ -242,6 +242,59 @@ def test_install_onto_existing_deals_and_quotations(installed):
                       AND state NOT IN ('sale', 'done')""")[0][0] == 0
 
 
+# The stored fields the add-on adds to tables that already hold data, which the install fills by SQL
+# (hooks.PRECOMPUTED_COLUMNS, post_init_hook): each must hold what the ORM's computation gives.
+STORED_AT_INSTALL = {
+    'crm.lead': ['weighted_revenue', 'stage_group_id', 'stage_group_kind', 'forecast_category', 'amount_ordered',
+                 'amount_invoiced', 'amount_paid', 'amount_outstanding', 'lost_criterion_id'],
+    'sale.order': ['quote_number'],
+    'crm.stage': ['group_kind', 'group_sequence'],
+}
+
+RECOMPUTE = r'''
+checks = %r
+differences = {}
+counts = {}
+for model, names in sorted(checks.items()):
+    records = env[model].with_context(active_test=False).search([])
+    counts[model] = len(records)
+    query = 'SELECT id, %%s FROM %%s ORDER BY id' %% (', '.join('"%%s"' %% n for n in names), records._table)
+    env.cr.execute(query)
+    stored = env.cr.fetchall()
+    for name in names:
+        env.add_todo(records._fields[name], records)
+    records.recompute()
+    env.cr.execute(query)
+    computed = env.cr.fetchall()
+    differences[model] = [[str(value) for value in row] for row, other in zip(stored, computed) if row != other][:5]
+forecast = env['crm.forecast.report']
+result({'differences': differences, 'counts': counts, 'stale_forecast_rows': forecast._stale_rows(),
+        'forecast_rows': forecast.search_count([])})
+env.cr.rollback()
+'''
+
+
+def test_install_fills_stored_fields_as_the_orm_computes_them(installed):
+    # set by SQL at install (set-based, for large databases): the same values as the ORM's computation
+    db = installed[0]
+    checked = odoo_shell(db, RECOMPUTE % STORED_AT_INSTALL)
+    assert checked['differences'] == dict((model, []) for model in STORED_AT_INSTALL)
+    assert min(checked['counts'].values()) > 0
+    kinds = dict(sql(db, 'SELECT forecast_category, count(*) FROM crm_lead GROUP BY 1'))
+    assert {'omitted', 'closed', 'pipeline'} <= set(kinds) and None not in kinds
+    # the forecast's rows are built once, at the end, from all of it
+    assert checked['forecast_rows'] > 0 and checked['stale_forecast_rows'] == 0
+    # fields with a constant default: every existing record has it
+    assert sql(db, "SELECT count(*) FROM crm_lead WHERE revenue_spread IS DISTINCT FROM 'end'")[0][0] == 0
+    assert sql(db, "SELECT count(*) FROM sale_order WHERE is_latest_revision IS NOT TRUE")[0][0] == 0
+    assert sql(db, "SELECT count(*) FILTER (WHERE sla_unit IS DISTINCT FROM 'hours') FROM mail_activity")[0][0] == 0
+    assert sql(db, "SELECT count(*) FROM mail_activity")[0][0] > 0
+    # and no column keeps the default used to add it
+    assert sql(db, """SELECT count(*) FROM information_schema.columns WHERE column_default IS NOT NULL
+                      AND (table_name, column_name) IN (('crm_lead', 'revenue_spread'), ('sale_order', 'revision'),
+                          ('sale_order', 'is_latest_revision'), ('mail_activity', 'sla_unit'))""")[0][0] == 0
+
+
 USER_EDITS = r'''
 Stage = env['crm.stage'].with_context(lang='en_US')
 Stage.browse(env.ref('impact_crm.stage_quote').id).write({'name': 'Tender submitted'})

@@ -6,6 +6,9 @@ from odoo.exceptions import ValidationError
 FORECAST_CATEGORIES = [('closed', 'Closed'), ('commit', 'Commit'), ('best_case', 'Best Case'),
                        ('pipeline', 'Pipeline'), ('omitted', 'Omitted')]
 
+# crm.lead's stored columns that follow the stage, which the install sets by SQL (hooks.post_init_hook)
+DEAL_COLUMNS_SET_AT_INSTALL = ('stage_group_id', 'stage_group_kind', 'forecast_category')
+
 
 class CrmStage(models.Model):
     _inherit = 'crm.stage'
@@ -48,3 +51,25 @@ class CrmStage(models.Model):
             if stage.group_kind != 'execution' and leads:
                 leads.write({'probability': stage.probability})
         return True
+
+    @api.multi
+    def write(self, vals):
+        if not self._context.get('install_mode') or not self._impact_installing():
+            return super(CrmStage, self).write(vals)
+        # The add-on's data gives the stages a database already has their groups: the ORM would recompute the
+        # columns of every deal in them one by one (minutes on a large database). post_init_hook sets them with
+        # one statement each, right after the data.
+        res = super(CrmStage, self.with_context(recompute=False)).write(vals)
+        Lead = self.env['crm.lead']
+        for fname in DEAL_COLUMNS_SET_AT_INSTALL:
+            field = Lead._fields[fname]
+            self.env.remove_todo(field, self.env.field_todo(field))
+        if self.env.recompute and self._context.get('recompute', True):
+            self.recompute()
+        return res
+
+    @api.model
+    def _impact_installing(self):
+        self.env.cr.execute("SELECT state FROM ir_module_module WHERE name = 'impact_crm'")
+        row = self.env.cr.fetchone()
+        return bool(row) and row[0] == 'to install'
