@@ -2,6 +2,7 @@ import logging
 
 from odoo import api, models, tools
 from odoo.modules import get_module_resource
+from odoo.tools.translate import PoFile
 
 _logger = logging.getLogger(__name__)
 
@@ -22,7 +23,48 @@ class IrTranslation(models.Model):
         also replace the few Odoo translations reviewed for the add-on's vocabulary."""
         res = super(IrTranslation, self).load_module_terms(modules, langs)
         self._impact_load_odoo_terms(langs)
+        if 'impact_crm' in modules:
+            self._impact_fill_field_labels(langs)
         return res
+
+    @api.model
+    def _impact_fill_field_labels(self, langs):
+        """Translate the labels and help of the add-on's fields that the file's references missed.
+
+        Odoo names a field's external id after its model and name (field_crm_lead_lost_note), and two fields
+        can get the same one (crm.lead's lost_note and crm.lead.lost's note): the second gets the database id
+        as a suffix, which differs from one database to the next, so the .po file's reference to it finds
+        nothing on most databases. The label's text is what is translated: take its translation from the file."""
+        for lang in langs or []:
+            terms = {}
+            for code in (lang.split('_')[0], tools.get_iso_codes(lang)):
+                path = get_module_resource('impact_crm', 'i18n', code + '.po')
+                if path:
+                    with tools.file_open(path, mode='rb') as buf:
+                        terms.update((src, value) for _t, _n, _r, src, value, _c in PoFile(buf) if value)
+            if not terms:
+                continue
+            self._cr.execute("""
+                SELECT f.id, kind.name, kind.src
+                  FROM ir_model_data d
+                  JOIN ir_model_fields f ON f.id = d.res_id
+                 CROSS JOIN LATERAL (VALUES ('ir.model.fields,field_description', f.field_description),
+                                            ('ir.model.fields,help', f.help)) kind (name, src)
+                 WHERE d.module = 'impact_crm' AND d.model = 'ir.model.fields' AND kind.src <> ''
+                   AND NOT EXISTS (SELECT 1 FROM ir_translation t
+                                    WHERE t.type = 'model' AND t.name = kind.name AND t.res_id = f.id
+                                      AND t.lang = %s AND t.value <> '')""", (lang,))
+            missing = [(res_id, name, src, terms[src]) for res_id, name, src in self._cr.fetchall() if src in terms]
+            for res_id, name, src, value in missing:
+                self._cr.execute("""DELETE FROM ir_translation WHERE type = 'model' AND name = %s AND res_id = %s
+                                    AND lang = %s""", (name, res_id, lang))
+                self._cr.execute("""INSERT INTO ir_translation (lang, type, name, res_id, src, value, module, state)
+                                    VALUES (%s, 'model', %s, %s, %s, %s, 'impact_crm', 'translated')""",
+                                 (lang, name, res_id, src, value))
+            if missing:
+                _logger.info("impact_crm: %d field labels in %s translated by their text", len(missing), lang)
+                self.clear_caches()
+        return True
 
     @api.model
     def _impact_load_odoo_terms(self, langs):

@@ -83,3 +83,17 @@ class TestI18n(SavepointCase):
             [('model', '=', 'crm.lead'), ('name', '=', 'stage_group_id')]).field_description, expected['Stage Group'])
         message = 'Every stage belongs to a stage group.'
         self.assertEqual(self.env['ir.translation']._get_source(None, ('code',), 'he_IL', message), expected[message])
+
+    def test_labels_of_fields_with_a_numbered_external_id(self):
+        """crm.lead's lost_note and the lost dialog's note would both be field_crm_lead_lost_note: the second
+        gets its database id as a suffix, another number on every database. Its label is still translated."""
+        field = self.env['ir.model.fields'].search([('model', '=', 'crm.lead.lost'), ('name', '=', 'note')])
+        data = self.env['ir.model.data'].search([('model', '=', 'ir.model.fields'), ('res_id', '=', field.id)])
+        self.assertEqual(data.module, 'impact_crm')
+        # as on a database where the field got another id than on the one the .po file was made from
+        data.write({'name': 'field_crm_lead_lost_note_%d' % (field.id + 100000)})
+        self.env['ir.translation'].search([('name', '=', 'ir.model.fields,field_description'),
+                                           ('res_id', '=', field.id)]).unlink()
+        self.env['ir.translation'].load_module_terms(['impact_crm'], ['he_IL'])
+        expected = dict((entry.msgid, entry.msgstr) for entry in self.po if entry.msgstr)
+        self.assertEqual(field.with_context(lang='he_IL').field_description, expected[field.field_description])
