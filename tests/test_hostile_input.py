@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 from support.db import connect
-from support.rpc import DB, RPC, URL, RPCError
+from support.rpc import DB, URL, RPCError, call_service
 from support.users import make_user
 
 CLEAR_ERRORS = ('odoo.exceptions.ValidationError', 'odoo.exceptions.UserError', 'odoo.exceptions.AccessError',
@@ -60,7 +60,7 @@ def assert_refused(call, *args, **kwargs):
     assert error.name in CLEAR_ERRORS, '%s: %s' % (error.name, error.message)
     assert error.message and 'psycopg2' not in error.message and 'Traceback' not in error.message
     assert table_counts() == before
-    assert RPC.call('common', 'version')['server_serie'] == '11.0'
+    assert call_service('common', 'version')['server_serie'] == '11.0'
     return error.message
 
 
@@ -155,7 +155,7 @@ def test_a_10_mb_note_is_stored_safely_and_the_server_keeps_serving(admin, rep):
     rep('crm.lead', 'write', [lead], {'description': note[::-1]})
     assert len(rep('crm.lead', 'read', [lead], ['description'])[0]['description']) == len(note)
     admin('crm.lead', 'unlink', [lead])  # sales users do not delete deals
-    assert RPC.call('common', 'version')['server_serie'] == '11.0'
+    assert call_service('common', 'version')['server_serie'] == '11.0'
 
 
 @pytest.fixture(scope='module')

@@ -26,6 +26,18 @@ class HTTPError(Exception):
         super(HTTPError, self).__init__('HTTP %s' % status)
 
 
+def call_service(service, method, *args, url=None, timeout=120):
+    """One JSON-RPC call without logging in (``common``/``version`` ...), on a connection of its own."""
+    payload = {'jsonrpc': '2.0', 'method': 'call', 'id': 1,
+               'params': {'service': service, 'method': method, 'args': args}}
+    response = requests.post((url or URL) + '/jsonrpc', json=payload, timeout=timeout)
+    response.raise_for_status()
+    body = response.json()
+    if body.get('error'):
+        raise RPCError(body['error'])
+    return body.get('result')
+
+
 class RPC(object):
     """A JSON-RPC client logged in as one user, with its own HTTP connection.
 
