@@ -1,7 +1,7 @@
 #!/usr/bin/env python
-"""Benchmark of the sales forecast workbook (issue 7).
+"""Benchmark of the sales forecast workbook.
 
-    .venv/bin/python bench/bench_forecast.py [--db bench_i7] [--fresh] [--sizes 10000,100000]
+    .venv/bin/python bench/bench_forecast.py [--db bench_forecast] [--fresh] [--sizes 10000,100000]
 
 --fresh re-creates the database from the base template with impact_crm installed (tools/lib.sh).
 For every size it tops the pipeline up with SQL (INSERT ... SELECT generate_series) to that many
@@ -191,7 +191,7 @@ def workbook(env, manager, source):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--db', default='bench_i7')
+    parser.add_argument('--db', default='bench_forecast')
     parser.add_argument('--fresh', action='store_true')
     parser.add_argument('--sizes', default='10000,100000')
     args = parser.parse_args()

@@ -3,7 +3,7 @@ deal) against what Odoo's stock lost wizard does (write the reason, tracked, the
 on the same number of deals.
 
 Run in an Odoo shell on a test database (everything is rolled back):
-    source tools/lib.sh; odoo shell -d t_issue6 < bench/bench_lost.py
+    source tools/lib.sh; odoo shell -d impact_crm_test < bench/bench_lost.py   # the database of make test
 """
 import time
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env python
-"""Pipeline benchmark (issue 3): impact_crm installed versus plain Odoo crm + sale_crm, same run.
+"""Pipeline benchmark: impact_crm installed versus plain Odoo crm + sale_crm, same run.
 
     .venv/bin/python bench/bench_pipeline.py [--rounds 3] [--keep]
 
-Makes two databases from the base template (tools/base_template.sh): ``bench_i3_plain`` (Odoo's
-crm, sale_crm, sale_management, base_automation only) and ``bench_i3_impact`` (the same plus
+Makes two databases from the base template (tools/base_template.sh): ``bench_pipeline_plain`` (Odoo's
+crm, sale_crm, sale_management, base_automation only) and ``bench_pipeline_impact`` (the same plus
 impact_crm). In each, and alternating between them every round:
 
 * bulk stage change: one ``write({'stage_id': ...})`` on 1,000 opportunities (a mass edit);
@@ -23,8 +23,8 @@ os.environ['TZ'] = 'UTC'
 time.tzset()
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PLAIN_DB = 'bench_i3_plain'
-IMPACT_DB = 'bench_i3_impact'
+PLAIN_DB = 'bench_pipeline_plain'
+IMPACT_DB = 'bench_pipeline_impact'
 N_STAGE = 1000
 N_CREATE = 10000
 

@@ -1,4 +1,4 @@
-"""Cost of the issue-5 stage automation: moving N deals to a stage with no rule (baseline) vs with 3 rules
+"""Cost of the stage automation rules: moving N deals to a stage with no rule (baseline) vs with 3 rules
 (each creates an activity). Rolls back.
 
     .venv/bin/python bench/bench_stage_rules.py DB [N]    (DB: a database with impact_crm installed)

@@ -11,7 +11,7 @@ import shutil
 import uuid
 
 import pytest
-from conftest import RPC
+from support.rpc import RPC
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCS = os.path.join(ROOT, 'docs', 'screenshots')

@@ -1,18 +1,10 @@
 """Execution and collection through JSON-RPC, checked against the database itself."""
-import os
-
-import psycopg2
-
-
-def _sql(query, params=()):
-    with psycopg2.connect(os.environ['IMPACT_PG_DSN']) as conn, conn.cursor() as cr:
-        cr.execute(query, params)
-        return cr.fetchall()
+from support.db import sql
 
 
 def test_customer_history_over_rpc(admin):
     # the demo customer with the most confirmed latest-revision orders, counted straight in SQL
-    rows = _sql("""
+    rows = sql("""
         SELECT p.commercial_partner_id, COUNT(*) FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
          WHERE so.state IN ('sale', 'done') AND so.is_latest_revision
          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1""")

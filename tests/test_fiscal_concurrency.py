@@ -1,21 +1,18 @@
 """Fiscal numbers under real concurrency: confirmations at the same moment from separate
 connections (JSON-RPC against the e2e server with workers) get consecutive numbers."""
-import os
 import threading
 
-import psycopg2
 import pytest
-
-from conftest import RPC, RPCError
+from support.db import sql
+from support.rpc import RPC, RPCError
 
 N = 12
 
 
-def _ledger_numbers(dsn):
-    with psycopg2.connect(dsn) as cnx, cnx.cursor() as cr:
-        cr.execute("""SELECT l.number FROM sale_fiscal_number l JOIN ir_sequence s ON s.id = l.sequence_id
-                       WHERE s.code = 'sale.order.fiscal' ORDER BY l.number""")
-        return [row[0] for row in cr.fetchall()]
+def _ledger_numbers():
+    return [row[0] for row in sql("""SELECT l.number FROM sale_fiscal_number l
+                                         JOIN ir_sequence s ON s.id = l.sequence_id
+                                        WHERE s.code = 'sale.order.fiscal' ORDER BY l.number""")]
 
 
 def _run_at_once(calls):
@@ -47,14 +44,13 @@ def quotations(admin):
 
 
 def test_simultaneous_confirmations_are_gapless(admin, quotations):
-    dsn = os.environ['IMPACT_PG_DSN']
-    before = _ledger_numbers(dsn)
+    before = _ledger_numbers()
     # one client (own HTTP connection, own worker transaction) per order
     calls = [(lambda order_id: (lambda: RPC('admin', 'admin')('sale.order', 'action_confirm', [order_id])))(oid)
              for oid in quotations]
     results = _run_at_once(calls)
     assert [r[0] for r in results] == ['ok'] * N, results
-    after = _ledger_numbers(dsn)
+    after = _ledger_numbers()
     new = after[len(before):]
     assert len(new) == N
     start = (before[-1] + 1) if before else new[0]
@@ -81,7 +77,6 @@ def test_simultaneous_revisions_never_reuse_a_number(admin, quotations):
 
 def test_first_confirmations_in_a_new_company_share_one_sequence(admin):
     """The company's fiscal sequence does not exist yet: both confirmations create it at the same moment."""
-    dsn = os.environ['IMPACT_PG_DSN']
     company = admin('res.company', 'create', {'name': 'Race Start Ltd %s' % threading.get_ident()})
     admin('res.users', 'write', [admin.uid], {'company_ids': [(4, company)]})
     partner = admin('res.partner', 'create', {'name': 'Race Customer', 'company_id': company})
@@ -93,9 +88,7 @@ def test_first_confirmations_in_a_new_company_share_one_sequence(admin):
              for oid in orders]
     results = _run_at_once(calls)
     assert [r[0] for r in results] == ['ok'] * 3, results
-    with psycopg2.connect(dsn) as cnx, cnx.cursor() as cr:
-        cr.execute("SELECT count(*) FROM ir_sequence WHERE code = 'sale.order.fiscal' AND company_id = %s",
-                   [company])
-        assert cr.fetchone()[0] == 1
-        cr.execute("SELECT number FROM sale_fiscal_number WHERE company_id = %s ORDER BY number", [company])
-        assert [row[0] for row in cr.fetchall()] == [1, 2, 3]
+    assert sql("SELECT count(*) FROM ir_sequence WHERE code = 'sale.order.fiscal' AND company_id = %s",
+               [company]) == [(1,)]
+    numbers = sql("SELECT number FROM sale_fiscal_number WHERE company_id = %s ORDER BY number", [company])
+    assert [row[0] for row in numbers] == [1, 2, 3]

@@ -2,20 +2,15 @@
 and mass edit each leave their row; the forecast as of a moment between two of them is the deal as it
 stood then; the rep reads only their own rows and cannot write them."""
 import time
-import uuid
 
 import pytest
-
-from conftest import RPC, RPCError
+from support.rpc import RPCError
+from support.users import make_user
 
 
 @pytest.fixture(scope='module')
 def rep(admin):
-    login = 'history-rep-%s' % uuid.uuid4().hex[:8]
-    group = admin('ir.model.data', 'xmlid_to_res_id', 'sales_team.group_sale_salesman')
-    admin('res.users', 'create', {'name': 'History Rep', 'login': login, 'password': 'rep-pass-1',
-                                  'email': '%s@example.com' % login, 'groups_id': [(6, 0, [group])]})
-    return RPC(login, 'rep-pass-1')
+    return make_user(admin, 'history-rep-', name='History Rep')
 
 
 def test_every_rpc_write_is_kept_and_as_of_reproduces(admin, rep):

@@ -1,11 +1,9 @@
 """Forecast categories, quotas and revenue spread over JSON-RPC, as the web client and an import script use
 them: a rep's category survives kanban drops, a manager imports quotas from a spreadsheet and a rep reads only
 their own, an instalment schedule that does not sum is refused with a clear message and nothing is saved."""
-import uuid
-
 import pytest
-
-from conftest import RPC, RPCError
+from support.rpc import RPCError
+from support.users import make_user
 
 
 def ref(admin, xmlid):
@@ -13,11 +11,7 @@ def ref(admin, xmlid):
 
 
 def user(admin, name, group):
-    login = '%s-%s' % (name, uuid.uuid4().hex[:8])
-    admin('res.users', 'create', {'name': login, 'login': login, 'password': 'plan-pass-1',
-                                  'email': '%s@example.com' % login,
-                                  'groups_id': [(6, 0, [ref(admin, group)])]})
-    return RPC(login, 'plan-pass-1')
+    return make_user(admin, name + '-', groups=[group])
 
 
 @pytest.fixture(scope='module')

@@ -2,15 +2,14 @@
 (never a psycopg2 error or a Python exception), or stored safely; nothing partial is left in the tables, and
 the server keeps serving."""
 import json
-import os
 import uuid
 
-import psycopg2
 import pytest
 import requests
-from conftest import DB, RPC, URL, RPCError
+from support.db import connect
+from support.rpc import DB, URL, RPCError, call_service
+from support.users import make_user
 
-DSN = os.environ.get('IMPACT_PG_DSN', 'host=127.0.0.1 port=54329 user=odoo dbname=%s' % DB)
 CLEAR_ERRORS = ('odoo.exceptions.ValidationError', 'odoo.exceptions.UserError', 'odoo.exceptions.AccessError',
                 'odoo.exceptions.except_orm')
 TABLES = ('crm_lead', 'sale_order', 'sale_order_line', 'crm_stage', 'crm_stage_group', 'mail_message',
@@ -18,7 +17,7 @@ TABLES = ('crm_lead', 'sale_order', 'sale_order_line', 'crm_stage', 'crm_stage_g
 
 
 def table_counts():
-    conn = psycopg2.connect(DSN)
+    conn = connect()
     try:
         with conn.cursor() as cr:
             counts = {}
@@ -31,7 +30,7 @@ def table_counts():
 
 
 def lead_row(lead_id):
-    conn = psycopg2.connect(DSN)
+    conn = connect()
     try:
         with conn.cursor() as cr:
             cr.execute('SELECT * FROM crm_lead WHERE id = %s', (lead_id,))
@@ -43,11 +42,7 @@ def lead_row(lead_id):
 @pytest.fixture(scope='module')
 def rep(admin):
     """A sales user (own documents only), created through admin's JSON-RPC."""
-    login = 'hostile_rep_%s' % uuid.uuid4().hex[:8]
-    group = admin('ir.model.data', 'xmlid_to_res_id', 'sales_team.group_sale_salesman')
-    admin('res.users', 'create', {'name': 'Hostile Rep', 'login': login, 'password': login,
-                                  'email': '%s@example.com' % login, 'groups_id': [(6, 0, [group])]})
-    return RPC(login, login)
+    return make_user(admin, 'hostile_rep_', name='Hostile Rep')
 
 
 @pytest.fixture(scope='module')
@@ -65,7 +60,7 @@ def assert_refused(call, *args, **kwargs):
     assert error.name in CLEAR_ERRORS, '%s: %s' % (error.name, error.message)
     assert error.message and 'psycopg2' not in error.message and 'Traceback' not in error.message
     assert table_counts() == before
-    assert RPC.call('common', 'version')['server_serie'] == '11.0'
+    assert call_service('common', 'version')['server_serie'] == '11.0'
     return error.message
 
 
@@ -160,7 +155,7 @@ def test_a_10_mb_note_is_stored_safely_and_the_server_keeps_serving(admin, rep):
     rep('crm.lead', 'write', [lead], {'description': note[::-1]})
     assert len(rep('crm.lead', 'read', [lead], ['description'])[0]['description']) == len(note)
     admin('crm.lead', 'unlink', [lead])  # sales users do not delete deals
-    assert RPC.call('common', 'version')['server_serie'] == '11.0'
+    assert call_service('common', 'version')['server_serie'] == '11.0'
 
 
 @pytest.fixture(scope='module')

@@ -1,23 +1,11 @@
 """The integrity promises over JSON-RPC, as a plain sales user (own documents only), against the running server:
 each path is refused with the module's clear error and nothing is written (checked in the database)."""
-import os
 import uuid
 
-import psycopg2
 import pytest
-from conftest import DB, RPC, RPCError
-
-DSN = os.environ.get('IMPACT_PG_DSN', 'host=127.0.0.1 port=54329 user=odoo dbname=%s' % DB)
-
-
-def sql(query, params=()):
-    conn = psycopg2.connect(DSN)
-    try:
-        with conn.cursor() as cr:
-            cr.execute(query, params)
-            return cr.fetchall()
-    finally:
-        conn.close()
+from support.db import sql
+from support.rpc import RPCError
+from support.users import make_user
 
 
 def refused(call, *args, **kwargs):
@@ -32,14 +20,8 @@ def refused(call, *args, **kwargs):
 
 @pytest.fixture(scope='module')
 def users(admin):
-    group = admin('ir.model.data', 'xmlid_to_res_id', 'sales_team.group_sale_salesman')
-    made = {}
-    for key in ('rep', 'colleague'):
-        login = 'integrity_%s_%s' % (key, uuid.uuid4().hex[:8])
-        admin('res.users', 'create', {'name': 'Integrity %s' % key, 'login': login, 'password': login,
-                                      'email': '%s@example.com' % login, 'groups_id': [(6, 0, [group])]})
-        made[key] = RPC(login, login)
-    return made
+    return dict((key, make_user(admin, 'integrity_%s_' % key, name='Integrity %s' % key))
+                for key in ('rep', 'colleague'))
 
 
 @pytest.fixture(scope='module')

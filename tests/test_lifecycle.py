@@ -6,16 +6,14 @@ with SQL and drive the ORM through an Odoo shell.
 """
 import json
 import os
-import subprocess
 
-import psycopg2
 import pytest
+from support import db as support_db
+from support.db import connect, lifecycle, template
+from support.db import copy_db as copy
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LIFECYCLE = os.path.join(ROOT, 'tools', 'lifecycle.sh')
 E2E_DB = os.environ.get('IMPACT_DB', 'impact_crm_test_e2e')
 PREFIX = (E2E_DB[:-len('_e2e')] if E2E_DB.endswith('_e2e') else E2E_DB) + '_lc'
-DSN = os.environ.get('IMPACT_PG_DSN', 'host=127.0.0.1 port=54329 user=odoo dbname=%s' % E2E_DB)
 
 # models whose shipped records are technical: the module may update them on every upgrade
 TECHNICAL_MODELS = (
@@ -24,15 +22,6 @@ TECHNICAL_MODELS = (
     'ir.model.constraint', 'ir.model.relation', 'ir.model.access', 'ir.rule', 'res.groups',
     'ir.module.category', 'ir.translation', 'ir.ui.view.custom', 'ir.model.fields.selection',
 )
-
-
-def lifecycle(*args, stdin=None, timeout=600):
-    proc = subprocess.run(['bash', LIFECYCLE] + list(args), input=stdin, capture_output=True, text=True,
-                          timeout=timeout)
-    if proc.returncode:
-        raise AssertionError('lifecycle.sh %s failed (%s):\n%s\n%s' % (
-            ' '.join(args), proc.returncode, proc.stdout[-4000:], proc.stderr[-4000:]))
-    return proc.stdout
 
 
 def odoo_shell(db, script):
@@ -44,29 +33,13 @@ def odoo_shell(db, script):
     return results[-1]
 
 
-def connect(db):
-    parts = [p for p in DSN.split() if not p.startswith('dbname=')]
-    return psycopg2.connect(' '.join(parts + ['dbname=%s' % db]))
-
-
 def sql(db, query, params=None):
-    conn = connect(db)
-    try:
-        with conn.cursor() as cr:
-            cr.execute(query, params)
-            return cr.fetchall() if cr.description else None
-    finally:
-        conn.close()
+    return support_db.sql(query, params, db=db)
 
 
 def column_exists(db, table, column):
     return bool(sql(db, """SELECT 1 FROM information_schema.columns WHERE table_name = %s
                              AND column_name = %s""", (table, column)))
-
-
-def copy(src, dst):
-    lifecycle('copy', src, dst)
-    return dst
 
 
 def xmlid_res(db, xmlid):
@@ -167,7 +140,7 @@ def databases():
 @pytest.fixture(scope='module')
 def preexisting(databases):
     """A database with Odoo's crm/sale, their demo deals and quotations, and some of a company's own."""
-    base = lifecycle('base').strip().splitlines()[-1]
+    base = template()
     db = copy(base, PREFIX + '_pre')
     databases.append(db)
     info = odoo_shell(db, PREEXISTING)
@@ -558,7 +531,7 @@ def test_uninstall_keeps_crm_and_sales_working_and_reinstall(installed, database
 def test_install_refused_next_to_a_numbering_add_on(databases):
     """sale_order_revision numbers quotation revisions its own way: installing impact_crm next to it stops
     with a message saying why, and leaves the database as it was."""
-    base = lifecycle('base').strip().splitlines()[-1]
+    base = template()
     db = copy(base, PREFIX + '_rev')
     databases.append(db)
     lifecycle('install', db, 'sale_order_revision')

@@ -1,7 +1,7 @@
 """The lost flow over JSON-RPC, as an external client or the web client calls it."""
 import pytest
 
-from conftest import RPCError
+from support.rpc import RPCError
 
 
 @pytest.fixture()

@@ -3,12 +3,11 @@ brings the add-on's Python dependency, and Odoo installs the module from there i
 import os
 import subprocess
 
-import psycopg2
+from support.db import connect, drop_db
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 E2E_DB = os.environ.get('IMPACT_DB', 'impact_crm_test_e2e')
 DB = (E2E_DB[:-len('_e2e')] if E2E_DB.endswith('_e2e') else E2E_DB) + '_wheel'
-DSN = os.environ.get('IMPACT_PG_DSN', 'host=127.0.0.1 port=54329 user=odoo dbname=%s' % E2E_DB)
 
 
 def test_wheel_installs_into_a_fresh_virtualenv_and_a_new_database():
@@ -23,7 +22,7 @@ def test_wheel_installs_into_a_fresh_virtualenv_and_a_new_database():
         site = [line for line in lines if line.startswith('impact_crm in ')]
         assert site and '/.local/wheel-check/venv/' in site[0], lines
         assert 'loaded from %s' % site[0][len('impact_crm in '):] in lines
-        conn = psycopg2.connect(' '.join([p for p in DSN.split() if not p.startswith('dbname=')] + ['dbname=' + DB]))
+        conn = connect(DB)
         try:
             with conn.cursor() as cr:
                 cr.execute("SELECT state, latest_version FROM ir_module_module WHERE name = 'impact_crm'")
@@ -35,4 +34,4 @@ def test_wheel_installs_into_a_fresh_virtualenv_and_a_new_database():
         assert state == 'installed' and version.startswith('11.0.')
         assert stages >= 8
     finally:
-        subprocess.run(['bash', os.path.join(ROOT, 'tools', 'lifecycle.sh'), 'drop', DB], capture_output=True)
+        drop_db(DB)

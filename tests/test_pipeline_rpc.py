@@ -1,20 +1,13 @@
-"""Issue 3 over JSON-RPC, as the web client does it: a sales rep's probability override survives a kanban
+"""The pipeline over JSON-RPC, as the web client uses it: a sales rep's probability override survives a kanban
 drop, every drop is in the stage history, and bad probabilities come back as a clear error."""
-import uuid
-
 import pytest
-
-from conftest import RPC, RPCError
+from support.rpc import RPCError
+from support.users import make_user
 
 
 @pytest.fixture(scope='module')
 def rep(admin):
-    login = 'rep-%s' % uuid.uuid4().hex[:8]
-    group = admin('ir.model.data', 'xmlid_to_res_id', 'sales_team.group_sale_salesman')
-    admin('res.users', 'create', {'name': 'Pipeline Rep', 'login': login, 'password': 'rep-pass-1',
-                                  'email': '%s@example.com' % login,
-                                  'groups_id': [(6, 0, [group])]})
-    return RPC(login, 'rep-pass-1')
+    return make_user(admin, 'rep-', name='Pipeline Rep')
 
 
 def ref(admin, xmlid):

@@ -1,9 +1,7 @@
 """Stage rules over JSON-RPC on the running server: stage rules fire once for RPC writes and
 imports, and done activities are kept.
 (No base_automation record is created here: creating one reloads the registry inside the running server.)"""
-import time
-
-from conftest import RPC
+from support.users import make_user
 
 
 def _ref(admin, xmlid):
@@ -11,11 +9,7 @@ def _ref(admin, xmlid):
 
 
 def _salesman(admin):
-    login = 'e2e.rules.%d' % int(time.time() * 1000)
-    group = _ref(admin, 'sales_team.group_sale_salesman')
-    admin('res.users', 'create', {'name': 'E2E Rules Rep', 'login': login, 'password': login,
-                                  'email': login + '@example.com', 'groups_id': [(6, 0, [group])]})
-    return RPC(login, login)
+    return make_user(admin, 'e2e.rules.', name='E2E Rules Rep')
 
 
 def _activities(rpc, lead_id, summary):

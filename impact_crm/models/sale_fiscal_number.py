@@ -130,11 +130,14 @@ class SaleFiscalNumber(models.Model):
         """Insert the next fiscal number of the order's company into the ledger and return it."""
         cr = self.env.cr
         seq = self._fiscal_sequence(order.company_id)
+        # Read before the lock: the transaction's snapshot (REPEATABLE READ) is already taken, so these reads
+        # would see the same after it; numbers committed since are skipped by the insert below. The locked
+        # section, which the next confirmation waits for, is then only the insert and the end of the transaction.
+        last = self._highest_given(seq, order.company_id)
+        candidate = last + 1 if last else seq.number_next
         started = time.time()
         cr.execute("SELECT id FROM ir_sequence WHERE id = %s FOR UPDATE", [seq.id])
         waited = (time.time() - started) * 1000.0
-        last = self._highest_given(seq, order.company_id)
-        candidate = last + 1 if last else seq.number_next
         for _attempt in range(MAX_BUMPS):
             name = seq.get_next_char(candidate)
             cr.execute("SAVEPOINT impact_fiscal_take")

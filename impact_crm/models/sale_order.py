@@ -26,6 +26,8 @@ PROTECTED_FIELDS = ('fiscal_number', 'quote_base_number', 'revision', 'is_latest
 _LOCKED_REVISION_WRITABLE_PREFIXES = ('message_', 'activity_', 'website_message')
 _LOCKED_REVISION_WRITABLE = ('access_token',)
 CONFIRMED_STATES = ('sale', 'done')
+# what a confirmed order carries, inside the confirmation's transaction only, until its fiscal number is taken
+PENDING_FISCAL_NUMBER = '/'
 
 _guard = threading.local()
 
@@ -171,14 +173,26 @@ class SaleOrder(models.Model):
                     raise UserError(_("%s has no fiscal number: an order becomes a sales order only through its "
                                       "\"Confirm\" button, which gives the number.")
                                     % ', '.join(unnumbered.mapped('name')))
-                # the confirmation itself: state and fiscal number are written together (the database
-                # refuses a confirmed order without a number)
+                # the confirmation itself. The fiscal sequence stays locked from the number until the commit
+                # (the next confirmation waits for it): so the state's write and what it sets off (tracking,
+                # recomputations) run first, under a placeholder number (the database refuses a confirmed
+                # order without one), and the number is taken last, in the same transaction.
                 res = super(SaleOrder, self - unnumbered).write(vals) if self - unnumbered else True
+                self.env.cr.execute("SELECT coalesce(max(id), 0) FROM mail_message")
+                messages_before = self.env.cr.fetchone()[0]
+                with numbering_guard():
+                    super(SaleOrder, unnumbered).write(dict(vals, fiscal_number=PENDING_FISCAL_NUMBER))
                 Ledger = self.env['sale.fiscal.number'].sudo()
                 for order in unnumbered.sorted('id'):
                     entry = Ledger._take_next(order)
+                    values = order._impact_fiscal_vals(entry)
                     with numbering_guard():
-                        super(SaleOrder, order).write(dict(vals, **order._impact_fiscal_vals(entry)))
+                        super(SaleOrder, order).write(values)
+                    # the confirmation's chatter messages carry the order's new name, as Discuss shows it
+                    self.env.cr.execute("""UPDATE mail_message SET record_name = %s
+                                          WHERE model = 'sale.order' AND res_id = %s AND id > %s""",
+                                        [values['name'], order.id, messages_before])
+                self.env['mail.message'].invalidate_cache(['record_name'])
                 return res
         return super(SaleOrder, self).write(vals)
 

@@ -154,6 +154,24 @@ class TestFiscalNumber(TestSaleRevisionCommon):
         other.action_confirm()
         self.assertEqual(other.fiscal_number, self.seq.get_next_char(ledger.number + 1))
 
+    def test_confirmation_messages_carry_the_numbered_name(self):
+        """The number is taken after the confirmation's own write (so that the sequence is locked only for the
+        end of the transaction): the message that write posts still carries the order's numbered name."""
+        confirmed = self.env.ref('sale.mt_order_confirmed')
+        for qty in (1, 2):
+            order = self._order(qty=qty)
+            expected = self._next_expected()
+            order.action_confirm()
+            self.assertEqual(order.fiscal_number, expected)
+            self.assertEqual(order.name, '%s (%s)' % (expected, order.quote_number))
+            message = order.message_ids.filtered(lambda m: m.subtype_id == confirmed)
+            self.assertEqual(len(message), 1)
+            self.assertEqual(message.record_name, order.name)
+            self.assertEqual(order.message_ids.filtered(lambda m: m.subtype_id != confirmed).mapped('record_name'),
+                             [order.quote_number] * (len(order.message_ids) - 1))
+        self.env.cr.execute("SELECT count(*) FROM sale_order WHERE fiscal_number = '/'")
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+
     def test_delete_with_fiscal_number_refused(self):
         order = self._order()
         order.action_confirm()
