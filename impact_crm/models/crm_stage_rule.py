@@ -111,6 +111,9 @@ class CrmStageRule(models.Model):
         activities = self.env['mail.activity']
         model = with_flags(self.env['mail.activity'].sudo(), RULE_GUARD)
         for lead in leads:
+            # creating an activity subscribes its assignee, which empties the ORM cache: with its own prefetch
+            # the next read reloads this deal only, not every deal of the batch
+            lead = lead.with_prefetch()
             for rule in self:
                 activities |= model.create(rule._prepare_activity(lead))
         return activities
@@ -122,6 +125,7 @@ class CrmStageRule(models.Model):
         rules = self.sudo().search([('trigger', '=', 'stage'), ('stage_id', 'in', leads.mapped('stage_id').ids)])
         activities = self.env['mail.activity']
         for lead in leads:
+            lead = lead.with_prefetch()  # see _apply
             old = old_stages.get(lead.id)
             for rule in rules:
                 if rule.stage_id == lead.stage_id and (not rule.from_stage_id or rule.from_stage_id == old):
