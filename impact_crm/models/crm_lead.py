@@ -87,7 +87,8 @@ class CrmLead(models.Model):
                     return with_flags(manual, 'impact_keep_probability').write(dict(vals))
         res = self._write_stage(vals)
         if 'probability' in vals and 'probability_is_manual' not in vals:
-            self._update_probability_override(vals)
+            # after a tracked write the whole cache is gone (see message_track): reload these deals only
+            self.with_prefetch()._update_probability_override(vals)
         return res
 
     @api.multi
@@ -96,10 +97,23 @@ class CrmLead(models.Model):
             return super(CrmLead, self).write(vals)
         old_stages = dict((lead.id, lead.stage_id) for lead in self)
         res = super(CrmLead, self).write(vals)
-        changed = self.filtered(lambda lead: lead.stage_id != old_stages[lead.id])
+        changed = self.with_prefetch().filtered(lambda lead: lead.stage_id != old_stages[lead.id])
         if changed:
             changed._stage_changed(old_stages)
         return res
+
+    @api.multi
+    def message_track(self, tracked_fields, initial_values):
+        """One deal at a time, each with its own prefetch. Odoo posts a message per deal, and posting empties
+        the whole ORM cache (mail.message._notify invalidates its parent message's cache without ids): the next
+        field read then reloads every deal prefetched with this one, i.e. the whole batch of a mass edit (or
+        every deal a loop browsed) once per deal. Alone, the deal reloads one row. Same messages, same values
+        (crm.lead has no tracking template, the only batch-level part of Odoo's method)."""
+        if len(self) <= 1 and len(self._prefetch[self._name]) <= 1:
+            return super(CrmLead, self).message_track(tracked_fields, initial_values)
+        for lead in self:
+            super(CrmLead, lead.with_prefetch()).message_track(tracked_fields, initial_values)
+        return True
 
     @api.multi
     def _stage_changed(self, old_stages):

@@ -87,9 +87,10 @@ class CrmStageRule(models.Model):
         return lead.user_id or self.env.user
 
     @api.multi
-    def _prepare_activity(self, lead):
+    def _prepare_activity(self, lead, today=None):
+        """:param today: the day the deal entered the stage (a date; today in the user's time zone when empty)"""
         self.ensure_one()
-        today = fields.Date.from_string(fields.Date.context_today(lead))
+        today = today or fields.Date.from_string(fields.Date.context_today(lead))
         company = lead.company_id or self.env.user.company_id
         return {
             'res_model_id': self.env['ir.model']._get('crm.lead').id,
@@ -105,14 +106,19 @@ class CrmStageRule(models.Model):
         }
 
     @api.multi
-    def _apply(self, leads):
+    def _apply(self, leads, today=None):
         """Create the activities of rules ``self`` on ``leads``, as superuser (automation acts for the
-        company), with the recursion guard in the context."""
+        company), with the recursion guard in the context. ``today``: see _prepare_activity."""
         activities = self.env['mail.activity']
         model = with_flags(self.env['mail.activity'].sudo(), RULE_GUARD)
+        # once: the deals share the user (and time zone) of the change
+        today = today or fields.Date.from_string(fields.Date.context_today(leads))
         for lead in leads:
+            # creating an activity subscribes its assignee, which empties the ORM cache: with its own prefetch
+            # the next read reloads this deal only, not every deal of the batch
+            lead = lead.with_prefetch()
             for rule in self:
-                activities |= model.create(rule._prepare_activity(lead))
+                activities |= model.create(rule._prepare_activity(lead, today=today))
         return activities
 
     @api.model
@@ -121,11 +127,13 @@ class CrmStageRule(models.Model):
             return self.env['mail.activity']
         rules = self.sudo().search([('trigger', '=', 'stage'), ('stage_id', 'in', leads.mapped('stage_id').ids)])
         activities = self.env['mail.activity']
+        today = fields.Date.from_string(fields.Date.context_today(leads))
         for lead in leads:
+            lead = lead.with_prefetch()  # see _apply
             old = old_stages.get(lead.id)
             for rule in rules:
                 if rule.stage_id == lead.stage_id and (not rule.from_stage_id or rule.from_stage_id == old):
-                    activities |= rule._apply(lead)
+                    activities |= rule._apply(lead, today=today)
         return activities
 
     @api.model

@@ -111,6 +111,11 @@ class CrmLead(models.Model):
     @api.multi
     def write(self, vals):
         self._guard_values(vals)
+        if any(getattr(self._fields.get(name), 'track_visibility', None) for name in vals):
+            # A tracked change posts a message, and Odoo's message_post empties the whole ORM cache: every read
+            # after it (and in the next write of a loop) would reload all the deals prefetched with these ones.
+            # Written with their own prefetch, they reload themselves only.
+            return super(CrmLead, self.with_prefetch()).write(vals)
         return super(CrmLead, self).write(vals)
 
 

@@ -90,6 +90,29 @@ class TestPipeline(SavepointCase):
         self.assertEqual(plain.probability, self.quote.probability)
         self.assertEqual((manual | plain).mapped('stage_id'), self.quote)
 
+    def test_mass_stage_change_tracks_each_deal_once(self):
+        """A mass edit tracks every deal (each with its own prefetch): one message per deal, with that deal's
+        own old and new values, and nothing on a deal browsed with them but not written."""
+        leads = self.env['crm.lead']
+        for i in range(3):
+            leads |= self._opportunity(name='Tracked %s' % i, planned_revenue=1000.0 * (i + 1))
+        bystander = self._opportunity(name='Bystander')
+        leads[1].write({'probability': 55.0})
+        together = self.env['crm.lead'].sudo(self.rep).browse((leads | bystander).ids)
+        before = dict((lead.id, lead.message_ids) for lead in together)
+        together[:3].write({'stage_id': self.quote.id})
+        for lead in leads:
+            new = lead.message_ids - before[lead.id]
+            self.assertEqual(len(new), 1, lead.name)
+            self.assertEqual(new.subtype_id, self.env.ref('crm.mt_lead_stage'))
+            stage_value = new.tracking_value_ids.filtered(lambda value: value.field == 'stage_id')
+            self.assertEqual((stage_value.old_value_integer, stage_value.new_value_integer),
+                             (self.potential.id, self.quote.id))
+        self.assertEqual(leads[1].probability, 55.0)
+        self.assertEqual((leads[0] | leads[2]).mapped('probability'), [self.quote.probability] * 2)
+        self.assertEqual(bystander.message_ids, before[bystander.id])
+        self.assertEqual(bystander.stage_id, self.potential)
+
     def test_execution_stage_wins_and_ends_override(self):
         lead = self._opportunity()
         lead.write({'probability': 30.0})
