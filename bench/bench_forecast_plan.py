@@ -92,7 +92,7 @@ def plan(env):
 
 def bare_sql(cr, delivery):
     """Every total of the workbook in one scan of the view (GROUPING SETS), by close or delivery period."""
-    from odoo.addons.impact_crm.models.crm_lead_spread import SPREAD_SQL   # the add-ons path is set by now
+    from odoo.addons.impact_crm.models.crm_lead import SPREAD_SQL   # the add-ons path is set by now
     spread = 'LEFT JOIN (%s) spread ON spread.lead_id = r.lead_id' % SPREAD_SQL if delivery else ''
     date = 'COALESCE(spread.date, r.date)' if delivery else 'r.date'
     share = 'COALESCE(spread.share, 1.0)' if delivery else '1.0'

@@ -24,7 +24,7 @@ def run(env):
     env['crm.lead'].invalidate_cache()
     start = time.time()
     # Odoo's stock wizard: write the reason, then action_set_lost (the context flag skips our guards)
-    from odoo.addons.impact_crm.models.crm_lead_lost_flow import LOST_FLOW
+    from odoo.addons.impact_crm.models.crm_lead import LOST_FLOW
     stock = base_deals.with_context(impact_lost_flow=LOST_FLOW)
     stock.write({'lost_reason': reason.id})
     stock.write({'probability': 0, 'active': False})

@@ -1,7 +1,21 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+"""crm.lead extended by impact_crm, one class per concern, in this order.
 
-from ..internal_flags import has_flag, with_flags
+Odoo builds the model from these classes in the order of this file: a class further down wraps the ones
+above it, so its create/write runs first and calls theirs through super(). Where order matters:
+- CrmLead's write is the one choke point of a stage change: every path that changes the stage ends in
+  _write_stage, which calls _stage_changed once; CrmLead records the stage history there, then
+  CrmLeadStageRules (the next class) fires the stage rules, so a rule's activity follows the change.
+- The lost flow wraps the probability and stage logic, so that any path to 'lost' goes through it.
+- The input guard is last: values are type-checked before any other override reads them."""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..internal_flags import has_flag, token, with_flags
+from ..sql_rules import (
+    COUNTED_ORDER_WHERE, LEAD_INVOICE_SQL, QUARTER, WON_STAGE_KINDS, is_counted_order, is_won,
+    order_company_amount_sql, quarter_start, stage_is_won)
+from .crm_stage import FORECAST_CATEGORIES
 
 
 class CrmLead(models.Model):
@@ -318,3 +332,807 @@ class CrmLeadPeople(models.Model):
         action = self.env.ref('impact_crm.crm_activity_log_wizard_action').read()[0]
         action['context'] = {'default_lead_id': self.id}
         return action
+
+
+# --------------------------------------------------------------------------------------------------
+# Execution and collection on the opportunity: what was ordered, invoiced, paid and is still due,
+# the automatic move to Done, and the flag on deals whose orders were cancelled after winning.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmLeadExecution(models.Model):
+    _inherit = 'crm.lead'
+
+    amount_ordered = fields.Monetary(
+        string='Ordered', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        help="Total of the confirmed orders (latest revision only), in the company currency.")
+    amount_invoiced = fields.Monetary(
+        string='Invoiced', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        help="Validated customer invoices of the deal's orders minus their credit notes, in the company currency.")
+    amount_paid = fields.Monetary(
+        string='Paid', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        help="Part of the invoiced amount that is paid (credit notes count against it).")
+    amount_outstanding = fields.Monetary(
+        string='Outstanding', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        help="Invoiced and not paid yet.")
+    execution_invoice_count = fields.Integer(string='Invoices', compute='_compute_execution_invoice_count')
+    execution_order_count = fields.Integer(string='Confirmed Orders', compute='_compute_execution_invoice_count')
+    orders_cancelled_after_win = fields.Boolean(
+        string='Orders Cancelled After Winning', readonly=True, copy=False, track_visibility='onchange',
+        help="An order of this won deal was cancelled: check the deal and move it yourself; "
+             "it is never moved automatically while this flag is set.")
+
+    @api.depends('order_ids.state', 'order_ids.is_latest_revision', 'order_ids.amount_total',
+                 'order_ids.order_line.invoice_lines.invoice_id.state',
+                 'order_ids.order_line.invoice_lines.invoice_id.amount_total_company_signed',
+                 'order_ids.order_line.invoice_lines.invoice_id.residual_company_signed',
+                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.state',
+                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.amount_total_company_signed',
+                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.residual_company_signed')
+    def _compute_execution_amounts(self):
+        ids = tuple(lead.id for lead in self if isinstance(lead.id, int))
+        ordered, invoiced = {}, {}
+        if ids:
+            self.env.cr.execute("""
+                SELECT so.opportunity_id, SUM({amount})
+                  FROM sale_order so
+                  JOIN product_pricelist pl ON pl.id = so.pricelist_id
+                  JOIN res_company rc ON rc.id = so.company_id
+                 WHERE so.opportunity_id IN %s AND {where}
+                 GROUP BY so.opportunity_id""".format(amount=order_company_amount_sql(), where=COUNTED_ORDER_WHERE),
+                                (ids,))
+            ordered = dict(self.env.cr.fetchall())
+            self.env.cr.execute("""
+                SELECT li.lead_id, SUM(inv.amount_total_company_signed), SUM(inv.residual_company_signed)
+                  FROM ({lead_invoice}) li
+                  JOIN account_invoice inv ON inv.id = li.invoice_id
+                 WHERE li.lead_id IN %s AND inv.type IN ('out_invoice', 'out_refund')
+                   AND inv.state IN ('open', 'paid')
+                 GROUP BY li.lead_id""".format(lead_invoice=LEAD_INVOICE_SQL), (ids,))
+            invoiced = dict((row[0], row[1:]) for row in self.env.cr.fetchall())
+        for lead in self:
+            total, residual = invoiced.get(lead.id, (0.0, 0.0))
+            lead.amount_ordered = ordered.get(lead.id, 0.0)
+            lead.amount_invoiced = total
+            lead.amount_paid = total - residual
+            lead.amount_outstanding = residual
+
+    @api.model
+    def _init_execution_amounts(self):
+        """_compute_execution_amounts for every deal with orders or invoices, in two statements (install on a
+        large database: the others hold zero)."""
+        cr = self.env.cr
+        cr.execute("""
+            UPDATE crm_lead l SET amount_ordered = o.amount FROM (
+                SELECT so.opportunity_id, SUM({amount}) AS amount
+                  FROM sale_order so
+                  JOIN product_pricelist pl ON pl.id = so.pricelist_id
+                  JOIN res_company rc ON rc.id = so.company_id
+                 WHERE so.opportunity_id IS NOT NULL AND {where}
+                 GROUP BY so.opportunity_id) o
+             WHERE o.opportunity_id = l.id""".format(amount=order_company_amount_sql(), where=COUNTED_ORDER_WHERE))
+        cr.execute("""
+            UPDATE crm_lead l SET amount_invoiced = i.total, amount_paid = i.total - i.residual,
+                                  amount_outstanding = i.residual FROM (
+                SELECT li.lead_id, SUM(inv.amount_total_company_signed) AS total,
+                       SUM(inv.residual_company_signed) AS residual
+                  FROM ({lead_invoice}) li
+                  JOIN account_invoice inv ON inv.id = li.invoice_id
+                 WHERE inv.type IN ('out_invoice', 'out_refund') AND inv.state IN ('open', 'paid')
+                 GROUP BY li.lead_id) i
+             WHERE i.lead_id = l.id""".format(lead_invoice=LEAD_INVOICE_SQL))
+        self.invalidate_cache()
+
+    @api.multi
+    def _execution_orders(self):
+        """The confirmed orders that count (latest revision, state sale/done)."""
+        return self.mapped('order_ids').filtered(is_counted_order)
+
+    @api.multi
+    def _execution_invoices(self):
+        return self.mapped('order_ids.invoice_ids').filtered(
+            lambda i: i.type in ('out_invoice', 'out_refund') and i.state in ('open', 'paid'))
+
+    @api.multi
+    def _compute_execution_invoice_count(self):
+        for lead in self:
+            lead.execution_invoice_count = len(lead._execution_invoices())
+            lead.execution_order_count = len(lead._execution_orders())
+
+    @api.multi
+    def action_view_execution_orders(self):
+        self.ensure_one()
+        action = self.env.ref('sale.action_orders').read()[0]
+        action['domain'] = [('id', 'in', self._execution_orders().ids)]
+        action['context'] = {'default_opportunity_id': self.id, 'default_partner_id': self.partner_id.id}
+        return action
+
+    @api.multi
+    def action_view_execution_invoices(self):
+        self.ensure_one()
+        action = self.env.ref('account.action_invoice_tree1').read()[0]
+        action['domain'] = [('id', 'in', self.mapped('order_ids.invoice_ids').ids)]
+        action['context'] = {'create': False}
+        return action
+
+    @api.multi
+    def action_clear_orders_cancelled(self):
+        self.write({'orders_cancelled_after_win': False})
+        return True
+
+    # -- automatic move to Done ------------------------------------------------------------------
+
+    @api.multi
+    def _is_fully_executed(self):
+        """True when the deal's counted orders are all fully invoiced and every invoice of its
+        orders is validated and paid (none left in draft or open)."""
+        self.ensure_one()
+        orders = self._execution_orders()
+        if not orders or any(o.invoice_status not in ('invoiced', 'upselling') for o in orders):
+            return False
+        # invoice states, not the stored amounts: those may still wait for their recomputation here
+        invoices = self.mapped('order_ids.invoice_ids').filtered(lambda i: i.state != 'cancel')
+        return bool(invoices) and all(i.state == 'paid' for i in invoices)
+
+    @api.multi
+    def _check_auto_done(self):
+        """Move the deals of an Execution stage that are fully invoiced and paid to the Done stage,
+        when their company enables it. Written through ``write`` so that the stage history,
+        ``_stage_changed`` and automated actions see the move like any other."""
+        done_stage = self.env.ref('impact_crm.stage_done', raise_if_not_found=False)
+        if not done_stage:
+            return self.browse()
+        leads = self.sudo().filtered(
+            lambda lead: lead.active and lead.stage_group_kind == 'execution' and lead.stage_id != done_stage
+            and not lead.orders_cancelled_after_win
+            and (lead.company_id or self.env.user.company_id).crm_auto_done)
+        to_done = leads.filtered(lambda lead: lead._is_fully_executed())
+        if to_done:
+            to_done.write({'stage_id': done_stage.id})
+        return to_done
+
+    @api.multi
+    def _flag_orders_cancelled(self, orders):
+        """Flag won deals whose confirmed ``orders`` were just cancelled and give their rep a to-do."""
+        won = self.sudo().filtered(lambda lead: is_won(lead, active=False))
+        if not won:
+            return won
+        won.write({'orders_cancelled_after_win': True})
+        activity_type = self.env.ref('mail.mail_activity_data_todo', raise_if_not_found=False)
+        model = self.env['ir.model'].sudo()._get('crm.lead')
+        for lead in won:
+            names = ', '.join(orders.filtered(lambda o: o.opportunity_id == lead).mapped('name'))
+            summary = _('Orders cancelled after winning: %s') % names
+            lead.message_post(body=summary)
+            self.env['mail.activity'].sudo().create({
+                'res_model_id': model.id,
+                'res_id': lead.id,
+                'activity_type_id': activity_type.id if activity_type else False,
+                'summary': summary,
+                'note': _('This won deal is not moved automatically: check it and move it yourself.'),
+                'user_id': (lead.user_id or self.env.user).id,
+            })
+        return won
+
+    @api.multi
+    def action_view_customer_history(self):
+        self.ensure_one()
+        if not self.partner_id:
+            return False
+        return self.partner_id.action_view_customer_history()
+
+
+# --------------------------------------------------------------------------------------------------
+# Forecast categories of the deals: the stage gives the default, a rep may override it on a deal
+# (the choice survives stage changes until reset, with who and when), won deals are Closed and lost
+# ones Omitted whatever anyone chose.
+# --------------------------------------------------------------------------------------------------
+# the rep's override and its who/when are recorded by setting forecast_category, never written by a
+# client (import, RPC, mass edit), so that nobody can attribute a forecast call to someone else
+OVERRIDE_FIELDS = ('forecast_category_manual', 'forecast_category_manual_uid', 'forecast_category_manual_date')
+
+
+class CrmLeadForecast(models.Model):
+    _inherit = 'crm.lead'
+
+    forecast_category = fields.Selection(
+        FORECAST_CATEGORIES, string='Forecast Category', compute='_compute_forecast_category', store=True,
+        readonly=False, index=True, track_visibility='onchange',
+        help="Where the deal stands in the forecast call. Follows the stage unless a rep sets another one, "
+             "which then stays through stage changes until reset. Won deals are Closed, lost ones Omitted.")
+    forecast_category_manual = fields.Selection(
+        FORECAST_CATEGORIES, string='Forecast Category Set by Rep', readonly=True, copy=False,
+        help="The category a rep chose for this deal instead of its stage's; empty when it follows the stage.")
+    forecast_category_manual_uid = fields.Many2one('res.users', string='Forecast Category Set By', readonly=True,
+                                                   copy=False)
+    forecast_category_manual_date = fields.Datetime(string='Forecast Category Set On', readonly=True, copy=False)
+
+    @api.depends('stage_id.forecast_category', 'stage_id.group_id.kind', 'stage_id.is_lost', 'active',
+                 'probability', 'forecast_category_manual')
+    def _compute_forecast_category(self):
+        for lead in self:
+            lead.forecast_category = lead._forced_forecast_category() or lead.forecast_category_manual \
+                or lead.stage_id.forecast_category or 'pipeline'
+
+    @api.multi
+    def _forced_forecast_category(self):
+        """'omitted' for a lost deal, 'closed' for a won one, False for an open deal."""
+        self.ensure_one()
+        if self.stage_id.is_lost or (not self.active and not self.probability):
+            return 'omitted'
+        if self.stage_id.group_id.kind in WON_STAGE_KINDS:
+            return 'closed'
+        return False
+
+    @api.model
+    def _check_forecast_override_vals(self, vals, creating=False):
+        """Refuse the override's bookkeeping sent by a caller (empty values on create are harmless)."""
+        if has_flag(self, 'impact_internal_write'):
+            return
+        written = [fname for fname in OVERRIDE_FIELDS if fname in vals and (vals[fname] or not creating)]
+        if written:
+            raise UserError(_("%s: recorded when the Forecast Category of a deal is set; nobody can write it "
+                              "directly.") % ', '.join(
+                self._fields[fname].get_description(self.env)['string'] for fname in written))
+
+    @api.model
+    def create(self, vals):
+        self._check_forecast_override_vals(vals, creating=True)
+        category = vals.get('forecast_category')
+        vals = dict((key, value) for key, value in vals.items() if key != 'forecast_category')
+        lead = super(CrmLeadForecast, self).create(vals)
+        if category:
+            lead._set_forecast_category(category)
+        return lead
+
+    @api.multi
+    def write(self, vals):
+        self._check_forecast_override_vals(vals)
+        if 'forecast_category' in vals:
+            category = vals['forecast_category']
+            vals = dict((key, value) for key, value in vals.items() if key != 'forecast_category')
+            res = super(CrmLeadForecast, self).write(vals) if vals else True
+            self._set_forecast_category(category)
+            return res
+        if vals.get('stage_id') and self.filtered('forecast_category_manual'):
+            stage = self.env['crm.stage'].browse(vals['stage_id'])
+            if stage_is_won(stage):
+                # winning the deal ends the rep's choice, as it ends the probability override
+                vals = dict(vals, forecast_category_manual=False, forecast_category_manual_uid=False,
+                            forecast_category_manual_date=False)
+        return super(CrmLeadForecast, self).write(vals)
+
+    @api.multi
+    def _set_forecast_category(self, category):
+        """A rep (or an import) sets the category: another value than the stage's becomes the deal's override,
+        the stage's own value ends it. Won and lost deals keep their category: setting another is refused."""
+        if category and category not in dict(FORECAST_CATEGORIES):
+            raise ValidationError(_("Unknown forecast category: %s") % category)
+        for lead in self:
+            forced = lead._forced_forecast_category()
+            if forced:
+                if category and category != forced:
+                    raise ValidationError(_("'%s' is won or lost: its forecast category is always %s.")
+                                          % (lead.name, dict(self._fields['forecast_category']._description_selection(
+                                              self.env))[forced]))
+                continue
+            own = with_flags(lead, 'impact_internal_write')
+            if not category or category == lead.stage_id.forecast_category:
+                if lead.forecast_category_manual:
+                    own.write({'forecast_category_manual': False, 'forecast_category_manual_uid': False,
+                               'forecast_category_manual_date': False})
+            elif category != lead.forecast_category_manual:
+                own.write({'forecast_category_manual': category, 'forecast_category_manual_uid': self.env.uid,
+                           'forecast_category_manual_date': fields.Datetime.now()})
+        return True
+
+    @api.multi
+    def action_reset_forecast_category(self):
+        """Back to the stage's category; stage changes move it again."""
+        with_flags(self, 'impact_internal_write').write({
+            'forecast_category_manual': False, 'forecast_category_manual_uid': False,
+            'forecast_category_manual_date': False})
+        return True
+
+
+# --------------------------------------------------------------------------------------------------
+# Revenue spread over the project: a deal's expected revenue dated month by month between its start and end
+# dates (linear, by the days of each month), or by a schedule of instalments that sums to it, so that the forecast
+# can be read by delivery period as well as by close period.
+# --------------------------------------------------------------------------------------------------
+SPREADS = [('end', 'At the End Date'), ('linear', 'Linear over the Project'), ('schedule', 'Instalment Schedule')]
+
+
+# The first days of the months from a start to an end date, as a PL/pgSQL function declaring how many rows it
+# returns (about a year): generate_series() called per deal is estimated at 1,000 rows, which makes PostgreSQL
+# plan the forecast by delivery period a hundred times too big (and spend seconds JIT-compiling it).
+MONTH_STARTS_FUNCTION = """
+    CREATE OR REPLACE FUNCTION impact_crm_month_starts(date_from date, date_to date) RETURNS SETOF date
+    LANGUAGE plpgsql IMMUTABLE STRICT ROWS 12 AS $$
+    BEGIN
+        RETURN QUERY SELECT d::date FROM generate_series(date_trunc('month', date_from), date_to::timestamp,
+                                                         INTERVAL '1 month') AS d;
+    END $$
+"""
+
+
+# (lead_id, date, share of the deal's revenue) for the deals whose revenue is spread; the shares of a deal sum
+# to 1. Linear: each month of the project gets its days' share (a project of 15 January - 10 March has
+# 17 + 28 + 10 = 55 days: January 17/55, ...). Schedule: each instalment's amount / the expected revenue.
+SPREAD_SQL = """
+    SELECT l.id AS lead_id, m.month::date AS date,
+           (LEAST((m.month + INTERVAL '1 month')::date - 1, l.date_end) - GREATEST(m.month::date, l.date_start) + 1)
+               ::numeric / (l.date_end - l.date_start + 1) AS share
+      FROM crm_lead l
+     CROSS JOIN LATERAL impact_crm_month_starts(l.date_start, l.date_end) AS m(month)
+     WHERE l.revenue_spread = 'linear' AND l.date_start IS NOT NULL AND l.date_end IS NOT NULL
+    UNION ALL
+    SELECT i.lead_id, i.date, i.amount / l.planned_revenue::numeric AS share
+      FROM crm_lead_instalment i
+      JOIN crm_lead l ON l.id = i.lead_id
+     WHERE l.revenue_spread = 'schedule' AND COALESCE(l.planned_revenue, 0) != 0
+"""
+
+
+class CrmLeadSpread(models.Model):
+    _inherit = 'crm.lead'
+
+    revenue_spread = fields.Selection(
+        # not NOT NULL: rows inserted by SQL (imports by scripts, benchmarks) are simply not spread
+        SPREADS, string='Revenue Spread', default='end', track_visibility='onchange',
+        help="How the forecast by delivery period dates this deal's revenue: all at the end date, spread "
+             "linearly over the months between the start and end dates (by their days), or by instalments "
+             "that sum to the expected revenue.")
+    instalment_ids = fields.One2many('crm.lead.instalment', 'lead_id', string='Instalments', copy=True)
+
+    @api.model_cr
+    def init(self):
+        super(CrmLeadSpread, self).init()
+        self.env.cr.execute(MONTH_STARTS_FUNCTION)
+
+    @api.model
+    def create(self, vals):
+        if 'instalment_ids' in vals:
+            lead = super(CrmLeadSpread, self.with_context(impact_instalments_from_lead=True)).create(vals)
+            return lead.with_env(self.env)
+        return super(CrmLeadSpread, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        if 'instalment_ids' in vals:
+            return super(CrmLeadSpread, self.with_context(impact_instalments_from_lead=True)).write(vals)
+        return super(CrmLeadSpread, self).write(vals)
+
+    @api.constrains('revenue_spread', 'planned_revenue', 'date_start', 'date_end', 'instalment_ids')
+    def _check_revenue_spread(self):
+        for lead in self:
+            if lead.revenue_spread == 'linear' and not (lead.date_start and lead.date_end):
+                raise ValidationError(_("'%s' is spread linearly over the project: give it a start and an end "
+                                        "date.") % lead.name)
+            if lead.revenue_spread == 'schedule':
+                total = sum(lead.instalment_ids.mapped('amount'))
+                currency = lead.company_currency or self.env.user.company_id.currency_id
+                if not lead.instalment_ids or currency.compare_amounts(total, lead.planned_revenue or 0.0):
+                    raise ValidationError(
+                        _("The instalments of '%s' sum to %s, not to its expected revenue %s: correct the "
+                          "instalments or the expected revenue.")
+                        % (lead.name, currency.round(total), currency.round(lead.planned_revenue or 0.0)))
+
+    @api.multi
+    def _revenue_by_month(self):
+        """{lead id: [(first day of the month as 'YYYY-MM-DD', amount)]} of the deals' expected revenue as the
+        forecast by delivery period dates it (deals not spread: all in the month of their forecast date)."""
+        result = dict((lead.id, []) for lead in self)
+        if not self.ids:
+            return result
+        self.env.cr.execute("""
+            SELECT l.id, date_trunc('month', COALESCE(s.date, l.date_end, l.date_deadline, l.create_date::date))::date,
+                   SUM(COALESCE(l.planned_revenue, 0)::numeric * COALESCE(s.share, 1.0))
+              FROM crm_lead l
+              LEFT JOIN ({spread}) s ON s.lead_id = l.id
+             WHERE l.id IN %s
+             GROUP BY 1, 2 ORDER BY 1, 2""".format(spread=SPREAD_SQL), (tuple(self.ids),))
+        for lead_id, month, amount in self.env.cr.fetchall():
+            result[lead_id].append((fields.Date.to_string(month) if not isinstance(month, str) else month,
+                                    float(amount)))
+        return result
+
+
+# --------------------------------------------------------------------------------------------------
+# The lost flow of crm.lead: a deal is lost only with a reason (company setting), and the loss is
+# recorded (stage and stage group lost at, amount, competitor) for the analysis. Restoring undoes it.
+#
+# --------------------------------------------------------------------------------------------------
+# Marks the writes of the lost flow itself: an internal flag (see internal_flags), which a JSON-RPC
+# client cannot put in its context, so the guards cannot be switched off from outside.
+LOST_FLOW = token()
+
+
+# recorded by the lost flow and the probability override only: never written by a client (import, RPC,
+# mass edit), so that the loss analysis and the override's who/when cannot be falsified
+BOOKKEEPING_FIELDS = ('lost_stage_id', 'lost_stage_group_id', 'lost_amount', 'lost_date',
+                      'probability_is_manual', 'probability_manual_uid', 'probability_manual_date')
+
+
+LOST_FIELDS = ('lost_stage_id', 'lost_stage_group_id', 'lost_amount', 'lost_date', 'lost_competitor_id',
+               'lost_competitor_price', 'lost_note')
+
+
+class CrmLeadLostFlow(models.Model):
+    _inherit = 'crm.lead'
+
+    lost_criterion_id = fields.Many2one(related='lost_reason.criterion_id', store=True, readonly=True,
+                                        string='Loss Criterion', index=True)
+    lost_stage_id = fields.Many2one('crm.stage', string='Lost at Stage', readonly=True, copy=False,
+                                    ondelete='set null', index=True,
+                                    help="The stage the deal was in when it was lost; restoring returns it there.")
+    lost_stage_group_id = fields.Many2one('crm.stage.group', string='Lost at Stage Group', readonly=True,
+                                          copy=False, ondelete='set null')
+    lost_amount = fields.Monetary(string='Lost Amount', currency_field='company_currency', readonly=True,
+                                  copy=False, help="The expected revenue of the deal when it was lost.")
+    lost_date = fields.Date(string='Lost on', readonly=True, copy=False, index=True)
+    lost_competitor_id = fields.Many2one('res.partner', string='Lost to Competitor', copy=False,
+                                         domain=[('is_competitor', '=', True)], ondelete='restrict',
+                                         track_visibility='onchange')
+    lost_competitor_price = fields.Monetary(string='Competitor Price', currency_field='company_currency',
+                                            copy=False, track_visibility='onchange',
+                                            help="The price of the competitor who won, if known.")
+    lost_note = fields.Text(string='Loss Note', copy=False, track_visibility='onchange')
+    competitor_ids = fields.Many2many('res.partner', 'crm_lead_competitor_rel', 'lead_id', 'partner_id',
+                                      string='Competitors', domain=[('is_competitor', '=', True)],
+                                      help="The competitors bidding for this deal (win/loss by competitor).")
+    lost_this_quarter = fields.Boolean(compute='_compute_lost_this_quarter', search='_search_lost_this_quarter',
+                                       string='Lost this Quarter')
+
+    # ------------------------------------------------------------------
+    # Lost this quarter
+    # ------------------------------------------------------------------
+    @api.model
+    def _quarter_bounds(self, day=None):
+        day = fields.Date.from_string(day or fields.Date.context_today(self))
+        start = quarter_start(day)
+        return fields.Date.to_string(start), fields.Date.to_string(start + QUARTER)
+
+    @api.depends('lost_date')
+    def _compute_lost_this_quarter(self):
+        start, stop = self._quarter_bounds()
+        for lead in self:
+            lead.lost_this_quarter = bool(lead.lost_date) and start <= lead.lost_date < stop
+
+    @api.model
+    def _search_lost_this_quarter(self, operator, value):
+        start, stop = self._quarter_bounds()
+        domain = ['&', ('lost_date', '>=', start), ('lost_date', '<', stop)]
+        if (operator == '=') != bool(value):
+            domain = ['|', ('lost_date', '=', False), '|', ('lost_date', '<', start), ('lost_date', '>=', stop)]
+        return domain
+
+    # ------------------------------------------------------------------
+    # The lost flow
+    # ------------------------------------------------------------------
+    @api.multi
+    def _check_lost_reason(self, reason_id=None):
+        """Refuse to lose deals without a reason when their company requires one."""
+        missing = self.filtered(
+            lambda lead: not (reason_id or lead.lost_reason)
+            and (lead.company_id or self.env.user.company_id).crm_lost_reason_required)
+        if missing:
+            raise UserError(_(
+                "A loss reason is required to mark a deal as lost. Use \"Mark Lost\" (or the action "
+                "\"Mark as lost\" on the list), which asks for the reason.\nDeals without a reason: %s"
+            ) % ', '.join(missing.mapped('name')))
+
+    @api.multi
+    def _lost_stages(self):
+        """{lead id: the Lost stage of its sales channel (or the shared one), possibly empty}"""
+        stages = self.env['crm.stage'].search([('is_lost', '=', True)])
+        shared = stages.filtered(lambda stage: not stage.team_id)[:1]
+        result = {}
+        for lead in self:
+            own = stages.filtered(lambda stage: lead.team_id and stage.team_id == lead.team_id)[:1]
+            result[lead.id] = own or shared
+        return result
+
+    @api.multi
+    def action_set_lost(self):
+        """Lose the deals: reason checked, loss recorded, probability 0, archived, into the Lost stage.
+        Whatever the caller (wizard, RPC, controller link, server action), a reason is required
+        when the company says so."""
+        return self._action_lose({})
+
+    @api.multi
+    def _action_lose(self, vals):
+        """The lost flow. ``vals``: what the lost dialog gives for all of ``self`` (lost_reason,
+        lost_competitor_id, lost_competitor_price, lost_note), written with the loss in one tracked
+        write per target stage, so that each deal's chatter gets one message."""
+        self._check_lost_reason(vals.get('lost_reason'))
+        flow = with_flags(self, 'impact_lost_flow')
+        today = fields.Date.context_today(self)
+        competitor_id = vals.get('lost_competitor_id')
+        # per deal: what it is worth and where it stands when lost (untracked: no chatter message)
+        for lead in flow:
+            snapshot = {'lost_date': today, 'lost_amount': lead.planned_revenue}
+            if not lead.stage_id.is_lost:
+                snapshot.update(lost_stage_id=lead.stage_id.id, lost_stage_group_id=lead.stage_id.group_id.id)
+            competitor = competitor_id or lead.lost_competitor_id.id
+            if competitor and competitor not in lead.competitor_ids.ids:
+                snapshot['competitor_ids'] = [(4, competitor)]
+            lead.write(snapshot)
+        lost_stages = self._lost_stages()
+        by_stage = {}
+        for lead in flow:
+            by_stage.setdefault(lost_stages[lead.id], []).append(lead.id)
+        for stage, lead_ids in by_stage.items():
+            lose = dict(vals, probability=0, active=False)
+            if stage:
+                lose['stage_id'] = stage.id
+            # grouped per target stage: one write (and one stage change) per group
+            flow.browse(lead_ids).write(lose)
+        return True
+
+    # ------------------------------------------------------------------
+    # Guards: no path to lost without the flow
+    # ------------------------------------------------------------------
+    def _in_lost_flow(self):
+        return has_flag(self, 'impact_lost_flow')
+
+    @api.model
+    def _check_bookkeeping_vals(self, vals, creating=False):
+        """Refuse loss and override bookkeeping sent by a caller (empty values on create are harmless)."""
+        if self._in_lost_flow() or has_flag(self, 'impact_internal_write'):
+            return
+        written = [fname for fname in BOOKKEEPING_FIELDS if fname in vals and (vals[fname] or not creating)]
+        if written:
+            raise UserError(_("%s: recorded by \"Mark Lost\" and by the probability override themselves; "
+                              "nobody can write it.") % ', '.join(
+                self._fields[fname].get_description(self.env)['string'] for fname in written))
+
+    @api.multi
+    def _lose_silent_losses(self):
+        """Deals that end archived at probability 0 (Odoo's meaning of lost: its Lost filter shows them)
+        without having gone through the lost flow: they go through it now, so a reason is required
+        (the whole operation is refused without one) and the loss is recorded."""
+        silent = self.filtered(lambda lead: lead.type == 'opportunity' and not lead.active
+                               and not lead.probability and not lead.lost_date)
+        if silent:
+            silent._check_lost_reason()
+            silent._action_lose({})
+
+    @api.model
+    def create(self, vals):
+        self._check_bookkeeping_vals(vals, creating=True)
+        lead = super(CrmLeadLostFlow, self).create(vals)
+        if lead.stage_id.is_lost and not self._in_lost_flow():
+            # e.g. an import of historical lost deals: allowed with a reason, recorded as lost
+            lead._check_lost_reason()
+            lead.action_set_lost()
+        elif not self._in_lost_flow():
+            lead._lose_silent_losses()
+        return lead
+
+    @api.multi
+    def write(self, vals):
+        if self._in_lost_flow():
+            return super(CrmLeadLostFlow, self).write(vals)
+        self._check_bookkeeping_vals(vals)
+        if any(fname in vals for fname in ('active', 'probability', 'type')) and \
+                not ('active' in vals and not vals['active'] and 'probability' in vals and not vals['probability']):
+            res = self._write_checked(vals)
+            self.exists()._lose_silent_losses()
+            return res
+        return self._write_checked(vals)
+
+    @api.multi
+    def _write_checked(self, vals):
+        lost_stage = vals.get('stage_id') and self.env['crm.stage'].browse(vals['stage_id']).is_lost
+        if 'active' in vals and not vals['active'] and 'probability' in vals and not vals['probability']:
+            # Odoo's "lost" semantic written directly: route it through the flow
+            rest = dict((key, value) for key, value in vals.items()
+                        if key not in ('active', 'probability') and not (key == 'stage_id' and lost_stage))
+            self._check_lost_reason(rest.get('lost_reason'))
+            if rest:
+                super(CrmLeadLostFlow, self).write(rest)
+            return self.action_set_lost()
+        if lost_stage and any(lead.stage_id.id != vals['stage_id'] for lead in self):
+            raise UserError(_(
+                "A deal enters the Lost stage only through \"Mark Lost\", which asks for the loss reason: "
+                "use the \"Mark Lost\" button of the deal (or the action \"Mark as lost\" on the list) "
+                "instead of moving it there."))
+        if vals.get('active'):
+            restoring = self.filtered(lambda lead: not lead.active and (lead.lost_date or lead.stage_id.is_lost))
+            res = super(CrmLeadLostFlow, self).write(vals)
+            if restoring:
+                restoring._restore_lost()
+            return res
+        return super(CrmLeadLostFlow, self).write(vals)
+
+    @api.multi
+    def _backdate_loss(self, lost_date):
+        """Demo data and imports of history: these lost deals were lost on ``lost_date`` (server side only:
+        a private method, not callable over RPC)."""
+        return with_flags(self.filtered('lost_date'), 'impact_internal_write').write({'lost_date': lost_date})
+
+    # ------------------------------------------------------------------
+    # Restore
+    # ------------------------------------------------------------------
+    @api.multi
+    def _restore_lost(self):
+        """Clear the loss of restored deals and return them to the stage they were lost from
+        (through the normal write, so that the stage history records it), with a chatter note."""
+        clear = dict((fname, False) for fname in LOST_FIELDS)
+        clear['lost_reason'] = False
+        targets = {}
+        for lead in self:
+            stage = lead.lost_stage_id
+            if not stage or stage.is_lost:
+                stage = lead._stage_find(domain=[('is_lost', '=', False), ('fold', '=', False)])
+            body = _("Restored from lost (reason: %s, lost on %s, at stage %s): back to stage %s.") % (
+                lead.lost_reason.name or _('none'), lead.lost_date or _('unknown date'),
+                lead.lost_stage_id.name or _('unknown'), stage.name or _('none'))
+            lead.message_post(body=body, subtype='mail.mt_note')
+            targets.setdefault(stage, []).append(lead.id)
+        for stage, lead_ids in targets.items():
+            vals = dict(clear)
+            if stage:
+                vals['stage_id'] = stage.id
+            with_flags(self.browse(lead_ids), 'impact_internal_write').write(vals)
+        return True
+
+
+# --------------------------------------------------------------------------------------------------
+# The forecast change log on the deal (the log's model is in crm_lead_forecast_change.py):
+# one row per create/write that changes what the forecast depends on; slippage counters.
+# --------------------------------------------------------------------------------------------------
+# the fields of a deal the forecast depends on: a change of any of them is kept
+TRACKED_FIELDS = ('stage_id', 'probability', 'planned_revenue', 'date_end', 'date_deadline', 'user_id',
+                  'team_id', 'region_id', 'company_id', 'active', 'type')
+
+
+DATE_FIELDS = ('date_end', 'date_deadline')
+
+
+class CrmLeadForecastChange(models.Model):
+    _inherit = 'crm.lead'
+
+    forecast_change_ids = fields.One2many('crm.lead.forecast.change', 'lead_id', string='Forecast Changes',
+                                          readonly=True)
+    forecast_date_first = fields.Date(string='First Committed Date', readonly=True, copy=False,
+                                      help="The first end date (else expected closing) this deal was given.")
+    push_count = fields.Integer(string='Times Pushed', readonly=True, copy=False, index=True,
+                                help="How many times the end date (else expected closing) moved to a later month.")
+    slip_days = fields.Integer(string='Days Slipped', readonly=True, copy=False,
+                               help="The days of every move of the end date (else expected closing) to a later "
+                                    "date, added up.")
+    date_push_reason = fields.Char(string='Reason for Pushing', compute='_compute_date_push_reason',
+                                   inverse='_inverse_date_push_reason',
+                                   help="Why the end date moves later: kept with the change. Required when the "
+                                        "company asks for it (Settings: pushes of more than N days).")
+
+    @api.multi
+    def _compute_date_push_reason(self):
+        for lead in self:
+            lead.date_push_reason = False
+
+    @api.multi
+    def _inverse_date_push_reason(self):
+        return  # written by write() into the change log, not kept on the deal
+
+    @api.model
+    def create(self, vals):
+        reason = vals.get('date_push_reason')
+        vals = dict((key, value) for key, value in vals.items() if key != 'date_push_reason')
+        lead = super(CrmLeadForecastChange, self).create(vals)
+        Change = self.env['crm.lead.forecast.change']
+        Change._record(lead.ids, note=reason or None)
+        Change._update_slippage(lead.ids)
+        return lead
+
+    @api.multi
+    def write(self, vals):
+        reason = vals.get('date_push_reason')
+        if 'date_push_reason' in vals:
+            vals = dict((key, value) for key, value in vals.items() if key != 'date_push_reason')
+        dates = not set(vals).isdisjoint(DATE_FIELDS)
+        if dates and not reason:
+            self._check_push_reason(vals)
+        res = super(CrmLeadForecastChange, self).write(vals)
+        if self.ids and not set(vals).isdisjoint(TRACKED_FIELDS):
+            Change = self.env['crm.lead.forecast.change']
+            Change._record(self.ids, note=reason or None)
+            if dates:
+                Change._update_slippage(self.ids)
+        return res
+
+    @api.multi
+    def _check_push_reason(self, vals):
+        """The company may ask why an end date moves later by more than N days (0: never asks)."""
+        pushed = []
+        for lead in self:
+            limit = (lead.company_id or self.env.user.company_id).forecast_push_reason_days
+            if limit <= 0:
+                continue
+            old = lead.date_end or lead.date_deadline
+            new = (vals['date_end'] if 'date_end' in vals else lead.date_end) or \
+                (vals['date_deadline'] if 'date_deadline' in vals else lead.date_deadline)
+            if old and new and (fields.Date.from_string(new) - fields.Date.from_string(old)).days > limit:
+                pushed.append((lead, limit))
+        if pushed:
+            raise ValidationError(_(
+                "Moving the end date later by more than %s days needs a reason (the field 'Reason for "
+                "Pushing'): %s") % (pushed[0][1], ', '.join(lead.name for lead, _limit in pushed)))
+
+
+# --------------------------------------------------------------------------------------------------
+# What the pipeline kanban needs beyond Odoo's columns: the stage groups its stages belong to, with
+# the totals of each group (static/src/js/pipeline_kanban.js draws them as bands above the columns).
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmLeadKanban(models.Model):
+    _inherit = 'crm.lead'
+
+    @api.model
+    def impact_stage_group_bands(self, domain=None, stage_ids=None):
+        """The stage groups of the kanban's columns, in the kanban's order, with the expected and
+        weighted revenue of the deals of ``domain`` in each (one read_group, the user's record rules
+        apply), and the stages a card may not be dropped into (Lost: the lost dialog asks why).
+
+        :returns: {'bands': [{'id', 'name', 'kind', 'fold', 'color', 'stage_ids', 'count', 'expected',
+            'weighted'}], 'lost_stage_ids': [...], 'currency_id': the company currency}
+        """
+        Stage = self.env['crm.stage']
+        stages = Stage.browse(stage_ids) if stage_ids else Stage.search([])
+        stages = stages.exists()
+        totals = {}
+        if stages:
+            for row in self.read_group(list(domain or []) + [('stage_id', 'in', stages.ids)],
+                                       ['stage_id', 'planned_revenue', 'weighted_revenue'], ['stage_id']):
+                totals[row['stage_id'][0]] = row
+        bands = []
+        by_group = {}
+        for stage in stages.sorted(lambda s: (s.group_id.sequence, s.group_id.id, s.sequence, s.id)):
+            group = stage.group_id
+            band = by_group.get(group.id)
+            if band is None:
+                band = by_group[group.id] = {
+                    'id': group.id, 'name': group.name or '', 'kind': group.kind or False, 'fold': group.fold,
+                    'color': group.color, 'stage_ids': [], 'count': 0, 'expected': 0.0, 'weighted': 0.0}
+                bands.append(band)
+            band['stage_ids'].append(stage.id)
+            row = totals.get(stage.id)
+            if row:
+                band['count'] += row['stage_id_count']
+                band['expected'] += row['planned_revenue'] or 0.0
+                band['weighted'] += row['weighted_revenue'] or 0.0
+        return {
+            'bands': bands,
+            'lost_stage_ids': stages.filtered('is_lost').ids,
+            'currency_id': self.env.user.company_id.currency_id.id,
+        }
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the types and ranges of the values sent to create/write are
+# checked before anything else runs, so this class stays last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+# The models whose values users type in or send through JSON-RPC.
+class CrmLeadInputGuard(models.Model):
+    _name = 'crm.lead'
+    _inherit = ['crm.lead', 'impact.input.guard']
+
+    @api.model
+    def create(self, vals):
+        self._guard_values(vals)
+        return super(CrmLeadInputGuard, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._guard_values(vals)
+        if any(getattr(self._fields.get(name), 'track_visibility', None) for name in vals):
+            # A tracked change posts a message, and Odoo's message_post empties the whole ORM cache: every read
+            # after it (and in the next write of a loop) would reload all the deals prefetched with these ones.
+            # Written with their own prefetch, they reload themselves only.
+            return super(CrmLeadInputGuard, self.with_prefetch()).write(vals)
+        return super(CrmLeadInputGuard, self).write(vals)

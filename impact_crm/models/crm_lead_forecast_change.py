@@ -1,13 +1,11 @@
 import logging
 
-from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import api, fields, models
+
+from .crm_lead import TRACKED_FIELDS
 
 _logger = logging.getLogger(__name__)
 
-# the fields of a deal the forecast depends on: a change of any of them is kept
-TRACKED_FIELDS = ('stage_id', 'probability', 'planned_revenue', 'date_end', 'date_deadline', 'user_id',
-                  'team_id', 'region_id', 'company_id', 'active', 'type')
 # column of crm_lead -> column of crm_lead_forecast_change (the deal's type is lead_type here)
 # (and active is lead_active: a field named 'active' would hide the archiving rows from every search)
 COLUMNS = [(name, {'type': 'lead_type', 'active': 'lead_active'}.get(name, name)) for name in TRACKED_FIELDS]
@@ -230,77 +228,3 @@ class CrmLeadForecastChange(models.Model):
                                      for src, dst in COLUMNS)), (tuple(lead_ids),))
         self._update_slippage(lead_ids)
         return True
-
-
-DATE_FIELDS = ('date_end', 'date_deadline')
-
-
-class CrmLead(models.Model):
-    _inherit = 'crm.lead'
-
-    forecast_change_ids = fields.One2many('crm.lead.forecast.change', 'lead_id', string='Forecast Changes',
-                                          readonly=True)
-    forecast_date_first = fields.Date(string='First Committed Date', readonly=True, copy=False,
-                                      help="The first end date (else expected closing) this deal was given.")
-    push_count = fields.Integer(string='Times Pushed', readonly=True, copy=False, index=True,
-                                help="How many times the end date (else expected closing) moved to a later month.")
-    slip_days = fields.Integer(string='Days Slipped', readonly=True, copy=False,
-                               help="The days of every move of the end date (else expected closing) to a later "
-                                    "date, added up.")
-    date_push_reason = fields.Char(string='Reason for Pushing', compute='_compute_date_push_reason',
-                                   inverse='_inverse_date_push_reason',
-                                   help="Why the end date moves later: kept with the change. Required when the "
-                                        "company asks for it (Settings: pushes of more than N days).")
-
-    @api.multi
-    def _compute_date_push_reason(self):
-        for lead in self:
-            lead.date_push_reason = False
-
-    @api.multi
-    def _inverse_date_push_reason(self):
-        return  # written by write() into the change log, not kept on the deal
-
-    @api.model
-    def create(self, vals):
-        reason = vals.get('date_push_reason')
-        vals = dict((key, value) for key, value in vals.items() if key != 'date_push_reason')
-        lead = super(CrmLead, self).create(vals)
-        Change = self.env['crm.lead.forecast.change']
-        Change._record(lead.ids, note=reason or None)
-        Change._update_slippage(lead.ids)
-        return lead
-
-    @api.multi
-    def write(self, vals):
-        reason = vals.get('date_push_reason')
-        if 'date_push_reason' in vals:
-            vals = dict((key, value) for key, value in vals.items() if key != 'date_push_reason')
-        dates = not set(vals).isdisjoint(DATE_FIELDS)
-        if dates and not reason:
-            self._check_push_reason(vals)
-        res = super(CrmLead, self).write(vals)
-        if self.ids and not set(vals).isdisjoint(TRACKED_FIELDS):
-            Change = self.env['crm.lead.forecast.change']
-            Change._record(self.ids, note=reason or None)
-            if dates:
-                Change._update_slippage(self.ids)
-        return res
-
-    @api.multi
-    def _check_push_reason(self, vals):
-        """The company may ask why an end date moves later by more than N days (0: never asks)."""
-        pushed = []
-        for lead in self:
-            limit = (lead.company_id or self.env.user.company_id).forecast_push_reason_days
-            if limit <= 0:
-                continue
-            old = lead.date_end or lead.date_deadline
-            new = (vals['date_end'] if 'date_end' in vals else lead.date_end) or \
-                (vals['date_deadline'] if 'date_deadline' in vals else lead.date_deadline)
-            if old and new and (fields.Date.from_string(new) - fields.Date.from_string(old)).days > limit:
-                pushed.append((lead, limit))
-        if pushed:
-            raise ValidationError(_(
-                "Moving the end date later by more than %s days needs a reason (the field 'Reason for "
-                "Pushing'): %s") % (pushed[0][1], ', '.join(lead.name for lead, _limit in pushed)))

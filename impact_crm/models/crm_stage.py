@@ -1,5 +1,9 @@
+"""crm.stage extended by impact_crm: stage groups, probabilities, forecast categories, automation rules,
+input guard (last, so it checks values first)."""
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+
 
 # The categories a sales manager reads a forecast call by, from the surest to the least sure; Omitted is
 # what no longer counts (lost deals, and open deals a rep takes out of the forecast).
@@ -73,3 +77,36 @@ class CrmStage(models.Model):
         self.env.cr.execute("SELECT state FROM ir_module_module WHERE name = 'impact_crm'")
         row = self.env.cr.fetchone()
         return bool(row) and row[0] == 'to install'
+
+
+# --------------------------------------------------------------------------------------------------
+# The automation rules of a stage (the rule model is in crm_stage_rule.py).
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmStageRuleLinks(models.Model):
+    _inherit = 'crm.stage'
+
+    rule_ids = fields.One2many('crm.stage.rule', 'stage_id', string='Automation',
+                               domain=[('trigger', '=', 'stage')])
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the types and ranges of the values sent to create/write are
+# checked before anything else runs, so this class stays last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmStageInputGuard(models.Model):
+    _name = 'crm.stage'
+    _inherit = ['crm.stage', 'impact.input.guard']
+
+    @api.model
+    def create(self, vals):
+        self._guard_values(vals)
+        return super(CrmStageInputGuard, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._guard_values(vals)
+        return super(CrmStageInputGuard, self).write(vals)

@@ -1,3 +1,4 @@
+
 from odoo import api, fields, models
 
 
@@ -40,3 +41,24 @@ class CrmStageGroup(models.Model):
             # stages are ordered by their group first: keep the stored copy in step
             self.mapped('stage_ids')._compute_group_sequence()
         return res
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the types and ranges of the values sent to create/write are
+# checked before anything else runs, so this class stays last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmStageGroupInputGuard(models.Model):
+    _name = 'crm.stage.group'
+    _inherit = ['crm.stage.group', 'impact.input.guard']
+
+    @api.model
+    def create(self, vals):
+        self._guard_values(vals)
+        return super(CrmStageGroupInputGuard, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._guard_values(vals)
+        return super(CrmStageGroupInputGuard, self).write(vals)

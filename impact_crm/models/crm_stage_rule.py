@@ -141,10 +141,3 @@ class CrmStageRule(models.Model):
         if has_flag(self, RULE_GUARD) or not leads:
             return self.env['mail.activity']
         return self.sudo().search([('trigger', '=', 'quotation_sent')])._apply(leads)
-
-
-class CrmStage(models.Model):
-    _inherit = 'crm.stage'
-
-    rule_ids = fields.One2many('crm.stage.rule', 'stage_id', string='Automation',
-                               domain=[('trigger', '=', 'stage')])

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -15,3 +16,24 @@ class ResCompany(models.Model):
     crm_lost_reason_required = fields.Boolean(
         string='Loss Reason Required', default=True,
         help="A deal can only be marked lost with a loss reason.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Forecast settings of the company: pushes that need a reason.
+# --------------------------------------------------------------------------------------------------
+
+
+class ResCompanyForecast(models.Model):
+    _inherit = 'res.company'
+
+    forecast_push_reason_days = fields.Integer(
+        string='Reason for Pushes Beyond (Days)', default=0,
+        help="A deal's end date moved later by more than this many days needs a reason, kept with the change "
+             "in the forecast changes. 0: no reason asked.")
+
+    @api.constrains('forecast_push_reason_days')
+    def _check_forecast_push_reason_days(self):
+        for company in self:
+            if company.forecast_push_reason_days < 0:
+                raise ValidationError(_("The number of days after which a push needs a reason cannot be "
+                                        "negative."))

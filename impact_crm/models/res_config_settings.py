@@ -10,3 +10,15 @@ class ResConfigSettings(models.TransientModel):
         related='company_id.quotation_creates_opportunity', string='Quotations Create Opportunities')
     crm_lost_reason_required = fields.Boolean(related='company_id.crm_lost_reason_required',
                                               string='Loss Reason Required')
+
+
+# --------------------------------------------------------------------------------------------------
+# Forecast settings.
+# --------------------------------------------------------------------------------------------------
+
+
+class ResConfigSettingsForecast(models.TransientModel):
+    _inherit = 'res.config.settings'
+
+    forecast_push_reason_days = fields.Integer(related='company_id.forecast_push_reason_days',
+                                               string='Reason for Pushes Beyond (Days)')

@@ -14,7 +14,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..internal_flags import has_flag, with_flags
-from ..sql_rules import company_sequence
+from ..sql_rules import company_sequence, is_counted_order
 
 REVISION_SEPARATOR = '-'
 
@@ -383,3 +383,48 @@ class SaleOrderSentFollowUp(models.Model):
         res = super(SaleOrderSentFollowUp, self).write(vals)
         self.env['crm.stage.rule']._fire_quotation_sent_rules(newly_sent.mapped('opportunity_id'))
         return res
+
+
+# --------------------------------------------------------------------------------------------------
+# Execution: changes of an order's state or amounts move its won deal on (invoiced, paid, done).
+# --------------------------------------------------------------------------------------------------
+
+
+class SaleOrderExecution(models.Model):
+    _inherit = 'sale.order'
+
+    @api.multi
+    def write(self, vals):
+        if vals.get('state') != 'cancel':
+            res = super(SaleOrderExecution, self).write(vals)
+            if 'state' in vals:
+                leads = self.sudo().mapped('opportunity_id')
+                if leads:
+                    leads._check_auto_done()
+            return res
+        confirmed = self.filtered(is_counted_order)
+        res = super(SaleOrderExecution, self).write(vals)
+        if confirmed:
+            confirmed.sudo().mapped('opportunity_id')._flag_orders_cancelled(confirmed)
+        return res
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the types and ranges of the values sent to create/write are
+# checked before anything else runs, so this class stays last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+class SaleOrderInputGuard(models.Model):
+    _name = 'sale.order'
+    _inherit = ['sale.order', 'impact.input.guard']
+
+    @api.model
+    def create(self, vals):
+        self._guard_values(vals)
+        return super(SaleOrderInputGuard, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._guard_values(vals)
+        return super(SaleOrderInputGuard, self).write(vals)

@@ -1,3 +1,4 @@
+
 from odoo import _, api, models
 
 from .sale_order import _guard_active
@@ -42,3 +43,24 @@ class SaleOrderLine(models.Model):
     def invoice_line_create(self, invoice_id, qty):
         self.mapped('order_id')._impact_check_latest(_('invoiced'))
         return super(SaleOrderLine, self).invoice_line_create(invoice_id, qty)
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the types and ranges of the values sent to create/write are
+# checked before anything else runs, so this class stays last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+class SaleOrderLineInputGuard(models.Model):
+    _name = 'sale.order.line'
+    _inherit = ['sale.order.line', 'impact.input.guard']
+
+    @api.model
+    def create(self, vals):
+        self._guard_values(vals)
+        return super(SaleOrderLineInputGuard, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._guard_values(vals)
+        return super(SaleOrderLineInputGuard, self).write(vals)

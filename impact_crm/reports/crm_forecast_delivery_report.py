@@ -1,6 +1,6 @@
 from odoo import api, fields, models, tools
 
-from ..models.crm_lead_spread import SPREAD_SQL
+from ..models.crm_lead import SPREAD_SQL
 from ..models.crm_stage import FORECAST_CATEGORIES
 from ..sql_rules import status_sql
 

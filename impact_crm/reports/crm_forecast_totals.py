@@ -5,7 +5,7 @@ record rules applied exactly as read_group applies them (no sudo). Separate read
 report once per sheet."""
 from odoo import fields
 
-from ..models.crm_lead_spread import SPREAD_SQL
+from ..models.crm_lead import SPREAD_SQL
 
 PERIOD_UNITS = ('month', 'quarter', 'year')
 
