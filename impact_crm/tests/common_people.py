@@ -2,7 +2,8 @@ from odoo.tests.common import SavepointCase
 
 
 class PeopleCase(SavepointCase):
-    """Users, a sales team, stages and partners shared by the tests of the people of a deal, the stage rules and the activity log."""
+    """Users, a sales team, stages and partners shared by the tests of a deal's people, the stage rules
+    and the activity log."""
 
     @classmethod
     def setUpClass(cls):
