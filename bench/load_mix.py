@@ -68,12 +68,17 @@ def log_activity(c, ctx):
     c('mail.activity', 'action_done', [activity])
 
 
+def create_quotation(c, ctx, lead):
+    """A quotation of one line on ``lead``, for a random customer and quantity."""
+    return c('sale.order', 'create', {
+        'partner_id': random.choice(ctx['partners']), 'opportunity_id': lead,
+        'order_line': [(0, 0, {'product_id': ctx['product'], 'product_uom_qty': random.randint(1, 50)})]})
+
+
 @operation(7)
 def quote_and_confirm(c, ctx):
     lead = random.choice(ctx['quote_leads'][c.login])
-    order = c('sale.order', 'create', {
-        'partner_id': random.choice(ctx['partners']), 'opportunity_id': lead,
-        'order_line': [(0, 0, {'product_id': ctx['product'], 'product_uom_qty': random.randint(1, 50)})]})
+    order = create_quotation(c, ctx, lead)
     c('sale.order', 'action_confirm', [order])
     ctx['confirmed'].append(order)
 
@@ -81,9 +86,7 @@ def quote_and_confirm(c, ctx):
 @operation(5, plain=False)
 def revise_quotation(c, ctx):
     lead = random.choice(ctx['quote_leads'][c.login])
-    order = c('sale.order', 'create', {
-        'partner_id': random.choice(ctx['partners']), 'opportunity_id': lead,
-        'order_line': [(0, 0, {'product_id': ctx['product'], 'product_uom_qty': random.randint(1, 50)})]})
+    order = create_quotation(c, ctx, lead)
     c('sale.order', 'action_new_revision', [order])
     latest = c('sale.order', 'search', [('opportunity_id', '=', lead), ('is_latest_revision', '=', True),
                                         ('state', '=', 'draft')], order='id desc', limit=1)
