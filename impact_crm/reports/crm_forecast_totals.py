@@ -37,9 +37,10 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
         where_clause = ' AND '.join((['(%s)' % where_clause] if where_clause else []) +
                                     ['%s BETWEEN %%s AND %%s' % date])
         params = list(params) + list(delivery_range)
-    period = "date_trunc('%s', %s)::date" % (granularity, date)
+    # grouped by the expression the report's period statistics describe (crm.forecast.report), read as a date
+    period = "date_trunc('%s', %s)" % (granularity, date)
     sql = """
-        SELECT {groupings}, {columns}, {period} AS period,
+        SELECT {groupings}, {columns}, {period}::date AS period,
                SUM({table}."amount" * {share}), SUM({table}."weighted_amount" * {share})
         FROM {from_clause} {where}
         GROUP BY GROUPING SETS ({sets})
@@ -55,11 +56,15 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
     Report.env.cr.execute(sql, params)
     n = len(groupby_fields)
     result = dict((name, {}) for name in groupby_fields)
+    starts = {}   # Odoo's cursor returns dates as strings: each period parsed once
     for row in Report.env.cr.fetchall():
         index = list(row[:n]).index(0)   # the one column this grouping set groups by
         member = row[n + index] if row[n + index] is not None else False
-        start = row[2 * n]   # Odoo's cursor returns dates as strings
-        start = fields.Date.from_string(start) if isinstance(start, str) else start
+        start = row[2 * n]
+        if isinstance(start, str):
+            if start not in starts:
+                starts[start] = fields.Date.from_string(start)
+            start = starts[start]
         result[groupby_fields[index]][(member, start)] = {
             'amount': float(row[2 * n + 1] or 0.0), 'weighted_amount': float(row[2 * n + 2] or 0.0)}
     labels = {}

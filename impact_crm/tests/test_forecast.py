@@ -1,5 +1,7 @@
 import base64
+import gc
 import io
+from unittest.mock import patch
 
 import openpyxl
 
@@ -253,3 +255,29 @@ class TestForecast(SavepointCase):
         formulas, values = self._workbook(self.manager, date_from='2040-01-01', date_to='2040-12-31')
         self.assertEqual(formulas.sheetnames, ['Summary'])
         self.assertIn('No data', values['Summary']['A4'].value)
+
+    def test_workbook_pauses_cycle_collector_only_while_written(self):
+        """The cycle collector is off while the book is written (its cells are freed by reference counting)
+        and as it was afterwards, also when the build fails."""
+        Wizard = type(self.env['crm.forecast.workbook'])
+        seen = []
+        was_enabled = gc.isenabled()
+        try:
+            with patch.object(Wizard, '_write_extra_sheets', lambda wizard, *args: seen.append(gc.isenabled())):
+                gc.enable()
+                self._workbook(self.manager)
+                self.assertTrue(gc.isenabled())
+                gc.disable()
+                self._workbook(self.manager)
+                self.assertFalse(gc.isenabled())
+                gc.enable()
+            self.assertEqual(seen, [False, False])
+            with patch.object(Wizard, '_write_extra_sheets', side_effect=UserError('broken sheet')):
+                with self.assertRaises(UserError):
+                    self._workbook(self.manager)
+            self.assertTrue(gc.isenabled())
+        finally:
+            if was_enabled:
+                gc.enable()
+            else:
+                gc.disable()

@@ -1,3 +1,6 @@
+from unittest.mock import patch
+
+from odoo import models
 from odoo.exceptions import AccessError
 from odoo.tests.common import SavepointCase
 
@@ -158,3 +161,35 @@ class TestForecastStored(SavepointCase):
         self.assertEqual(self._totals(user=self.rep), {self.categ1.id: (40000.0, 10000.0)})
         self.opp.user_id = self.manager
         self.assertEqual(self._totals(user=self.rep), {})
+
+    def test_pivot_periods_formatted_as_odoo_does(self):
+        """The report formats each period of a grouping once per read_group: the groups (labels, counts,
+        drill-down domains, a lazy group's remaining groupings) are those Odoo's own formatting gives."""
+        self._order([(self.product1, 1, 100.0), (self.product2, 3, 100.0)])
+        for month in range(1, 8):
+            self.opp.copy({'name': 'Stored period %d' % month, 'date_end': '2031-%02d-11' % month})
+        Report = self.env['crm.forecast.report'].sudo(self.rep)
+        domain = [('team_id', '=', self.team.id)]
+
+        def fields_(groupby):
+            return ['amount'] + [spec.split(':')[0] for spec in groupby]
+
+        def leaves(group_domain):
+            return sorted(repr(leaf) for leaf in group_domain if leaf not in ('&', '|', '!'))
+
+        def groups(groupby, lazy):
+            result = Report.with_context(lang='he_IL').read_group(domain, fields_(groupby), groupby, lazy=lazy)
+            return [(sorted((k, v) for k, v in g.items() if k != '__domain'), leaves(g['__domain']))
+                    for g in result]
+
+        for groupby, lazy in ((['categ_id', 'date:quarter'], False), (['date:month', 'source'], False),
+                              (['date:quarter', 'categ_id'], True), (['date:year'], True)):
+            ours = groups(groupby, lazy)
+            with patch.object(type(Report), '_read_group_format_result',
+                              models.BaseModel._read_group_format_result):
+                odoos = groups(groupby, lazy)
+            self.assertTrue(len(ours) > 1, groupby)
+            self.assertEqual(ours, odoos, groupby)
+            for group in Report.read_group(domain, fields_(groupby), groupby, lazy=lazy):
+                count = group.get('__count', group.get('%s_count' % groupby[0].split(':')[0]))
+                self.assertEqual(Report.search_count(group['__domain']), count, groupby)

@@ -1,4 +1,6 @@
 import base64
+import contextlib
+import gc
 import io
 
 import babel.dates
@@ -17,6 +19,19 @@ from ..reports.crm_forecast_report import SOURCES
 from ..reports.crm_forecast_totals import forecast_totals
 from ..sql_rules import is_rtl_code, period_start
 from .crm_forecast_workbook_sheets import ForecastWorkbookSheets
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused():
+    """Python's cycle collector off inside the block; afterwards on again if it was on before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
 
 GRANULARITIES = [('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year')]
 STEP = {'month': relativedelta(months=1), 'quarter': relativedelta(months=3), 'year': relativedelta(years=1)}
@@ -228,6 +243,14 @@ class CrmForecastWorkbook(models.TransientModel):
         """The .xlsx file as bytes: the life cycle of the book (open, a sheet per chosen part, close); the
         sheets are written by ForecastWorkbookSheets (crm_forecast_workbook_sheets.py)."""
         self.ensure_one()
+        # A book's cells are thousands of small objects living until the file is written: they drive
+        # Python's cycle collector into a full pass over the whole server's heap (the registry), about half
+        # the time of a salesperson's workbook, to free next to nothing. Reference counting frees the cells.
+        with cyclic_gc_paused():
+            return self._write_workbook()
+
+    def _write_workbook(self):
+        """Open the book, write a sheet per chosen part, close it."""
         code = self.env.context.get('lang') or 'en_US'
         lang = self.env['res.lang'].search([('code', '=', code)], limit=1)
         # Odoo 11 ships he_IL (and ar_*) as left-to-right: decide by the language too
