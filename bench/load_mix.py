@@ -24,19 +24,24 @@ def operation(weight, plain=True):
     return register
 
 
+def my_pipeline(c):
+    """The pipeline as Odoo's CRM opens it ("My Pipeline"): the client's own opportunities, the same deals
+    in both databases (the add-on's demo deals and plain Odoo's are not)."""
+    return [('type', '=', 'opportunity'), ('user_id', '=', c.uid)]
+
+
 @operation(25)
 def read_pipeline(c, ctx):
-    c('crm.lead', 'search_read', [('type', '=', 'opportunity')],
+    c('crm.lead', 'search_read', my_pipeline(c),
       fields=['name', 'partner_id', 'stage_id', 'planned_revenue', 'probability', 'user_id', 'activity_ids'],
       limit=80, order='stage_id, id desc')
-    c('crm.lead', 'read_group', [('type', '=', 'opportunity')], ['planned_revenue', 'stage_id'], ['stage_id'],
-      lazy=True)
+    c('crm.lead', 'read_group', my_pipeline(c), ['planned_revenue', 'stage_id'], ['stage_id'], lazy=True)
 
 
 @operation(10, plain=False)
 def read_stage_groups(c, ctx):
-    c('crm.lead', 'read_group', [('type', '=', 'opportunity')],
-      ['planned_revenue', 'weighted_revenue', 'stage_group_id'], ['stage_group_id'])
+    c('crm.lead', 'read_group', my_pipeline(c), ['planned_revenue', 'weighted_revenue', 'stage_group_id'],
+      ['stage_group_id'])
 
 
 @operation(20)

@@ -135,6 +135,24 @@ class TestQuota(ExecutionCase):
         draft = Quota.new({'user_id': self.rep.id, 'date_start': '2033-01-01', 'amount': 500.0})
         self.assertEqual(self._figures(draft), [0, 0, 0, 0, 0, 0, 500, 0, 0])
 
+    def test_workbook_rows_are_the_fields(self):
+        """The workbook lists quotas from one query: each row holds what the quota's fields say."""
+        quotas = self.env['crm.quota'].sudo(self.manager).search([('date_start', '>=', '2033-01-01')],
+                                                                 order='date_start, team_id, user_id, id')
+        rows = quotas._sheet_rows()
+        self.assertEqual(len(rows), len(quotas))
+        quotas.invalidate_cache()
+        for quota, row in zip(quotas, rows):
+            expected = (quota.user_id.name or '', quota.team_id.name or '', quota.region_id.name or '',
+                        quota.categ_id.name or '', quota._period_label(), quota.amount, quota.amount_ordered,
+                        quota.amount_invoiced, quota.amount_paid, quota.attainment_ordered,
+                        quota.attainment_invoiced, quota.attainment_paid, quota.pipeline_weighted,
+                        quota.amount_to_reach, quota.coverage)
+            self.assertEqual(row, expected, quota.name)
+        self.assertIn((self.rep.name, '', '', '', 'Q1 2033', 20000.0), [row[:6] for row in rows])
+        self.assertIn('02/2033', [row[4] for row in rows])
+        self.assertEqual(self.env['crm.quota']._sheet_rows(), [])
+
     def test_rep_sees_own_quotas_leader_the_channel_managers_all(self):
         mine = self.env['crm.quota'].sudo(self.rep).search([('date_start', '>=', '2033-01-01')])
         self.assertEqual(mine, self.q_rep | self.q_month | self.q_region)

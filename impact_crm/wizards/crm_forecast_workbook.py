@@ -286,7 +286,7 @@ class CrmForecastWorkbook(models.TransientModel):
                 sheets._write_dimension(sheet, fmt, periods, data, labels, title, empty_label, subtitle, rtl)
         quotas = self._quota_data()
         if quotas:
-            sheets._write_quotas(book, book.add_worksheet(_('Quotas')[:31]), fmt, quotas, rtl)
+            sheets._write_quotas(book, book.add_worksheet(_('Quotas')[:31]), fmt, quotas._sheet_rows(), rtl)
         lost_rows = self._lost_data()
         if lost_rows:
             sheets._write_lost(book.add_worksheet(_('Lost Deals')[:31]), fmt, lost_rows, rtl,

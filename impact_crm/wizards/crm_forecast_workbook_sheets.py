@@ -212,7 +212,8 @@ class ForecastWorkbookSheets(object):
     def _write_quotas(self, book, sheet, fmt, quotas, rtl):
         """One row per quota: who, period, quota, the three attainment bases in amounts and percent, the
         weighted open pipeline, what is still to reach and the coverage; percentages and coverage coloured
-        (red below half / below 1x, amber below the quota / below 3x, green above)."""
+        (red below half / below 1x, amber below the quota / below 3x, green above). ``quotas``: the rows of
+        crm.quota._sheet_rows()."""
         self._start_sheet(sheet, fmt, _('Quotas: Attainment and Coverage'),
                           _('Attainment: deals won in the period; coverage: weighted open pipeline dated in the '
                             'period / quota still to reach (ordered basis)'), rtl)
@@ -227,20 +228,18 @@ class ForecastWorkbookSheets(object):
         money_values = []
         for index, quota in enumerate(quotas):
             row = first + index
-            texts = [quota.user_id.name or '', quota.team_id.name or '', quota.region_id.name or '',
-                     quota.categ_id.name or '', quota._period_label()]
-            for col, text in enumerate(texts):
+            for col, text in enumerate(quota[:5]):
                 sheet.write(row, col, text, fmt['label'])
-            amounts = [quota.amount, quota.amount_ordered, quota.amount_invoiced, quota.amount_paid]
+            amounts = list(quota[5:9])
             for offset, value in enumerate(amounts):
                 sheet.write_number(row, 5 + offset, value, fmt['money'])
-            for offset, value in enumerate((quota.attainment_ordered, quota.attainment_invoiced,
-                                            quota.attainment_paid)):
+            for offset, value in enumerate(quota[9:12]):
                 sheet.write_number(row, 9 + offset, value / 100.0, percent)
-            sheet.write_number(row, 12, quota.pipeline_weighted, fmt['money'])
-            sheet.write_number(row, 13, quota.amount_to_reach, fmt['money'])
-            sheet.write_number(row, 14, quota.coverage, ratio)
-            money_values.extend(amounts + [quota.pipeline_weighted])
+            pipeline, to_reach, coverage = quota[12:]
+            sheet.write_number(row, 12, pipeline, fmt['money'])
+            sheet.write_number(row, 13, to_reach, fmt['money'])
+            sheet.write_number(row, 14, coverage, ratio)
+            money_values.extend(amounts + [pipeline])
         last = first + len(quotas) - 1
         colours = [('#F8CBAD', '#9C0006'), ('#FFEB9C', '#9C5700'), ('#C6EFCE', '#006100')]
         formats = [book.add_format({'bg_color': bg, 'font_color': fg}) for bg, fg in colours]
