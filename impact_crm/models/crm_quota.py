@@ -109,7 +109,14 @@ class CrmQuota(models.Model):
             return []
         figures = self._attainment_rows()
         links = ('user_id', 'team_id', 'region_id', 'categ_id')
-        records = self.read(list(links) + ['period_type', 'date_start', 'amount'], load='_classic_write')
+        columns = links + ('period_type', 'date_start', 'amount')
+        # the quotas' own columns in one statement (the ORM's read converts them value by value); the user
+        # found these quotas through their record rules
+        self.check_access_rights('read')
+        self.env.cr.execute("SELECT id, %s FROM crm_quota WHERE id IN %%s" % ', '.join(columns),
+                            (tuple(self.ids),))
+        by_id = dict((row[0], dict(zip(('id',) + columns, row))) for row in self.env.cr.fetchall())
+        records = [by_id[quota_id] for quota_id in self.ids]
         names = {}
         for link in links:
             linked = self.env[self._fields[link].comodel_name].browse(
@@ -122,8 +129,9 @@ class CrmQuota(models.Model):
             (ordered, invoiced, paid, attainment_ordered, attainment_invoiced, attainment_paid, to_reach,
              pipeline, coverage) = self._attainment_values(amount, rounding, ordered, invoiced, paid, pipeline)
             rows.append(tuple(names[link].get(record[link]) or '' for link in links) + (
-                period_label(record['period_type'], record['date_start']), record['amount'], ordered, invoiced,
-                paid, attainment_ordered, attainment_invoiced, attainment_paid, pipeline, to_reach, coverage))
+                period_label(record['period_type'], record['date_start']), float(record['amount'] or 0.0),
+                ordered, invoiced, paid, attainment_ordered, attainment_invoiced, attainment_paid, pipeline,
+                to_reach, coverage))
         return rows
 
     @api.depends('period_type', 'date_start')
