@@ -55,13 +55,19 @@ class IrTranslation(models.Model):
                                     WHERE t.type = 'model' AND t.name = kind.name AND t.res_id = f.id
                                       AND t.lang = %s AND t.value <> '')""", (lang,))
             missing = [(res_id, name, src, terms[src]) for res_id, name, src in self._cr.fetchall() if src in terms]
-            for res_id, name, src, value in missing:
-                self._cr.execute("""DELETE FROM ir_translation WHERE type = 'model' AND name = %s AND res_id = %s
-                                    AND lang = %s""", (name, res_id, lang))
-                self._cr.execute("""INSERT INTO ir_translation (lang, type, name, res_id, src, value, module, state)
-                                    VALUES (%s, 'model', %s, %s, %s, %s, 'impact_crm', 'translated')""",
-                                 (lang, name, res_id, src, value))
             if missing:
+                # empty translations of these labels replaced, all of them in two statements
+                columns = [list(column) for column in zip(*missing)]
+                self._cr.execute("""
+                    DELETE FROM ir_translation t
+                     USING unnest(%s::int[], %s::varchar[]) m (res_id, name)
+                     WHERE t.type = 'model' AND t.name = m.name AND t.res_id = m.res_id AND t.lang = %s""",
+                                 (columns[0], columns[1], lang))
+                self._cr.execute("""
+                    INSERT INTO ir_translation (lang, type, name, res_id, src, value, module, state)
+                    SELECT %s, 'model', m.name, m.res_id, m.src, m.value, 'impact_crm', 'translated'
+                      FROM unnest(%s::int[], %s::varchar[], %s::text[], %s::text[]) m (res_id, name, src, value)""",
+                                 [lang] + columns)
                 _logger.info("impact_crm: %d field labels in %s translated by their text", len(missing), lang)
                 self.clear_caches()
         return True
