@@ -178,6 +178,19 @@ class TestAccessRights(SavepointCase):
             'company_id': company_b.id, 'company_ids': [(6, 0, [company_b.id])],
             'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_manager').id,
                                   self.env.ref('account.group_account_invoice').id])]})
+        # the deals of one company are not another's: not listed, read, changed or deleted
+        deal_a = self.env['crm.lead'].create({'name': 'Tower of A', 'type': 'opportunity',
+                                              'company_id': company_a.id, 'user_id': False})
+        self.assertNotIn(deal_a, self.env['crm.lead'].sudo(user_b).search([]))
+        self.assertEqual(self.env['crm.lead'].sudo(user_b).search_count([('id', '=', deal_a.id)]), 0)
+        self.assertForbidden(lambda: deal_a.sudo(user_b).read(['name']), deal_a)
+        self.assertForbidden(lambda: deal_a.sudo(user_b).write({'name': 'Taken by B'}), deal_a)
+        self.assertForbidden(lambda: deal_a.sudo(user_b).unlink(), deal_a)
+        deal_b = self.env['crm.lead'].sudo(user_b).create({'name': 'Tower of B', 'type': 'opportunity'})
+        self.assertEqual(deal_b.company_id, company_b)
+        self.assertIn(deal_b, self.env['crm.lead'].sudo(user_b).search([]))
+        self.assertNotIn(deal_b, self.env['crm.lead'].sudo(self.manager).search([]))
+        self.assertIn(deal_a, self.env['crm.lead'].sudo(self.manager).search([]))
         region = self.env['crm.region'].create({'name': 'North (A only)', 'company_id': company_a.id})
         self.assertNotIn(region, self.env['crm.region'].sudo(user_b).search([]))
         self.assertForbidden(lambda: region.sudo(user_b).read(['name']), region)
