@@ -7,18 +7,22 @@ Two servers are started side by side, in the same run:
 The orders are created first on both; the confirmations then alternate between the two servers in --rounds,
 so that the machine's changing load weighs on both alike. Prints the throughput of both and the ratio (goal: at
 least 0.9x), the worst wait for the fiscal sequence lock, how many transactions PostgreSQL made Odoo retry, and
-checks after the run that the numbers given are consecutive and unique.
+checks after the run that the numbers given are consecutive and unique. Then, servers stopped, what one
+confirmation costs on each database (bench/fiscal_probe.py in an Odoo shell): SQL statements, Python CPU of Odoo,
+CPU of the PostgreSQL backend; on the CPU-bound 2-core machine the throughput ratio follows their sums.
 
     .venv-e2e/bin/python bench/bench_fiscal.py --orders 2000 --clients 8 --workers 4
 """
 import argparse
+import json
+import os
 import re
 import sys
 import threading
 import time
 
 import _testkit  # noqa: F401
-from support.db import copy_db, drop_db, sql, template
+from support.db import copy_db, drop_db, lifecycle, sql, template
 from support.rpc import RPC
 from support.server import Server
 
@@ -85,6 +89,17 @@ def count_retries(log):
         return len(re.findall(r'(SERIALIZATION_FAILURE|LOCK_NOT_AVAILABLE|DEADLOCK_DETECTED), retry', handle.read()))
 
 
+def probe(db, count):
+    """bench/fiscal_probe.py on ``db``: the cost of one confirmation (dict)."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fiscal_probe.py')) as handle:
+        script = handle.read()
+    os.environ['FISCAL_PROBE_COUNT'] = str(count)
+    lines = [line for line in lifecycle('shell', db, stdin=script).splitlines() if line.startswith('PROBE ')]
+    if not lines:
+        sys.exit('%s: the probe printed nothing' % db)
+    return json.loads(lines[-1][len('PROBE '):])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--orders', type=int, default=2000)
@@ -96,6 +111,7 @@ def main():
                         help='impact_crm on PORT, plain Odoo on PORT+1 (their longpolling on PORT+3, PORT+4)')
     parser.add_argument('--keep', action='store_true', help='keep the databases (they are dropped otherwise)')
     parser.add_argument('--reuse', action='store_true', help='reuse the databases kept by an earlier --keep')
+    parser.add_argument('--probe', type=int, default=20, help='confirmations measured one by one afterwards (0: none)')
     args = parser.parse_args()
     plain_db = args.db + '_plain'
     if not args.reuse:
@@ -145,6 +161,15 @@ def main():
     gapless = count == args.orders == distinct and high - low + 1 == count and bad_steps == 0 and not issues
     print('fiscal numbers %s..%s: %d given, %d distinct, %d broken steps, %d issues -> %s'
           % (low, high, count, distinct, bad_steps, len(issues), 'GAPLESS' if gapless else 'NOT GAPLESS'))
+    if args.probe:
+        costs = {'plain': probe(plain_db, args.probe), 'impact': probe(args.db, args.probe)}
+        print('one confirmation (mean of %d, one at a time, inside Odoo):' % args.probe)
+        for kind, label in (('plain', 'plain Odoo numbering'), ('impact', 'impact_crm fiscal   ')):
+            cost = costs[kind]
+            print('%s : %5.1f SQL statements, Python CPU %5.1f ms, PostgreSQL CPU %5.1f ms, wall %5.1f ms'
+                  % (label, cost['statements'], cost['python_cpu_ms'], cost['postgres_cpu_ms'], cost['wall_ms']))
+        cpu = dict((kind, costs[kind]['python_cpu_ms'] + costs[kind]['postgres_cpu_ms']) for kind in costs)
+        print('CPU ratio plain/impact: %.2f' % (cpu['plain'] / cpu['impact']))
     if not args.keep:
         drop_db(args.db)
         drop_db(plain_db)

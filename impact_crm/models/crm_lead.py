@@ -373,23 +373,33 @@ class CrmLeadExecution(models.Model):
         ids = tuple(lead.id for lead in self if isinstance(lead.id, int))
         ordered, invoiced = {}, {}
         if ids:
+            # one statement for both sums (every confirmation of an order of a deal recomputes them)
             self.env.cr.execute("""
-                SELECT so.opportunity_id, SUM({amount})
-                  FROM sale_order so
-                  JOIN product_pricelist pl ON pl.id = so.pricelist_id
-                  JOIN res_company rc ON rc.id = so.company_id
-                 WHERE so.opportunity_id IN %s AND {where}
-                 GROUP BY so.opportunity_id""".format(amount=order_company_amount_sql(), where=COUNTED_ORDER_WHERE),
-                                (ids,))
-            ordered = dict(self.env.cr.fetchall())
-            self.env.cr.execute("""
-                SELECT li.lead_id, SUM(inv.amount_total_company_signed), SUM(inv.residual_company_signed)
-                  FROM ({lead_invoice}) li
-                  JOIN account_invoice inv ON inv.id = li.invoice_id
-                 WHERE li.lead_id IN %s AND inv.type IN ('out_invoice', 'out_refund')
-                   AND inv.state IN ('open', 'paid')
-                 GROUP BY li.lead_id""".format(lead_invoice=LEAD_INVOICE_SQL), (ids,))
-            invoiced = dict((row[0], row[1:]) for row in self.env.cr.fetchall())
+                SELECT COALESCE(o.lead_id, i.lead_id), o.amount, i.total, i.residual
+                  FROM (SELECT so.opportunity_id AS lead_id, SUM({amount}) AS amount
+                          FROM sale_order so
+                          JOIN product_pricelist pl ON pl.id = so.pricelist_id
+                          JOIN res_company rc ON rc.id = so.company_id
+                         WHERE so.opportunity_id IN %s AND {where}
+                         GROUP BY so.opportunity_id) o
+                  FULL JOIN (
+                        SELECT li.lead_id, SUM(inv.amount_total_company_signed) AS total,
+                               SUM(inv.residual_company_signed) AS residual
+                          FROM ({lead_invoice}) li
+                          JOIN account_invoice inv ON inv.id = li.invoice_id
+                         WHERE li.lead_id IN %s AND inv.type IN ('out_invoice', 'out_refund')
+                           AND inv.state IN ('open', 'paid')
+                         GROUP BY li.lead_id) i ON i.lead_id = o.lead_id""".format(
+                amount=order_company_amount_sql(), where=COUNTED_ORDER_WHERE, lead_invoice=LEAD_INVOICE_SQL),
+                (ids, ids))
+            for lead_id, amount, total, residual in self.env.cr.fetchall():
+                if amount is not None:
+                    ordered[lead_id] = amount
+                if total is not None:
+                    invoiced[lead_id] = (total, residual)
+        # the amounts are rounded in the company currency as they are set: its currency read alone, not with
+        # every column of the deal and of its company
+        self.with_context(prefetch_fields=False).mapped('company_currency')
         for lead in self:
             total, residual = invoiced.get(lead.id, (0.0, 0.0))
             lead.amount_ordered = ordered.get(lead.id, 0.0)
@@ -479,11 +489,15 @@ class CrmLeadExecution(models.Model):
         """Move the deals of an Execution stage that are fully invoiced and paid to the Done stage,
         when their company enables it. Written through ``write`` so that the stage history,
         ``_stage_changed`` and automated actions see the move like any other."""
-        done_stage = self.env.ref('impact_crm.stage_done', raise_if_not_found=False)
+        # the stage group first, read alone (every change of an order's state checks its deal, seldom in an
+        # Execution stage): not every column of the deal
+        executing = self.sudo().with_context(prefetch_fields=False).filtered(
+            lambda lead: lead.stage_group_kind == 'execution')
+        done_stage = executing and self.env.ref('impact_crm.stage_done', raise_if_not_found=False)
         if not done_stage:
             return self.browse()
-        leads = self.sudo().filtered(
-            lambda lead: lead.active and lead.stage_group_kind == 'execution' and lead.stage_id != done_stage
+        leads = self.sudo().browse(executing.ids).filtered(
+            lambda lead: lead.active and lead.stage_id != done_stage
             and not lead.orders_cancelled_after_win
             and (lead.company_id or self.env.user.company_id).crm_auto_done)
         to_done = leads.filtered(lambda lead: lead._is_fully_executed())

@@ -112,18 +112,21 @@ class SaleFiscalNumber(models.Model):
         """The highest number given in the company: in the ledger (any of its sequences), in the ledger kept
         by an uninstallation, and in the references of its orders that start with the sequence's prefix."""
         cr = self.env.cr
-        cr.execute("SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s", [company.id])
-        highest = cr.fetchone()[0] or 0
-        cr.execute("SELECT to_regclass(%s)", [KEPT_LEDGER])
-        if cr.fetchone()[0]:
-            cr.execute('SELECT max(number) FROM "%s" WHERE company_id = %%s' % KEPT_LEDGER, [company.id])
-            highest = max(highest, cr.fetchone()[0] or 0)
         prefix, suffix = seq._get_prefix_suffix()
         pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix or ''), re.escape(suffix or ''))
-        cr.execute("""SELECT max(substring(name from %s)::bigint) FROM sale_order
-                       WHERE company_id = %s AND name LIKE %s""",
-                   [pattern, company.id, _like_prefix(prefix or '')])
-        return max(highest, cr.fetchone()[0] or 0)
+        # one statement (every confirmation runs it): the ledger, the orders' references, and whether a kept
+        # ledger is there
+        cr.execute("""SELECT (SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s),
+                             (SELECT max(substring(name from %s)::bigint) FROM sale_order
+                               WHERE company_id = %s AND name LIKE %s),
+                             to_regclass(%s)""",
+                   [company.id, pattern, company.id, _like_prefix(prefix or ''), KEPT_LEDGER])
+        in_ledger, in_names, kept = cr.fetchone()
+        highest = max(in_ledger or 0, in_names or 0)
+        if kept:
+            cr.execute('SELECT max(number) FROM "%s" WHERE company_id = %%s' % KEPT_LEDGER, [company.id])
+            highest = max(highest, cr.fetchone()[0] or 0)
+        return highest
 
     @api.model
     def _take_next(self, order):

@@ -187,7 +187,7 @@ class SaleOrder(models.Model):
                     entry = Ledger._take_next(order)
                     values = order._impact_fiscal_vals(entry)
                     with numbering_guard():
-                        super(SaleOrder, order).write(values)
+                        super(SaleOrder, order._impact_untracked_if_silent(values)).write(values)
                     # the confirmation's chatter messages carry the order's new name, as Discuss shows it
                     self.env.cr.execute("""UPDATE mail_message SET record_name = %s
                                           WHERE model = 'sale.order' AND res_id = %s AND id > %s""",
@@ -195,6 +195,15 @@ class SaleOrder(models.Model):
                 self.env['mail.message'].invalidate_cache(['record_name'])
                 return res
         return super(SaleOrder, self).write(vals)
+
+    @api.multi
+    def _impact_untracked_if_silent(self, vals):
+        """These orders without the chatter's tracking when none of the fields in ``vals`` is tracked: such a
+        write posts no message, but mail.thread would still read and compare every tracked field (the
+        fiscal number's write, inside the sequence lock, runs right after the tracked confirmation)."""
+        if any(getattr(self._fields[name], 'track_visibility', None) for name in vals):
+            return self
+        return self.with_context(mail_notrack=True)
 
     @api.multi
     def _impact_check_numbered_vals(self, vals):

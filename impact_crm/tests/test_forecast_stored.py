@@ -116,6 +116,38 @@ class TestForecastStored(SavepointCase):
         self.assertEqual(self._totals(), {False: (40000.0, 10000.0)})
         self.assertEqual(self._totals('order'), {})
 
+    def test_order_state_changes_written_in_place(self):
+        """An order moving between states other than cancelled has its rows updated in place (state,
+        probability, weighted amount, date); every other change of an order recomputes the deal's rows."""
+        self.opp.date_end = False
+        order = self._order([(self.product1, 2, 100.0)], date_order='2031-02-03 10:00:00')
+        self.assertEqual(self._totals('order', groupby='order_state'), {'draft': (200.0, 50.0)})
+        self.assertEqual(self._totals('order', groupby='date:year'), {'2031': (200.0, 50.0)})
+        order.write({'state': 'sent'})
+        self.assertEqual(self._totals('order', groupby='order_state'), {'sent': (200.0, 50.0)})
+        order.action_confirm()
+        self.assertEqual(self._totals('order', groupby='order_state'), {'sale': (200.0, 200.0)})
+        # dated by the confirmation now (the deal has no end date)
+        self.assertEqual(self._totals('order', groupby='date:year'),
+                         {order.confirmation_date[:4]: (200.0, 200.0)})
+        order.action_done()
+        self.assertEqual(self._totals('order', groupby='order_state'), {'done': (200.0, 200.0)})
+        # by SQL, two orders at once, one of them also moving to another date (recomputed, not in place)
+        other = self._order([(self.product2, 1, 100.0)], date_order='2031-02-03 10:00:00')
+        self.env.cr.execute("""UPDATE sale_order SET state = 'sale', fiscal_number = 'SQL-1',
+                                      confirmation_date = '2030-06-01 10:00:00',
+                                      date_order = CASE WHEN id = %s THEN '2029-01-01 10:00:00' ELSE date_order END
+                                WHERE id IN %s""", [other.id, (order.id, other.id)])
+        self.assertEqual(self._totals('order', groupby='order_state'), {'sale': (300.0, 300.0)})
+        self.assertEqual(self._totals('order', groupby='date:year'), {'2030': (300.0, 300.0)})
+        # cancelled and back to quotation: the rows go and come back
+        self.env.cr.execute("UPDATE sale_order SET state = 'cancel' WHERE id = %s", [order.id])
+        self.assertEqual(self._totals('order', groupby='order_state'), {'sale': (100.0, 100.0)})
+        self.env.cr.execute("UPDATE sale_order SET state = 'draft', confirmation_date = NULL WHERE id = %s",
+                            [order.id])
+        self.assertEqual(self._totals('order', groupby='order_state'),
+                         {'draft': (200.0, 50.0), 'sale': (100.0, 100.0)})
+
     def test_currency_rates_products_and_stage_groups(self):
         self._order([(self.product1, 1, 400.0)], pricelist_id=self.pricelist_xts.id,
                     date_order='2032-03-01 10:00:00')
