@@ -8,8 +8,8 @@ above it, so its create/write runs first and calls theirs through super(). Where
 - The lost flow wraps the probability and stage logic, so that any path to 'lost' goes through it.
 - The input guard is last: values are type-checked before any other override reads them."""
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import MissingError, UserError, ValidationError
 
 from ..internal_flags import has_flag, token, with_flags
 from ..sql_rules import (
@@ -99,8 +99,10 @@ class CrmLead(models.Model):
                     if rest:
                         rest.write(dict(vals))  # Odoo's write adds the stage probability to the dict it gets
                     return with_flags(manual, 'impact_keep_probability').write(dict(vals))
+        # a probability Odoo's write adds itself is the new stage's default: no override to record
+        given = 'probability' in vals
         res = self._write_stage(vals)
-        if 'probability' in vals and 'probability_is_manual' not in vals:
+        if given and 'probability_is_manual' not in vals:
             # after a tracked write the whole cache is gone (see message_track): reload these deals only
             self.with_prefetch()._update_probability_override(vals)
         return res
@@ -115,6 +117,74 @@ class CrmLead(models.Model):
         if changed:
             changed._stage_changed(old_stages)
         return res
+
+    @api.model
+    def recompute(self):
+        """Odoo recomputes stored computed fields one field (one compute method) at a time, each with its own
+        UPDATE of crm_lead: a stage change rewrote the deal's row five times (weighted revenue, day_close,
+        stage group, its kind, forecast category), each UPDATE a new row version, index entries and a pass
+        of the forecast's trigger. The deals' pending fields are computed together here, in Odoo's order
+        (a field after the fields it depends on), and written by one UPDATE per distinct set of values;
+        whatever the writes add to recompute, and the other models, Odoo's loop does next."""
+        self._recompute_together()
+        return super(CrmLead, self).recompute()
+
+    @api.model
+    def _recompute_together(self):
+        todo = self.env.all.todo
+        pending = [(field, recs) for field in todo if field.model_name == self._name for recs in todo[field]]
+        if not pending:
+            return
+        sequence = self.pool.field_sequence
+        pending.sort(key=lambda item: sequence(item[0]))
+        # written in the environment (user, context) of the write that called this, else of the first field
+        env = self.env if any(recs.env is self.env for _field, recs in pending) else pending[0][1].env
+        own_ids = set(rec_id for _field, recs in pending if recs.env is env for rec_id in recs._ids)
+        batches = []
+        covered = set()
+        for field, recs in pending:
+            if (field, recs._ids) in covered:
+                continue
+            group = self._field_computed[field]
+            if recs.env is not env:
+                # computed as superuser (related fields): merged into the user's UPDATE only for records the
+                # user's UPDATE writes anyway (so that nobody gets an access error Odoo would not give) and
+                # fields without groups; the others are left to Odoo's loop
+                if not (recs.env.uid == SUPERUSER_ID and recs.env.cr is env.cr and recs.env.context == env.context
+                        and own_ids.issuperset(recs._ids) and not any(member.groups for member in group)):
+                    continue
+            covered.update((member, recs._ids) for member in group)
+            batches.append((group, recs))
+        if len(batches) < 2:
+            return
+        values = {}
+        for group, recs in batches:
+            names = [member.name for member in group if member.store]
+            for rec in recs:
+                try:
+                    vals = dict((name, rec[name]) for name in names)
+                except MissingError:
+                    continue
+                values.setdefault(rec.id, {}).update(rec.with_env(env)._convert_to_write(vals))
+        updates = {}
+        for rec_id, vals in values.items():
+            updates.setdefault(tuple(sorted(vals.items())), []).append(rec_id)
+        model = env[self._name]
+        with env.norecompute():
+            for items, ids in updates.items():
+                vals = dict(items)
+                target = model.browse(ids)
+                try:
+                    target._write(dict(vals))
+                except MissingError:
+                    target = target.exists()
+                    target._write(dict(vals))
+                # _write empties the cache of what it wrote: these values are what the rows now hold
+                for rec in target:
+                    rec._cache.update(rec._convert_to_cache(dict(vals), update=True, validate=False))
+        for group, recs in batches:
+            for member in group:
+                recs._recompute_done(member)
 
     @api.multi
     def message_track(self, tracked_fields, initial_values):
@@ -538,6 +608,9 @@ class CrmLeadForecast(models.Model):
     forecast_category = fields.Selection(
         FORECAST_CATEGORIES, string='Forecast Category', compute='_compute_forecast_category', store=True,
         readonly=False, index=True, track_visibility='onchange',
+        # the same in every context (Odoo caches computed fields per context by default): the chatter's
+        # tracking, in the user's language, reads the value the write just computed instead of the row again
+        context_dependent=False,
         help="Where the deal stands in the forecast call. Follows the stage unless a rep sets another one, "
              "which then stays through stage changes until reset. Won deals are Closed, lost ones Omitted.")
     forecast_category_manual = fields.Selection(
@@ -1134,5 +1207,11 @@ class CrmLeadInputGuard(models.Model):
             # A tracked change posts a message, and Odoo's message_post empties the whole ORM cache: every read
             # after it (and in the next write of a loop) would reload all the deals prefetched with these ones.
             # Written with their own prefetch, they reload themselves only.
-            return super(CrmLeadInputGuard, self.with_prefetch()).write(vals)
+            records = self.with_prefetch()
+            if 'lang' not in records._context and not records._context.get('tracking_disable'):
+                # Odoo's tracking reads the deals in the user's language (mail.thread.write); the overrides
+                # below read them first without it. Computed fields are cached per context: each read would
+                # load the whole row again. Read once, in the tracking's context; the others hit the cache.
+                records.with_context(lang=records.env.user.lang).mapped('stage_id')
+            return super(CrmLeadInputGuard, records).write(vals)
         return super(CrmLeadInputGuard, self).write(vals)
