@@ -36,8 +36,12 @@ class CrmLead(models.Model):
     probability_is_manual = fields.Boolean(string='Manual Probability', readonly=True, copy=False,
                                            help="A rep set this probability: stage changes keep it until it is "
                                                 "reset to the stage default.")
-    probability_manual_uid = fields.Many2one('res.users', string='Probability Set By', readonly=True, copy=False)
-    probability_manual_date = fields.Datetime(string='Probability Set On', readonly=True, copy=False)
+    # bookkeeping nobody reads while writing a deal: not loaded with every read of the deal's row (prefetch=False),
+    # which each write does several times (forms and lists read them as any field)
+    probability_manual_uid = fields.Many2one('res.users', string='Probability Set By', readonly=True, copy=False,
+                                             prefetch=False)
+    probability_manual_date = fields.Datetime(string='Probability Set On', readonly=True, copy=False,
+                                              prefetch=False)
     stage_group_color = fields.Integer(related='stage_id.group_id.color', readonly=True, string='Stage Group Color')
     next_step = fields.Char(string='Next Step', size=120, track_visibility='onchange',
                             help="The next thing to do to move this deal forward.")
@@ -617,8 +621,9 @@ class CrmLeadForecast(models.Model):
         FORECAST_CATEGORIES, string='Forecast Category Set by Rep', readonly=True, copy=False,
         help="The category a rep chose for this deal instead of its stage's; empty when it follows the stage.")
     forecast_category_manual_uid = fields.Many2one('res.users', string='Forecast Category Set By', readonly=True,
-                                                   copy=False)
-    forecast_category_manual_date = fields.Datetime(string='Forecast Category Set On', readonly=True, copy=False)
+                                                   copy=False, prefetch=False)  # see probability_manual_uid
+    forecast_category_manual_date = fields.Datetime(string='Forecast Category Set On', readonly=True, copy=False,
+                                                    prefetch=False)
 
     @api.depends('stage_id.forecast_category', 'stage_id.group_id.kind', 'stage_id.is_lost', 'active',
                  'probability', 'forecast_category_manual')
@@ -836,13 +841,14 @@ class CrmLeadLostFlow(models.Model):
 
     lost_criterion_id = fields.Many2one(related='lost_reason.criterion_id', store=True, readonly=True,
                                         string='Loss Criterion', index=True)
+    # prefetch=False: see probability_manual_uid
     lost_stage_id = fields.Many2one('crm.stage', string='Lost at Stage', readonly=True, copy=False,
-                                    ondelete='set null', index=True,
+                                    ondelete='set null', index=True, prefetch=False,
                                     help="The stage the deal was in when it was lost; restoring returns it there.")
     lost_stage_group_id = fields.Many2one('crm.stage.group', string='Lost at Stage Group', readonly=True,
-                                          copy=False, ondelete='set null')
+                                          copy=False, ondelete='set null', prefetch=False)
     lost_amount = fields.Monetary(string='Lost Amount', currency_field='company_currency', readonly=True,
-                                  copy=False, help="The expected revenue of the deal when it was lost.")
+                                  copy=False, prefetch=False, help="The expected revenue of the deal when it was lost.")
     lost_date = fields.Date(string='Lost on', readonly=True, copy=False, index=True)
     lost_competitor_id = fields.Many2one('res.partner', string='Lost to Competitor', copy=False,
                                          domain=[('is_competitor', '=', True)], ondelete='restrict',
@@ -1069,11 +1075,12 @@ class CrmLeadForecastChange(models.Model):
 
     forecast_change_ids = fields.One2many('crm.lead.forecast.change', 'lead_id', string='Forecast Changes',
                                           readonly=True)
-    forecast_date_first = fields.Date(string='First Committed Date', readonly=True, copy=False,
+    # prefetch=False: see probability_manual_uid
+    forecast_date_first = fields.Date(string='First Committed Date', readonly=True, copy=False, prefetch=False,
                                       help="The first end date (else expected closing) this deal was given.")
-    push_count = fields.Integer(string='Times Pushed', readonly=True, copy=False, index=True,
+    push_count = fields.Integer(string='Times Pushed', readonly=True, copy=False, index=True, prefetch=False,
                                 help="How many times the end date (else expected closing) moved to a later month.")
-    slip_days = fields.Integer(string='Days Slipped', readonly=True, copy=False,
+    slip_days = fields.Integer(string='Days Slipped', readonly=True, copy=False, prefetch=False,
                                help="The days of every move of the end date (else expected closing) to a later "
                                     "date, added up.")
     date_push_reason = fields.Char(string='Reason for Pushing', compute='_compute_date_push_reason',
