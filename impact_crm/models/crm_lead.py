@@ -191,6 +191,14 @@ class CrmLead(models.Model):
                 recs._recompute_done(member)
 
     @api.multi
+    def message_subscribe(self, partner_ids=None, channel_ids=None, subtype_ids=None, force=True):
+        """Following a deal changes none of its tracked fields, yet Odoo's write of the followers reads every
+        tracked field of the deals before and after, to find nothing to post (each activity created on a deal
+        subscribes its assignee this way). Written without tracking."""
+        return super(CrmLead, self.with_context(mail_notrack=True)).message_subscribe(
+            partner_ids=partner_ids, channel_ids=channel_ids, subtype_ids=subtype_ids, force=force)
+
+    @api.multi
     def message_track(self, tracked_fields, initial_values):
         """One deal at a time, each with its own prefetch. Odoo posts a message per deal, and posting empties
         the whole ORM cache (mail.message._notify invalidates its parent message's cache without ids): the next

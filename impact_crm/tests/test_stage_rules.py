@@ -253,3 +253,19 @@ class TestStageRules(PeopleCase):
         fourth = self._lead('Rule deleted', stage=self.stage_quote)
         fourth.sudo(self.salesman).write({'stage_id': self.stage_potential.id})
         self.assertFalse(self._activities(fourth))
+
+    def test_assignee_follows_the_deal(self):
+        # the activity subscribes its assignee (written without the chatter's tracking: following changes no
+        # tracked field); the stage change's own tracking message is still posted
+        rule = self.env['crm.stage.rule'].create({
+            'stage_id': self.stage_order.id, 'activity_type_id': self.call.id, 'summary': 'Call the leader',
+            'assignee': 'team_leader'})
+        lead = self._lead('Followed', stage=self.stage_quote)
+        self.assertNotIn(self.manager.partner_id, lead.message_partner_ids)
+        messages = lead.message_ids
+        lead.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        self.assertEqual(self._activities(lead, rule).user_id, self.manager)
+        self.assertIn(self.manager.partner_id, lead.message_partner_ids)
+        posted = lead.message_ids - messages
+        self.assertEqual(len(posted), 1)
+        self.assertIn('stage_id', posted.sudo().tracking_value_ids.mapped('field'))
