@@ -8,8 +8,8 @@ above it, so its create/write runs first and calls theirs through super(). Where
 - The lost flow wraps the probability and stage logic, so that any path to 'lost' goes through it.
 - The input guard is last: values are type-checked before any other override reads them."""
 
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import MissingError, UserError, ValidationError
 
 from ..internal_flags import has_flag, token, with_flags
 from ..sql_rules import (
@@ -36,8 +36,12 @@ class CrmLead(models.Model):
     probability_is_manual = fields.Boolean(string='Manual Probability', readonly=True, copy=False,
                                            help="A rep set this probability: stage changes keep it until it is "
                                                 "reset to the stage default.")
-    probability_manual_uid = fields.Many2one('res.users', string='Probability Set By', readonly=True, copy=False)
-    probability_manual_date = fields.Datetime(string='Probability Set On', readonly=True, copy=False)
+    # bookkeeping nobody reads while writing a deal: not loaded with every read of the deal's row (prefetch=False),
+    # which each write does several times (forms and lists read them as any field)
+    probability_manual_uid = fields.Many2one('res.users', string='Probability Set By', readonly=True, copy=False,
+                                             prefetch=False)
+    probability_manual_date = fields.Datetime(string='Probability Set On', readonly=True, copy=False,
+                                              prefetch=False)
     stage_group_color = fields.Integer(related='stage_id.group_id.color', readonly=True, string='Stage Group Color')
     next_step = fields.Char(string='Next Step', size=120, track_visibility='onchange',
                             help="The next thing to do to move this deal forward.")
@@ -99,8 +103,10 @@ class CrmLead(models.Model):
                     if rest:
                         rest.write(dict(vals))  # Odoo's write adds the stage probability to the dict it gets
                     return with_flags(manual, 'impact_keep_probability').write(dict(vals))
+        # a probability Odoo's write adds itself is the new stage's default: no override to record
+        given = 'probability' in vals
         res = self._write_stage(vals)
-        if 'probability' in vals and 'probability_is_manual' not in vals:
+        if given and 'probability_is_manual' not in vals:
             # after a tracked write the whole cache is gone (see message_track): reload these deals only
             self.with_prefetch()._update_probability_override(vals)
         return res
@@ -115,6 +121,82 @@ class CrmLead(models.Model):
         if changed:
             changed._stage_changed(old_stages)
         return res
+
+    @api.model
+    def recompute(self):
+        """Odoo recomputes stored computed fields one field (one compute method) at a time, each with its own
+        UPDATE of crm_lead: a stage change rewrote the deal's row five times (weighted revenue, day_close,
+        stage group, its kind, forecast category), each UPDATE a new row version, index entries and a pass
+        of the forecast's trigger. The deals' pending fields are computed together here, in Odoo's order
+        (a field after the fields it depends on), and written by one UPDATE per distinct set of values;
+        whatever the writes add to recompute, and the other models, Odoo's loop does next."""
+        self._recompute_together()
+        return super(CrmLead, self).recompute()
+
+    @api.model
+    def _recompute_together(self):
+        todo = self.env.all.todo
+        pending = [(field, recs) for field in todo if field.model_name == self._name for recs in todo[field]]
+        if not pending:
+            return
+        sequence = self.pool.field_sequence
+        pending.sort(key=lambda item: sequence(item[0]))
+        # written in the environment (user, context) of the write that called this, else of the first field
+        env = self.env if any(recs.env is self.env for _field, recs in pending) else pending[0][1].env
+        own_ids = set(rec_id for _field, recs in pending if recs.env is env for rec_id in recs._ids)
+        batches = []
+        covered = set()
+        for field, recs in pending:
+            if (field, recs._ids) in covered:
+                continue
+            group = self._field_computed[field]
+            if recs.env is not env:
+                # computed as superuser (related fields): merged into the user's UPDATE only for records the
+                # user's UPDATE writes anyway (so that nobody gets an access error Odoo would not give) and
+                # fields without groups; the others are left to Odoo's loop
+                if not (recs.env.uid == SUPERUSER_ID and recs.env.cr is env.cr and recs.env.context == env.context
+                        and own_ids.issuperset(recs._ids) and not any(member.groups for member in group)):
+                    continue
+            covered.update((member, recs._ids) for member in group)
+            batches.append((group, recs))
+        if len(batches) < 2:
+            return
+        values = {}
+        for group, recs in batches:
+            names = [member.name for member in group if member.store]
+            for rec in recs:
+                try:
+                    vals = dict((name, rec[name]) for name in names)
+                except MissingError:
+                    continue
+                values.setdefault(rec.id, {}).update(rec.with_env(env)._convert_to_write(vals))
+        updates = {}
+        for rec_id, vals in values.items():
+            updates.setdefault(tuple(sorted(vals.items())), []).append(rec_id)
+        model = env[self._name]
+        with env.norecompute():
+            for items, ids in updates.items():
+                vals = dict(items)
+                target = model.browse(ids)
+                try:
+                    target._write(dict(vals))
+                except MissingError:
+                    target = target.exists()
+                    target._write(dict(vals))
+                # _write empties the cache of what it wrote: these values are what the rows now hold
+                for rec in target:
+                    rec._cache.update(rec._convert_to_cache(dict(vals), update=True, validate=False))
+        for group, recs in batches:
+            for member in group:
+                recs._recompute_done(member)
+
+    @api.multi
+    def message_subscribe(self, partner_ids=None, channel_ids=None, subtype_ids=None, force=True):
+        """Following a deal changes none of its tracked fields, yet Odoo's write of the followers reads every
+        tracked field of the deals before and after, to find nothing to post (each activity created on a deal
+        subscribes its assignee this way). Written without tracking."""
+        return super(CrmLead, self.with_context(mail_notrack=True)).message_subscribe(
+            partner_ids=partner_ids, channel_ids=channel_ids, subtype_ids=subtype_ids, force=force)
 
     @api.multi
     def message_track(self, tracked_fields, initial_values):
@@ -552,14 +634,18 @@ class CrmLeadForecast(models.Model):
     forecast_category = fields.Selection(
         FORECAST_CATEGORIES, string='Forecast Category', compute='_compute_forecast_category', store=True,
         readonly=False, index=True, track_visibility='onchange',
+        # the same in every context (Odoo caches computed fields per context by default): the chatter's
+        # tracking, in the user's language, reads the value the write just computed instead of the row again
+        context_dependent=False,
         help="Where the deal stands in the forecast call. Follows the stage unless a rep sets another one, "
              "which then stays through stage changes until reset. Won deals are Closed, lost ones Omitted.")
     forecast_category_manual = fields.Selection(
         FORECAST_CATEGORIES, string='Forecast Category Set by Rep', readonly=True, copy=False,
         help="The category a rep chose for this deal instead of its stage's; empty when it follows the stage.")
     forecast_category_manual_uid = fields.Many2one('res.users', string='Forecast Category Set By', readonly=True,
-                                                   copy=False)
-    forecast_category_manual_date = fields.Datetime(string='Forecast Category Set On', readonly=True, copy=False)
+                                                   copy=False, prefetch=False)  # see probability_manual_uid
+    forecast_category_manual_date = fields.Datetime(string='Forecast Category Set On', readonly=True, copy=False,
+                                                    prefetch=False)
 
     @api.depends('stage_id.forecast_category', 'stage_id.group_id.kind', 'stage_id.is_lost', 'active',
                  'probability', 'forecast_category_manual')
@@ -777,13 +863,14 @@ class CrmLeadLostFlow(models.Model):
 
     lost_criterion_id = fields.Many2one(related='lost_reason.criterion_id', store=True, readonly=True,
                                         string='Loss Criterion', index=True)
+    # prefetch=False: see probability_manual_uid
     lost_stage_id = fields.Many2one('crm.stage', string='Lost at Stage', readonly=True, copy=False,
-                                    ondelete='set null', index=True,
+                                    ondelete='set null', index=True, prefetch=False,
                                     help="The stage the deal was in when it was lost; restoring returns it there.")
     lost_stage_group_id = fields.Many2one('crm.stage.group', string='Lost at Stage Group', readonly=True,
-                                          copy=False, ondelete='set null')
+                                          copy=False, ondelete='set null', prefetch=False)
     lost_amount = fields.Monetary(string='Lost Amount', currency_field='company_currency', readonly=True,
-                                  copy=False, help="The expected revenue of the deal when it was lost.")
+                                  copy=False, prefetch=False, help="The expected revenue of the deal when it was lost.")
     lost_date = fields.Date(string='Lost on', readonly=True, copy=False, index=True)
     lost_competitor_id = fields.Many2one('res.partner', string='Lost to Competitor', copy=False,
                                          domain=[('is_competitor', '=', True)], ondelete='restrict',
@@ -1010,11 +1097,12 @@ class CrmLeadForecastChange(models.Model):
 
     forecast_change_ids = fields.One2many('crm.lead.forecast.change', 'lead_id', string='Forecast Changes',
                                           readonly=True)
-    forecast_date_first = fields.Date(string='First Committed Date', readonly=True, copy=False,
+    # prefetch=False: see probability_manual_uid
+    forecast_date_first = fields.Date(string='First Committed Date', readonly=True, copy=False, prefetch=False,
                                       help="The first end date (else expected closing) this deal was given.")
-    push_count = fields.Integer(string='Times Pushed', readonly=True, copy=False, index=True,
+    push_count = fields.Integer(string='Times Pushed', readonly=True, copy=False, index=True, prefetch=False,
                                 help="How many times the end date (else expected closing) moved to a later month.")
-    slip_days = fields.Integer(string='Days Slipped', readonly=True, copy=False,
+    slip_days = fields.Integer(string='Days Slipped', readonly=True, copy=False, prefetch=False,
                                help="The days of every move of the end date (else expected closing) to a later "
                                     "date, added up.")
     date_push_reason = fields.Char(string='Reason for Pushing', compute='_compute_date_push_reason',
@@ -1148,5 +1236,11 @@ class CrmLeadInputGuard(models.Model):
             # A tracked change posts a message, and Odoo's message_post empties the whole ORM cache: every read
             # after it (and in the next write of a loop) would reload all the deals prefetched with these ones.
             # Written with their own prefetch, they reload themselves only.
-            return super(CrmLeadInputGuard, self.with_prefetch()).write(vals)
+            records = self.with_prefetch()
+            if 'lang' not in records._context and not records._context.get('tracking_disable'):
+                # Odoo's tracking reads the deals in the user's language (mail.thread.write); the overrides
+                # below read them first without it. Computed fields are cached per context: each read would
+                # load the whole row again. Read once, in the tracking's context; the others hit the cache.
+                records.with_context(lang=records.env.user.lang).mapped('stage_id')
+            return super(CrmLeadInputGuard, records).write(vals)
         return super(CrmLeadInputGuard, self).write(vals)

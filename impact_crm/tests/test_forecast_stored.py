@@ -225,3 +225,29 @@ class TestForecastStored(SavepointCase):
             for group in Report.read_group(domain, fields_(groupby), groupby, lazy=lazy):
                 count = group.get('__count', group.get('%s_count' % groupby[0].split(':')[0]))
                 self.assertEqual(Report.search_count(group['__domain']), count, groupby)
+
+    def test_deals_without_quotation_take_the_short_query(self):
+        # deals without any quotation are refreshed by a query without the quotation lines (cheaper to plan):
+        # it gives exactly the rows of the full one, for opportunities, leads, won and archived deals
+        Lead = self.env['crm.lead']
+        won = Lead.create({'name': 'Stored Won', 'type': 'opportunity', 'team_id': self.team.id, 'user_id': self.rep.id,
+                           'planned_revenue': 700, 'stage_id': self.env.ref('impact_crm.stage_won').id})
+        lead = Lead.create({'name': 'Stored Lead', 'type': 'lead', 'team_id': self.team.id, 'user_id': self.rep.id,
+                            'planned_revenue': 9})
+        archived = Lead.create({'name': 'Stored Archived', 'type': 'opportunity', 'team_id': self.team.id,
+                                'user_id': self.rep.id,
+                                'planned_revenue': 300, 'probability': 30, 'active': False})
+        deals = self.opp | won | lead | archived
+        Report = self.env['crm.forecast.report']
+        names = ', '.join(name for name, _type in Report._columns())
+        rows = {}
+        for lines in (True, False):
+            self.env.cr.execute("SELECT %s FROM (%s) q ORDER BY id" % (
+                names, Report._query('ARRAY[%s]' % ','.join(str(i) for i in deals.ids), lines=lines)))
+            rows[lines] = self.env.cr.fetchall()
+        self.assertEqual(len(rows[True]), 2)  # the opportunity and the won deal; no lead, no archived deal
+        self.assertEqual(rows[False], rows[True])
+        self.assertEqual(self._totals(groupby='status'), {'open': (40000.0, 10000.0), 'won': (700.0, 700.0)})
+        # the deal's first quotation: its refresh takes the full query again (rows split by category)
+        self._order([(self.product1, 1, 100.0)])
+        self.assertEqual(self._totals(), {False: (700.0, 700.0), self.categ1.id: (40000.0, 10000.0)})

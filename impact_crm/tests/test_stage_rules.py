@@ -228,3 +228,44 @@ class TestStageRules(PeopleCase):
         found = self.env['crm.lead'].sudo(self.salesman).search([('activity_ids.sla_late', '=', True),
                                                                  ('id', 'in', (late | fresh).ids)])
         self.assertEqual(found, late)
+
+    def test_rule_changes_reach_the_next_stage_change(self):
+        # the stages that have rules are cached: a rule added, archived or restored after the cache was
+        # filled changes what the next stage change does
+        Rule = self.env['crm.stage.rule']
+        self.assertNotIn(self.stage_potential.id, Rule._stage_ids_with_rules())
+        first = self._lead('Before the rule', stage=self.stage_quote)
+        first.sudo(self.salesman).write({'stage_id': self.stage_potential.id})
+        self.assertFalse(self._activities(first))
+        rule = Rule.sudo(self.manager).create({
+            'stage_id': self.stage_potential.id, 'activity_type_id': self.call.id, 'summary': 'Call back'})
+        second = self._lead('After the rule', stage=self.stage_quote)
+        second.sudo(self.salesman).write({'stage_id': self.stage_potential.id})
+        self.assertEqual(self._activities(second, rule).mapped('summary'), ['Call back'])
+        rule.sudo(self.manager).write({'active': False})
+        third = self._lead('Rule archived', stage=self.stage_quote)
+        third.sudo(self.salesman).write({'stage_id': self.stage_potential.id})
+        self.assertFalse(self._activities(third, rule))
+        rule.sudo(self.manager).write({'active': True})
+        created = self._lead('Created in Potential')
+        self.assertEqual(len(self._activities(created, rule)), 1)
+        rule.sudo(self.manager).unlink()
+        fourth = self._lead('Rule deleted', stage=self.stage_quote)
+        fourth.sudo(self.salesman).write({'stage_id': self.stage_potential.id})
+        self.assertFalse(self._activities(fourth))
+
+    def test_assignee_follows_the_deal(self):
+        # the activity subscribes its assignee (written without the chatter's tracking: following changes no
+        # tracked field); the stage change's own tracking message is still posted
+        rule = self.env['crm.stage.rule'].create({
+            'stage_id': self.stage_order.id, 'activity_type_id': self.call.id, 'summary': 'Call the leader',
+            'assignee': 'team_leader'})
+        lead = self._lead('Followed', stage=self.stage_quote)
+        self.assertNotIn(self.manager.partner_id, lead.message_partner_ids)
+        messages = lead.message_ids
+        lead.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        self.assertEqual(self._activities(lead, rule).user_id, self.manager)
+        self.assertIn(self.manager.partner_id, lead.message_partner_ids)
+        posted = lead.message_ids - messages
+        self.assertEqual(len(posted), 1)
+        self.assertIn('stage_id', posted.sudo().tracking_value_ids.mapped('field'))

@@ -1,0 +1,203 @@
+#!/usr/bin/env python
+"""One write per call, as an RPC client makes it: impact_crm versus plain Odoo, same run, alternating.
+
+    .venv/bin/python bench/bench_lone_call.py [--rounds 3] [--calls 30] [--reuse] [--keep] [--statements]
+                                              [--plain-db bench_lone_plain] [--impact-db bench_lone_impact]
+
+Each operation runs as a JSON-RPC call does: its own cursor (transaction) and a fresh environment, so an empty
+ORM cache, tracking on, as the admin. Rolled back, so every round starts from the same deals:
+
+* lead creation, one ``create`` per call;
+* stage change between two open stages with no rule, one deal per ``write``.
+
+The two databases alternate every round (plain first in odd rounds). Prints, per operation, the best of the
+rounds in ms per call (wall time, and CPU time of Odoo plus its PostgreSQL backend: the machine's load moves
+the first much more than the second), the SQL statements the client sends per call (``Cursor.execute``
+counted; statements run by triggers inside PostgreSQL are not counted) and the ratios. ``--statements`` also
+lists, for the last call of each kind, the statements each database ran (time, the first 130 characters).
+Not part of ``make test``.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+os.environ['TZ'] = 'UTC'
+time.tzset()
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def shell(script):
+    subprocess.check_call(['bash', '-c', 'set -e; source tools/lib.sh; source tools/base_template.sh; ' + script],
+                          cwd=ROOT)
+
+
+class StatementLog(object):
+    """Counts (and optionally keeps) the statements sent through Odoo's cursors."""
+
+    def __init__(self, odoo):
+        self.count = 0
+        self.keep = None
+        cursor_class = odoo.sql_db.Cursor
+        original = cursor_class.execute
+        log = self
+
+        def execute(cursor, query, params=None, log_exceptions=None):
+            log.count += 1
+            if log.keep is None:
+                return original(cursor, query, params, log_exceptions)
+            start = time.time()
+            try:
+                return original(cursor, query, params, log_exceptions)
+            finally:
+                log.keep.append('%6.2f ms  %s' % ((time.time() - start) * 1000, ' '.join(str(query).split())[:130]))
+        cursor_class.execute = execute
+
+
+def prepare(odoo, dbname, impact, calls):
+    """The deals moved by the stage changes, committed once (in the first of their two stages)."""
+    with odoo.api.Environment.manage(), odoo.registry(dbname).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        if impact:
+            first, second = env.ref('impact_crm.stage_potential'), env.ref('impact_crm.stage_quote')
+            env['crm.stage.rule'].search([('stage_id', '=', second.id)]).write({'active': False})
+        else:
+            first, second = env.ref('crm.stage_lead1'), env.ref('crm.stage_lead2')
+        Lead = env['crm.lead']
+        deals = Lead.search([('name', '=like', 'Lone call deal %')], order='id')
+        if len(deals) < calls:
+            for i in range(len(deals), calls):
+                deals |= Lead.create({'name': 'Lone call deal %d' % i, 'type': 'opportunity',
+                                      'stage_id': first.id, 'user_id': env.uid,
+                                      'planned_revenue': 1000.0 * (i % 50)})
+        deals[:calls].write({'stage_id': first.id})
+        cr.commit()
+        return deals[:calls].ids, second.id
+
+
+def backend_cpu(cr):
+    """CPU seconds the PostgreSQL backend of ``cr`` has used so far (from /proc: same machine; in clock ticks,
+    so only sums over many calls mean something), or 0 when it cannot be read."""
+    try:
+        with open('/proc/%d/stat' % cr._cnx.get_backend_pid()) as stat:
+            values = stat.read().rsplit(')', 1)[1].split()
+        return (int(values[11]) + int(values[12])) / float(os.sysconf('SC_CLK_TCK'))
+    except (OSError, IOError, IndexError, ValueError):
+        return 0.0
+
+
+def lone_calls(odoo, dbname, operations, log, keep=False):
+    """[(kind, function(env))] each in its own transaction and environment, rolled back.
+    Returns {kind: (seconds, statements, CPU seconds of Odoo and of PostgreSQL)} summed over the calls."""
+    registry = odoo.registry(dbname)
+    result = {}
+    kept = {}
+    for kind, operation in operations:
+        with odoo.api.Environment.manage():
+            with registry.cursor() as cr:
+                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+                if keep:
+                    log.keep = kept[kind] = []  # the last call of each kind is listed
+                count = log.count
+                server = backend_cpu(cr)
+                client = time.process_time()
+                start = time.time()
+                operation(env)
+                elapsed = time.time() - start
+                cpu = time.process_time() - client + backend_cpu(cr) - server
+                statements = log.count - count
+                log.keep = None
+                cr.rollback()
+        seconds, total, cpu_total = result.get(kind, (0.0, 0, 0.0))
+        result[kind] = (seconds + elapsed, total + statements, cpu_total + cpu)
+    return result, kept
+
+
+def run_round(odoo, dbname, deal_ids, stage_id, log, keep):
+    def create(i):
+        return lambda env: env['crm.lead'].create({
+            'name': 'Lone call lead %d' % i, 'type': 'lead', 'contact_name': 'Contact %d' % i,
+            'email_from': 'lone%d@example.com' % i, 'planned_revenue': 500.0})
+
+    def stage(deal_id):
+        return lambda env: env['crm.lead'].browse(deal_id).write({'stage_id': stage_id})
+    operations = []
+    for i, deal_id in enumerate(deal_ids):
+        operations.append(('create', create(i)))
+        operations.append(('stage', stage(deal_id)))
+    return lone_calls(odoo, dbname, operations, log, keep)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--calls', type=int, default=30)
+    parser.add_argument('--plain-db', default='bench_lone_plain')
+    parser.add_argument('--impact-db', default='bench_lone_impact')
+    parser.add_argument('--keep', action='store_true', help="keep the two databases afterwards")
+    parser.add_argument('--reuse', action='store_true', help="reuse databases made by an earlier --keep run")
+    parser.add_argument('--statements', action='store_true', help="list the statements of one call of each kind")
+    args = parser.parse_args()
+    sys.path.insert(0, ROOT)
+    import odoo
+    if not args.reuse:
+        shell('pg_start >/dev/null; ensure_base_template; copy_db "$BASE_TEMPLATE" %s; copy_db "$BASE_TEMPLATE" %s; '
+              'odoo -d %s -i impact_crm --stop-after-init --log-level=warn >/dev/null 2>&1'
+              % (args.plain_db, args.impact_db, args.impact_db))
+    odoo.tools.config.parse_config([
+        '--addons-path=%s' % ROOT, '--data-dir=%s' % os.path.join(ROOT, '.local', 'data'),
+        '--db_host=127.0.0.1', '--db_port=%s' % os.environ.get('PG_PORT', '54329'), '--db_user=odoo',
+        '--log-level=warn'])
+    log = StatementLog(odoo)
+    best = {}
+    kept = {}
+    try:
+        setup = dict((dbname, prepare(odoo, dbname, dbname == args.impact_db, args.calls))
+                     for dbname in (args.plain_db, args.impact_db))
+        for rnd in range(args.rounds):
+            order = (args.plain_db, args.impact_db) if rnd % 2 == 0 else (args.impact_db, args.plain_db)
+            for dbname in order:
+                deal_ids, stage_id = setup[dbname]
+                result, statements = run_round(odoo, dbname, deal_ids, stage_id, log,
+                                               args.statements and rnd == args.rounds - 1)
+                kept[dbname] = statements
+                print('round %d %-22s %s' % (rnd + 1, dbname, ', '.join(
+                    '%s %.1f ms (CPU %.1f ms) %.1f statements' % (
+                        kind, seconds * 1000 / args.calls, cpu * 1000 / args.calls, total / float(args.calls))
+                    for kind, (seconds, total, cpu) in sorted(result.items()))), flush=True)
+                for kind, (seconds, total, cpu) in result.items():
+                    previous = best.get((dbname, kind))
+                    best[(dbname, kind)] = (min(previous[0], seconds) if previous else seconds, total,
+                                            min(previous[2], cpu) if previous else cpu)
+    finally:
+        if not args.keep:
+            odoo.sql_db.close_all()
+            shell('drop_db %s; drop_db %s' % (args.plain_db, args.impact_db))
+    if args.statements:
+        for dbname in (args.plain_db, args.impact_db):
+            for kind, statements in sorted(kept.get(dbname, {}).items()):
+                print('\n%s, one %s call: %d statements' % (dbname, kind, len(statements)))
+                for statement in statements:
+                    print('  ' + statement)
+    load = os.getloadavg()
+    print('\n%s, %d cores, load average %.1f %.1f %.1f, best of %d rounds of %d calls' % (
+        time.strftime('%Y-%m-%d'), os.cpu_count(), load[0], load[1], load[2], args.rounds, args.calls))
+    print('%-34s %9s %9s %6s %8s %8s %6s %9s %9s' % (
+        '', 'plain ms', 'impact ms', 'ratio', 'plain', 'impact', 'ratio', 'plain', 'impact'))
+    print('%-34s %9s %9s %6s %8s %8s %6s %9s %9s' % (
+        '', '(wall)', '(wall)', '', 'CPU ms', 'CPU ms', '(CPU)', 'SQL', 'SQL'))
+    for kind, label in (('create', 'lead creation, one per call'),
+                        ('stage', 'stage change, one deal per call')):
+        plain, impact = best[(args.plain_db, kind)], best[(args.impact_db, kind)]
+        print('%-34s %9.1f %9.1f %5.2fx %8.1f %8.1f %5.2fx %9.1f %9.1f' % (
+            label, plain[0] * 1000 / args.calls, impact[0] * 1000 / args.calls, impact[0] / plain[0],
+            plain[2] * 1000 / args.calls, impact[2] * 1000 / args.calls, impact[2] / (plain[2] or 1.0),
+            plain[1] / float(args.calls), impact[1] / float(args.calls)))
+    print('target: <= 1.25x. CPU: Odoo (this process) + its PostgreSQL backend, less sensitive to the machine\'s '
+          'load than the wall time')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,75 @@
+from odoo.tests.common import SavepointCase
+
+
+class TestWriteCost(SavepointCase):
+    """What one write of a deal costs: the stored fields computed from the stage (stage group and kind, forecast
+    category, weighted revenue) are written together by one UPDATE, hold what a fresh computation gives, and
+    the values left in the ORM's cache are those of the rows."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestWriteCost, cls).setUpClass()
+        env = cls.env
+        cls.rep = env['res.users'].with_context(no_reset_password=True).create({
+            'name': 'Cost Rep', 'login': 'cost_rep', 'email': 'cost_rep@example.com',
+            'groups_id': [(6, 0, [env.ref('sales_team.group_sale_salesman').id])]})
+        # from Order to Quote: no stage rule fires (the shipped one comes from Potential)
+        cls.stage = dict((name, env.ref('impact_crm.stage_%s' % name)) for name in ('order', 'quote', 'won'))
+        Lead = env['crm.lead'].sudo(cls.rep)
+        cls.plain = Lead.create({'name': 'Cost Plain', 'type': 'opportunity', 'planned_revenue': 10000,
+                                 'stage_id': cls.stage['order'].id, 'user_id': cls.rep.id})
+        cls.called = Lead.create({'name': 'Cost Called', 'type': 'opportunity', 'planned_revenue': 30000,
+                                  'stage_id': cls.stage['order'].id, 'user_id': cls.rep.id})
+        cls.called.write({'forecast_category': 'pipeline'})
+
+    def _updated_rows(self):
+        self.env.cr.execute("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'crm_lead'")
+        return self.env.cr.fetchone()[0]
+
+    def _stored(self, leads):
+        """{deal: (stage group, kind, forecast category, weighted revenue)} as the rows hold them."""
+        self.env.cr.execute("""SELECT id, stage_group_id, stage_group_kind, forecast_category, weighted_revenue
+                                 FROM crm_lead WHERE id IN %s""", (tuple(leads.ids),))
+        return dict((row[0], row[1:]) for row in self.env.cr.fetchall())
+
+    def _cached(self, leads):
+        return dict((lead.id, (lead.stage_group_id.id, lead.stage_group_kind, lead.forecast_category,
+                               lead.weighted_revenue)) for lead in leads)
+
+    def test_stage_change_writes_the_computed_fields_once(self):
+        open_group = self.env.ref('impact_crm.stage_group_open')
+        before = self._updated_rows()
+        self.plain.sudo(self.rep).write({'stage_id': self.stage['quote'].id})
+        # the stage change itself, then every field computed from it in one UPDATE (Odoo: one per field)
+        self.assertLessEqual(self._updated_rows() - before, 2)
+        self.assertEqual(self._stored(self.plain), {self.plain.id: (open_group.id, 'open', 'best_case', 2000.0)})
+        self.assertEqual(self._cached(self.plain), self._stored(self.plain))
+        self.assertEqual(self.plain.sudo().forecast_change_ids[0].stage_id, self.stage['quote'])
+        # the chatter tracks the forecast category the stage gave
+        tracking = self.plain.sudo().message_ids[0].tracking_value_ids
+        self.assertIn('forecast_category', tracking.mapped('field'))
+
+    def test_mass_stage_change_keeps_each_deals_values(self):
+        execution = self.env.ref('impact_crm.stage_group_execution')
+        deals = self.plain | self.called
+        deals.sudo(self.rep).write({'stage_id': self.stage['quote'].id})
+        open_group = self.env.ref('impact_crm.stage_group_open')
+        expected = {self.plain.id: (open_group.id, 'open', 'best_case', 2000.0),
+                    self.called.id: (open_group.id, 'open', 'pipeline', 6000.0)}  # the rep's call stays
+        self.assertEqual(self._stored(deals), expected)
+        self.assertEqual(self._cached(deals), expected)
+        deals.sudo(self.rep).write({'stage_id': self.stage['won'].id})
+        expected = {self.plain.id: (execution.id, 'execution', 'closed', 10000.0),
+                    self.called.id: (execution.id, 'execution', 'closed', 30000.0)}
+        self.assertEqual(self._stored(deals), expected)
+        deals.invalidate_cache()
+        self.assertEqual(self._cached(deals), expected)
+        self.assertEqual(self.env['crm.forecast.report']._stale_rows(), 0)
+
+    def test_new_deal_stores_its_computed_fields(self):
+        deal = self.env['crm.lead'].sudo(self.rep).create({
+            'name': 'Cost New', 'type': 'opportunity', 'planned_revenue': 5000, 'stage_id': self.stage['quote'].id})
+        open_group = self.env.ref('impact_crm.stage_group_open')
+        self.assertEqual(self._stored(deal), {deal.id: (open_group.id, 'open', 'best_case', 1000.0)})
+        self.assertEqual(self._cached(deal), self._stored(deal))
+        self.assertEqual(self.env['crm.forecast.report']._stale_rows(), 0)
