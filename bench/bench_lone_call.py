@@ -19,19 +19,14 @@ Not part of ``make test``.
 """
 import argparse
 import os
-import subprocess
 import sys
 import time
 
 os.environ['TZ'] = 'UTC'
 time.tzset()
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def shell(script):
-    subprocess.check_call(['bash', '-c', 'set -e; source tools/lib.sh; source tools/base_template.sh; ' + script],
-                          cwd=ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_writes import database_pair, odoo_in_process, shell  # noqa: E402  (the same two databases)
 
 
 class StatementLog(object):
@@ -140,16 +135,9 @@ def main():
     parser.add_argument('--reuse', action='store_true', help="reuse databases made by an earlier --keep run")
     parser.add_argument('--statements', action='store_true', help="list the statements of one call of each kind")
     args = parser.parse_args()
-    sys.path.insert(0, ROOT)
-    import odoo
     if not args.reuse:
-        shell('pg_start >/dev/null; ensure_base_template; copy_db "$BASE_TEMPLATE" %s; copy_db "$BASE_TEMPLATE" %s; '
-              'odoo -d %s -i impact_crm --stop-after-init --log-level=warn >/dev/null 2>&1'
-              % (args.plain_db, args.impact_db, args.impact_db))
-    odoo.tools.config.parse_config([
-        '--addons-path=%s' % ROOT, '--data-dir=%s' % os.path.join(ROOT, '.local', 'data'),
-        '--db_host=127.0.0.1', '--db_port=%s' % os.environ.get('PG_PORT', '54329'), '--db_user=odoo',
-        '--log-level=warn'])
+        database_pair(args.plain_db, args.impact_db)
+    odoo = odoo_in_process()
     log = StatementLog(odoo)
     best = {}
     kept = {}

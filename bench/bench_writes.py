@@ -32,6 +32,25 @@ def shell(script):
                           cwd=ROOT)
 
 
+def database_pair(plain_db, impact_db):
+    """The two databases a write benchmark compares: copies of the base template (plain Odoo), the add-on
+    installed in the second."""
+    shell('pg_start >/dev/null; ensure_base_template; copy_db "$BASE_TEMPLATE" %s; copy_db "$BASE_TEMPLATE" %s; '
+          'odoo -d %s -i impact_crm --stop-after-init --log-level=warn >/dev/null 2>&1'
+          % (plain_db, impact_db, impact_db))
+
+
+def odoo_in_process():
+    """Odoo imported in this process, configured for this checkout and the embedded PostgreSQL."""
+    sys.path.insert(0, ROOT)
+    import odoo
+    odoo.tools.config.parse_config([
+        '--addons-path=%s' % ROOT, '--data-dir=%s' % os.path.join(ROOT, '.local', 'data'),
+        '--db_host=127.0.0.1', '--db_port=%s' % os.environ.get('PG_PORT', '54329'), '--db_user=odoo',
+        '--log-level=warn'])
+    return odoo
+
+
 def timed(fn):
     start = time.time()
     fn()
@@ -90,16 +109,9 @@ def main():
     parser.add_argument('--keep', action='store_true', help="keep the two databases afterwards")
     parser.add_argument('--reuse', action='store_true', help="reuse databases made by an earlier --keep run")
     args = parser.parse_args()
-    sys.path.insert(0, ROOT)
-    import odoo
     if not args.reuse:
-        shell('pg_start >/dev/null; ensure_base_template; copy_db "$BASE_TEMPLATE" %s; copy_db "$BASE_TEMPLATE" %s; '
-              'odoo -d %s -i impact_crm --stop-after-init --log-level=warn >/dev/null 2>&1'
-              % (args.plain_db, args.impact_db, args.impact_db))
-    odoo.tools.config.parse_config([
-        '--addons-path=%s' % ROOT, '--data-dir=%s' % os.path.join(ROOT, '.local', 'data'),
-        '--db_host=127.0.0.1', '--db_port=%s' % os.environ.get('PG_PORT', '54329'), '--db_user=odoo',
-        '--log-level=warn'])
+        database_pair(args.plain_db, args.impact_db)
+    odoo = odoo_in_process()
     best = {}
     try:
         for rnd in range(args.rounds):
