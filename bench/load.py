@@ -52,8 +52,9 @@ def main():
     parser.add_argument('--leads-per-client', type=int, default=15)
     parser.add_argument('--think', type=float, default=1.0,
                         help='average seconds a client waits between two operations (0: back to back)')
-    parser.add_argument('--baseline-repeat', type=int, default=5,
-                        help='each operation this many times by one client alone, before the load')
+    parser.add_argument('--baseline-repeat', type=int, default=20,
+                        help='each operation this many times by one client alone, before the load (enough calls '
+                             'for the median not to time the workers\' first calls)')
     parser.add_argument('--db', default=os.environ.get('IMPACT_LOAD_DB', 'impact_crm_load'))
     parser.add_argument('--port', type=int, default=int(os.environ.get('IMPACT_LOAD_PORT', 18195)),
                         help='impact_crm on PORT, plain Odoo on PORT+1 (their longpolling on PORT+3, PORT+4)')
