@@ -6,7 +6,8 @@ above it, so its create/write runs first and calls theirs through super(). Where
   _write_stage, which calls _stage_changed once; CrmLead records the stage history there, then
   CrmLeadStageRules (the next class) fires the stage rules, so a rule's activity follows the change.
 - The lost flow wraps the probability and stage logic, so that any path to 'lost' goes through it.
-- The input guard is last: values are type-checked before any other override reads them."""
+- The input guard is last and lists impact.input.guard first: values are type-checked (its create/write)
+  before any other override reads them."""
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
@@ -1222,16 +1223,10 @@ class CrmLeadKanban(models.Model):
 # The models whose values users type in or send through JSON-RPC.
 class CrmLeadInputGuard(models.Model):
     _name = 'crm.lead'
-    _inherit = ['crm.lead', 'impact.input.guard']
-
-    @api.model
-    def create(self, vals):
-        self._guard_values(vals)
-        return super(CrmLeadInputGuard, self).create(vals)
+    _inherit = ['impact.input.guard', 'crm.lead']
 
     @api.multi
     def write(self, vals):
-        self._guard_values(vals)
         if any(getattr(self._fields.get(name), 'track_visibility', None) for name in vals):
             # A tracked change posts a message, and Odoo's message_post empties the whole ORM cache: every read
             # after it (and in the next write of a loop) would reload all the deals prefetched with these ones.

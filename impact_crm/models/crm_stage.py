@@ -99,14 +99,4 @@ class CrmStageRuleLinks(models.Model):
 
 class CrmStageInputGuard(models.Model):
     _name = 'crm.stage'
-    _inherit = ['crm.stage', 'impact.input.guard']
-
-    @api.model
-    def create(self, vals):
-        self._guard_values(vals)
-        return super(CrmStageInputGuard, self).create(vals)
-
-    @api.multi
-    def write(self, vals):
-        self._guard_values(vals)
-        return super(CrmStageInputGuard, self).write(vals)
+    _inherit = ['impact.input.guard', 'crm.stage']

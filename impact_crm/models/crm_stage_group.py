@@ -51,14 +51,4 @@ class CrmStageGroup(models.Model):
 
 class CrmStageGroupInputGuard(models.Model):
     _name = 'crm.stage.group'
-    _inherit = ['crm.stage.group', 'impact.input.guard']
-
-    @api.model
-    def create(self, vals):
-        self._guard_values(vals)
-        return super(CrmStageGroupInputGuard, self).create(vals)
-
-    @api.multi
-    def write(self, vals):
-        self._guard_values(vals)
-        return super(CrmStageGroupInputGuard, self).write(vals)
+    _inherit = ['impact.input.guard', 'crm.stage.group']

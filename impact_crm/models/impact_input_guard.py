@@ -3,8 +3,10 @@
 Without it, Odoo hands such values to PostgreSQL, and the user (or the JSON-RPC client) gets a raw
 psycopg2 error or a Python traceback: a date '2027-13-45', a text for a number, an integer beyond 32 bits,
 a NaN amount, a NUL character in a name. The guard checks the values of create/write against the
-field types, before anything is written. The models it protects (at the end of this file) call it first
-thing in create/write, above Odoo's own overrides, which already compare values (e.g. crm.lead's probability).
+field types, before anything is written. A model is protected by listing this one FIRST in its _inherit
+(``_inherit = ['impact.input.guard', 'crm.stage']``, in a class last in the model's file): Odoo then puts this
+class's create/write above the model's other overrides, which already compare values (e.g. crm.lead's
+probability), so the values are checked before any of them runs.
 """
 import math
 from datetime import date, datetime
@@ -20,6 +22,16 @@ MAX_AMOUNT = 1e13
 class ImpactInputGuard(models.AbstractModel):
     _name = 'impact.input.guard'
     _description = 'Input Guard'
+
+    @api.model
+    def create(self, vals):
+        self._guard_values(vals)
+        return super(ImpactInputGuard, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        self._guard_values(vals)
+        return super(ImpactInputGuard, self).write(vals)
 
     @api.model
     def _guard_values(self, vals):

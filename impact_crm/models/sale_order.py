@@ -426,14 +426,4 @@ class SaleOrderExecution(models.Model):
 
 class SaleOrderInputGuard(models.Model):
     _name = 'sale.order'
-    _inherit = ['sale.order', 'impact.input.guard']
-
-    @api.model
-    def create(self, vals):
-        self._guard_values(vals)
-        return super(SaleOrderInputGuard, self).create(vals)
-
-    @api.multi
-    def write(self, vals):
-        self._guard_values(vals)
-        return super(SaleOrderInputGuard, self).write(vals)
+    _inherit = ['impact.input.guard', 'sale.order']

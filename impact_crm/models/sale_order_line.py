@@ -53,14 +53,4 @@ class SaleOrderLine(models.Model):
 
 class SaleOrderLineInputGuard(models.Model):
     _name = 'sale.order.line'
-    _inherit = ['sale.order.line', 'impact.input.guard']
-
-    @api.model
-    def create(self, vals):
-        self._guard_values(vals)
-        return super(SaleOrderLineInputGuard, self).create(vals)
-
-    @api.multi
-    def write(self, vals):
-        self._guard_values(vals)
-        return super(SaleOrderLineInputGuard, self).write(vals)
+    _inherit = ['impact.input.guard', 'sale.order.line']
