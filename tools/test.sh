@@ -31,11 +31,6 @@ log="$LOCAL/log/install-$DB.log"; : > "$log"
 odoo -d "$DB" -i impact_crm --stop-after-init --log-level=info --logfile="$log" \
     || { tail -40 "$log"; die "installing impact_crm failed (log: $log)"; }
 check_log "$log"
-# One time zone for every user of the tests: the users they create have none (UTC), while Odoo's demo gives the
-# administrator Europe/Brussels, so a test comparing the acting user's date with the administrator's failed
-# between 23:00 and 24:00 UTC (midnight in Brussels)
-psql_cmd -d "$DB" -c "UPDATE res_partner SET tz = NULL WHERE tz IS NOT NULL
-                      AND id IN (SELECT partner_id FROM res_users)" >/dev/null
 copy_db "$DB" "$E2E_DB"
 module_hash > "$LOCAL/.module-$E2E_DB"   # freshly installed: run.sh must not upgrade it
 # a test class whose set-up fails leaves its cursor open: make lock waits fail instead of hanging

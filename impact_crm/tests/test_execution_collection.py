@@ -189,7 +189,9 @@ class TestExecution(ExecutionCase):
         eur = self.env.ref('base.EUR')
         usd = self.company.currency_id
         self.assertNotEqual(eur, usd)
-        today = fields.Date.context_today(self.env['crm.lead'])
+        # dated yesterday (UTC): the order's confirmation date and every user's today, whatever his time
+        # zone, pick these rates
+        today = fields.Date.to_string(fields.Date.from_string(fields.Date.today()) - timedelta(days=1))
         rates = self.env['res.currency.rate']
         rates.create({'currency_id': usd.id, 'name': today, 'rate': 1.0, 'company_id': self.company.id})
         rates.create({'currency_id': eur.id, 'name': today, 'rate': 0.5, 'company_id': self.company.id})
@@ -268,7 +270,9 @@ class TestCollection(ExecutionCase):
         self.assertEqual(later[(other.id, self.rep.id)]['amount_90_plus'], 400.0)
 
     def test_collection_report_view(self):
-        today = fields.Date.from_string(fields.Date.context_today(self.env['crm.lead']))
+        # the report ages invoices against the database's date
+        self.env.cr.execute('SELECT CURRENT_DATE')
+        today = fields.Date.from_string(self.env.cr.fetchone()[0])
         ages = {'0_30': 3, '31_60': 40, '61_90': 75, '90_plus': 120}
         leads = {}
         for bucket, days in ages.items():

@@ -106,7 +106,7 @@ class TestLostFlow(LostCase):
         self.assertEqual(lead.stage_id, self.stage_lost)
         self.assertEqual(lead.lost_stage_id, self.stage_quote)
         self.assertEqual(lead.lost_criterion_id, self.crit_needs)
-        self.assertEqual(lead.lost_date, fields.Date.context_today(lead))
+        self.assertEqual(lead.lost_date, fields.Date.context_today(lead.sudo(self.rep)))
 
     def test_archiving_is_not_losing(self):
         lead = self._deal('Duplicate enquiry', self.stage_potential, 0)
@@ -153,7 +153,7 @@ class TestLostFlow(LostCase):
         self.assertEqual(lead.lost_stage_id, self.stage_order)
         self.assertEqual(lead.lost_stage_group_id, self.group_open)
         self.assertEqual(lead.lost_amount, 250000)
-        self.assertEqual(lead.lost_date, fields.Date.context_today(lead))
+        self.assertEqual(lead.lost_date, fields.Date.context_today(lead.sudo(self.rep)))
         self.assertEqual(lead.lost_competitor_id, competitor)
         self.assertEqual(lead.lost_competitor_price, 231000.0)
         self.assertEqual(lead.lost_note, 'They bid 8% lower.')

@@ -28,7 +28,7 @@ class TestStageRules(PeopleCase):
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.summary, 'Prepare the quote')
         self.assertEqual(activity.user_id, self.salesman)
-        self.assertEqual(activity.date_deadline, fields.Date.context_today(activity))
+        self.assertEqual(activity.date_deadline, fields.Date.context_today(lead.sudo(self.salesman)))
         self.assertEqual(activity.stage_rule_id, self.rule_prepare)
         self.assertTrue(activity.sla_deadline)
 
@@ -150,7 +150,7 @@ class TestStageRules(PeopleCase):
         activity = self._activities(lead, follow_up)
         self.assertEqual(len(activity), 1)
         self.assertEqual(activity.summary, 'Check the customer received the quote')
-        tomorrow = fields.Date.from_string(fields.Date.context_today(activity)) + timedelta(days=1)
+        tomorrow = fields.Date.from_string(fields.Date.context_today(lead.sudo(self.salesman))) + timedelta(days=1)
         self.assertEqual(activity.date_deadline, fields.Date.to_string(tomorrow))
         self.assertEqual(activity.user_id, self.salesman)
         # printing an already sent quotation is no new sending
