@@ -370,16 +370,47 @@ class CrmForecastReport(models.Model):
         updated in place instead of recomputed; the UPDATE doing it for the rows whose ids are in
         ``moved_ids``)}.
 
-        An order moving between states other than cancelled (its confirmation, above all), with or without
-        a new confirmation date, changes only its own lines' rows, and only their state, probability,
-        weighted amount and date: one UPDATE of those rows, instead of recomputing every row of the deal
-        (a query that PostgreSQL plans again in every request, since Odoo resets each pooled connection
-        with DISCARD ALL). The values are those of ``_query``'s order rows; every other change of an order
-        goes through the refresh."""
+        Updating in place costs one UPDATE of the rows, instead of recomputing every row of the deal (a query
+        that PostgreSQL plans again in every request, since Odoo resets each pooled connection with DISCARD
+        ALL). The values are those of ``_query``'s rows:
+
+        - an order moving between states other than cancelled (its confirmation, above all), with or without
+          a new confirmation date, changes only its own lines' rows, and only their state, probability,
+          weighted amount and date;
+        - a deal changing stage, probability, salesperson and the like (see below) changes the columns its
+          rows copy from it, their status, probability and weighted amount.
+
+        Every other change of an order or a deal goes through the refresh."""
         same = ['opportunity_id', 'is_latest_revision', 'pricelist_id', 'company_id', 'date_order']
         probability = ("CASE WHEN so.state IN ('sale', 'done') THEN 100.0 "
                        "ELSE COALESCE(l.probability, 0)::numeric END")
+        # A deal's own change that keeps its rows and their amounts and dates (another stage of a group
+        # that is not lost, probability, salesperson, team, region, customer, forecast category: a stage
+        # change, a reassignment) is written into its rows as they are; a change of what decides whether
+        # the deal has rows (type, active, a lost stage or one without a group), of its amount or of its
+        # dates recomputes them.
+        lead_columns = self._lead_columns()
+        lead_same = [c for c in self._lead_watched_columns()
+                     if c not in lead_columns.values() and c != 'probability']
+        lead_probability = ("CASE WHEN r.order_state IN ('sale', 'done') THEN 100.0 "
+                            "ELSE COALESCE(l.probability, 0)::numeric END")
         return {
+            'crm_lead': (
+                """(%s) IS NOT DISTINCT FROM (%s)
+                   AND (n.stage_id IS NOT DISTINCT FROM o.stage_id
+                        OR (SELECT count(*) FROM crm_stage s
+                             WHERE s.id IN (n.stage_id, o.stage_id) AND s.group_id IS NOT NULL
+                               AND NOT COALESCE(s.is_lost, FALSE)) = 2)"""
+                % (', '.join('n.%s' % c for c in lead_same), ', '.join('o.%s' % c for c in lead_same)),
+                """UPDATE %(table)s r
+                      SET %(copied)s, stage_group_id = st.group_id, status = %(status)s,
+                          probability = %(probability)s, weighted_amount = r.amount * %(probability)s / 100.0
+                     FROM crm_lead l
+                     JOIN crm_stage st ON st.id = l.stage_id
+                     JOIN crm_stage_group g ON g.id = st.group_id
+                    WHERE l.id = ANY(moved_ids) AND r.lead_id = l.id""" % {
+                    'table': self._table, 'probability': lead_probability, 'status': status_sql('g'),
+                    'copied': ', '.join('%s = l.%s' % (name, lead_columns[name]) for name in sorted(lead_columns))}),
             'sale_order': (
                 "(%s) IS NOT DISTINCT FROM (%s) AND COALESCE(n.state <> 'cancel' AND o.state <> 'cancel', FALSE)"
                 % (', '.join('n.%s' % c for c in same), ', '.join('o.%s' % c for c in same)),
@@ -399,27 +430,36 @@ class CrmForecastReport(models.Model):
         rows it inserted, deleted or changed (updates that change nothing the forecast reads cost one
         comparison of the statement's rows, no refresh; see ``_in_place_updates`` for the changes written
         in place)."""
-        in_place, moved = None, ''
-        if condition and table in self._in_place_updates():
-            in_place, update = self._in_place_updates()[table]
-            moved = """
-                    SELECT array_agg(n.id) INTO moved_ids FROM new_rows n JOIN old_rows o ON o.id = n.id
-                     WHERE %s AND %s;
-                    IF moved_ids IS NOT NULL THEN
-                        %s;
-                    END IF;""" % (condition, in_place, update)
-            condition = '%s AND NOT (%s)' % (condition, in_place)
         if condition:
-            updated = """SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE %s
-                         UNION ALL SELECT o.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE %s""" % (
-                condition, condition)
+            # the rows that changed what the forecast reads, in one pass over the statement's rows (each
+            # statement of this function is planned again in every request: see _in_place_updates)
+            in_place, update = self._in_place_updates().get(table, ('FALSE', ''))
+            updated = """
+                    SELECT array_agg(n.id) FILTER (WHERE COALESCE(%(in_place)s, FALSE)),
+                           array_agg(n.id) FILTER (WHERE NOT COALESCE(%(in_place)s, FALSE))
+                      INTO moved_ids, changed_ids
+                      FROM new_rows n JOIN old_rows o ON o.id = n.id
+                     WHERE %(condition)s;
+                    IF moved_ids IS NOT NULL THEN
+                        %(update)s;
+                    END IF;
+                    IF changed_ids IS NOT NULL THEN
+                        WITH changed AS (SELECT * FROM new_rows WHERE id IN (SELECT unnest(changed_ids))
+                                         UNION ALL
+                                         SELECT * FROM old_rows WHERE id IN (SELECT unnest(changed_ids)))
+                        SELECT array_agg(d) INTO deal_ids FROM (%(deals)s) q(d);
+                    END IF;""" % {'in_place': in_place, 'condition': condition, 'update': update or 'NULL',
+                                  'deals': deals}
         else:
-            updated = "SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows"
+            updated = """
+                    WITH changed AS (SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows)
+                    SELECT array_agg(d) INTO deal_ids FROM (%s) q(d);""" % deals
         return """
             CREATE OR REPLACE FUNCTION %(name)s() RETURNS trigger AS $body$
             DECLARE
                 deal_ids integer[];
                 moved_ids integer[];
+                changed_ids integer[];
             BEGIN
                 IF current_setting('impact_crm.forecast_deferred', true) = 'on' THEN
                     RETURN NULL;    -- a set-based change followed by a rebuild (install)
@@ -428,14 +468,15 @@ class CrmForecastReport(models.Model):
                     WITH changed AS (SELECT * FROM new_rows) SELECT array_agg(d) INTO deal_ids FROM (%(deals)s) q(d);
                 ELSIF TG_OP = 'DELETE' THEN
                     WITH changed AS (SELECT * FROM old_rows) SELECT array_agg(d) INTO deal_ids FROM (%(deals)s) q(d);
-                ELSE%(moved)s
-                    WITH changed AS (%(updated)s) SELECT array_agg(d) INTO deal_ids FROM (%(deals)s) q(d);
+                ELSE%(updated)s
                 END IF;
-                PERFORM crm_forecast_report_refresh(deal_ids);
+                IF deal_ids IS NOT NULL THEN
+                    PERFORM crm_forecast_report_refresh(deal_ids);
+                END IF;
                 RETURN NULL;
             END
             $body$ LANGUAGE plpgsql
-        """ % {'name': '%s_forecast_refresh' % table, 'deals': deals, 'updated': updated, 'moved': moved}
+        """ % {'name': '%s_forecast_refresh' % table, 'deals': deals, 'updated': updated}
 
     @api.model
     def _install_triggers(self):

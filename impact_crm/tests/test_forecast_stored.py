@@ -148,6 +148,61 @@ class TestForecastStored(SavepointCase):
         self.assertEqual(self._totals('order', groupby='order_state'),
                          {'draft': (200.0, 50.0), 'sale': (100.0, 100.0)})
 
+    def _deal_rows(self, lead, but=()):
+        """[number of the deal's rows, number of rows of the table and of a fresh computation that differ
+        (in the columns not in ``but``)]."""
+        Report = self.env['crm.forecast.report']
+        names = ', '.join(name for name, _type in Report._columns() if name not in but)
+        query = Report._query('ARRAY[%d]' % lead.id)
+        self.env.cr.execute("""
+            SELECT (SELECT count(*) FROM crm_forecast_report WHERE lead_id = %(id)s), count(*) FROM (
+                (SELECT %(names)s FROM crm_forecast_report WHERE lead_id = %(id)s
+                 EXCEPT ALL SELECT %(names)s FROM (%(query)s) a)
+                UNION ALL
+                (SELECT %(names)s FROM (%(query)s) b
+                 EXCEPT ALL SELECT %(names)s FROM crm_forecast_report WHERE lead_id = %(id)s)) d
+        """ % {'names': names, 'query': query, 'id': lead.id})
+        return list(self.env.cr.fetchone())
+
+    def test_deal_changes_written_in_place(self):
+        """A deal's stage (open or won, not lost), probability, salesperson, team or forecast category
+        changing: its rows are updated in place (a date altered behind the table's back stays, every other
+        column is a fresh computation's); its amount, or a lost stage: recomputed."""
+        self._order([(self.product1, 2, 100.0)])
+        self._order([(self.product2, 1, 100.0)]).action_confirm()
+        other = self.opp.copy({'name': 'Stored Opp 2', 'planned_revenue': 1000})
+
+        def alter_dates(leads):
+            self.env.cr.execute("UPDATE crm_forecast_report SET date = '1999-01-01' WHERE lead_id IN %s",
+                                [tuple(leads.ids)])
+        alter_dates(self.opp | other)
+        count = self._deal_rows(self.opp)[0]
+        self.assertEqual(count, 4)  # 2 categories from the opportunity, 2 order lines
+        self.opp.write({'stage_id': self.env.ref('impact_crm.stage_order').id})
+        self.assertEqual(self._deal_rows(self.opp, but=['date']), [count, 0])
+        self.assertEqual(self._deal_rows(self.opp), [count, 2 * count])  # not recomputed
+        self.opp.write({'probability': 60, 'forecast_category': 'commit'})
+        self.opp.write({'user_id': self.manager.id, 'team_id': self.env['crm.team'].create({'name': 'T2'}).id})
+        self.assertEqual(self._deal_rows(self.opp, but=['date']), [count, 0])
+        self.opp.write({'stage_id': self.env.ref('impact_crm.stage_won').id})
+        self.assertEqual(self._deal_rows(self.opp, but=['date']), [count, 0])
+        self.assertEqual(self._deal_rows(self.opp), [count, 2 * count])
+        # one statement for both deals: one in place, the other recomputed
+        self.env.cr.execute("""UPDATE crm_lead SET probability = 35,
+                                      planned_revenue = planned_revenue + CASE WHEN id = %s THEN 1 ELSE 0 END
+                                WHERE id IN %s""", [other.id, (self.opp.id, other.id)])
+        self.assertEqual(self._deal_rows(self.opp), [count, 2 * count])
+        self.assertEqual(self._deal_rows(other), [1, 0])
+        # the amount: recomputed
+        self.opp.planned_revenue = 50000
+        self.assertEqual(self._deal_rows(self.opp), [count, 0])
+        # a lost stage: the rows go
+        alter_dates(self.opp)
+        self.opp.lost_reason = self.env.ref('impact_crm.lost_reason_other')
+        self.opp.action_set_lost()
+        self.assertEqual(self._deal_rows(self.opp), [0, 0])
+        self.assertEqual(self.env['crm.forecast.report']._stale_rows(), 0)
+
     def test_currency_rates_products_and_stage_groups(self):
         self._order([(self.product1, 1, 400.0)], pricelist_id=self.pricelist_xts.id,
                     date_order='2032-03-01 10:00:00')
