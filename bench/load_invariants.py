@@ -1,5 +1,7 @@
 """What must hold after the load, checked with SQL on the impact_crm database: each check is
 (name, ok, detail)."""
+import sys
+
 import _testkit  # noqa: F401
 from support.db import connect, sql
 
@@ -32,7 +34,24 @@ def check_invariants(db):
             results.extend(check_stage_history(cr))
     finally:
         conn.close()
+    results.extend(check_forecast(db))
     return results
+
+
+def check_forecast(db):
+    """The stored forecast rows equal a fresh computation of them (concurrent writes of the same deals and
+    their orders keep them in step): the add-on's own comparison, run by an Odoo in this process."""
+    odoo = sys.modules.get('odoo')
+    if odoo is None:  # configured once: loading a registry changes Odoo's configuration
+        from bench_writes import odoo_in_process
+        odoo = odoo_in_process()
+    try:
+        with odoo.api.Environment.manage(), odoo.registry(db).cursor() as cr:
+            stale = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})['crm.forecast.report']._stale_rows()
+    finally:
+        odoo.sql_db.close_db(db)  # the database is dropped or copied afterwards
+    return [('the stored forecast rows equal a fresh computation', stale == 0,
+             '%d rows differ' % stale if stale else '')]
 
 
 def check_fiscal_numbers(cr):
