@@ -1101,9 +1101,11 @@ class CrmLeadForecastChange(models.Model):
     # prefetch=False: see probability_manual_uid
     forecast_date_first = fields.Date(string='First Committed Date', readonly=True, copy=False, prefetch=False,
                                       help="The first end date (else expected closing) this deal was given.")
-    push_count = fields.Integer(string='Times Pushed', readonly=True, copy=False, index=True, prefetch=False,
+    # 0 from the start: a new deal without dates already holds what its log says, so the slippage UPDATE after
+    # its creation matches no row (no new row version of the deal)
+    push_count = fields.Integer(string='Times Pushed', readonly=True, copy=False, index=True, prefetch=False, default=0,
                                 help="How many times the end date (else expected closing) moved to a later month.")
-    slip_days = fields.Integer(string='Days Slipped', readonly=True, copy=False, prefetch=False,
+    slip_days = fields.Integer(string='Days Slipped', readonly=True, copy=False, prefetch=False, default=0,
                                help="The days of every move of the end date (else expected closing) to a later "
                                     "date, added up.")
     date_push_reason = fields.Char(string='Reason for Pushing', compute='_compute_date_push_reason',

@@ -343,6 +343,18 @@ class TestForecastHistory(SavepointCase):
         self.assertFalse(report.sudo(self.rep_b).search([('team_id', '=', self.team.id)]))
 
     @freeze_time('2031-04-01 09:00:00')
+    def test_slippage_of_new_deals(self):
+        """A new deal holds its slippage figures in its row from the start: none without a date, its first
+        date with one."""
+        Lead = self.env['crm.lead'].sudo(self.rep_a)
+        plain = Lead.create({'name': 'Slippage: no date', 'type': 'opportunity'})
+        dated = Lead.create({'name': 'Slippage: dated', 'type': 'opportunity', 'date_end': '2031-03-01'})
+        expected = Lead.create({'name': 'Slippage: expected', 'type': 'opportunity', 'date_deadline': '2031-05-01'})
+        self.env.cr.execute("SELECT id, forecast_date_first, push_count, slip_days FROM crm_lead WHERE id IN %s",
+                            [(plain.id, dated.id, expected.id)])
+        self.assertEqual(sorted(self.env.cr.fetchall()), [(plain.id, None, 0, 0), (dated.id, '2031-03-01', 0, 0),
+                                                          (expected.id, '2031-05-01', 0, 0)])
+
     def test_push_reason_required(self):
         """With a 30-day limit a push of 31 days needs a reason, kept with the change; 30 days does not."""
         self.env.user.company_id.forecast_push_reason_days = 30
