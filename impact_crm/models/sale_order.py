@@ -15,6 +15,7 @@ from odoo.exceptions import UserError
 
 from ..internal_flags import has_flag, with_flags
 from ..sql_rules import company_sequence, is_counted_order
+from .sale_fiscal_number import RELEASE_TAKE
 
 REVISION_SEPARATOR = '-'
 
@@ -184,14 +185,14 @@ class SaleOrder(models.Model):
                     super(SaleOrder, unnumbered).write(dict(vals, fiscal_number=PENDING_FISCAL_NUMBER))
                 Ledger = self.env['sale.fiscal.number'].sudo()
                 for order in unnumbered.sorted('id'):
-                    entry = Ledger._take_next(order)
-                    values = order._impact_fiscal_vals(entry)
-                    with numbering_guard():
-                        super(SaleOrder, order._impact_untracked_if_silent(values)).write(values)
-                    # the confirmation's chatter messages carry the order's new name, as Discuss shows it
-                    self.env.cr.execute("""UPDATE mail_message SET record_name = %s
+                    values = order._impact_fiscal_vals(Ledger._take_next(order))
+                    # the confirmation's chatter messages carry the order's new name, as Discuss shows it (with
+                    # the end of the ledger's savepoint, in one round trip)
+                    self.env.cr.execute(RELEASE_TAKE + """UPDATE mail_message SET record_name = %s
                                           WHERE model = 'sale.order' AND res_id = %s AND id > %s""",
                                         [values['name'], order.id, messages_before])
+                    with numbering_guard():
+                        super(SaleOrder, order._impact_untracked_if_silent(values)).write(values)
                 self.env['mail.message'].invalidate_cache(['record_name'])
                 return res
         return super(SaleOrder, self).write(vals)
@@ -286,12 +287,12 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ fiscal numbers
     @api.multi
-    def _impact_fiscal_vals(self, entry):
-        """The values that give this order the fiscal number of the ledger entry ``entry``."""
+    def _impact_fiscal_vals(self, fiscal_number):
+        """The values that give this order the fiscal number ``fiscal_number`` (the name of its ledger entry)."""
         self.ensure_one()
-        name = self._impact_name(self.quote_base_number, self.revision, entry.name) if self.quote_base_number \
-            else '%s (%s)' % (entry.name, self.name)
-        return {'fiscal_number': entry.name, 'name': name}
+        name = self._impact_name(self.quote_base_number, self.revision, fiscal_number) if self.quote_base_number \
+            else '%s (%s)' % (fiscal_number, self.name)
+        return {'fiscal_number': fiscal_number, 'name': name}
 
     # ------------------------------------------------------------------ revisions
     @api.multi
