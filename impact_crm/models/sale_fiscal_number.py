@@ -154,15 +154,17 @@ class SaleFiscalNumber(models.Model):
         return highest
 
     @api.model
-    def _take_next(self, order):
-        """Insert the next fiscal number of the order's company into the ledger: its name. The ledger's
-        savepoint is left open: the caller releases it (``RELEASE_TAKE``) with its next statement."""
+    def _take_next(self, order, company=None):
+        """Insert the next fiscal number of the order's company (``company``, when already read) into the
+        ledger: its name. The ledger's savepoint is left open: the caller releases it (``RELEASE_TAKE``) with
+        its next statement."""
         cr = self.env.cr
-        seq, in_ledger, kept = self._sequence_and_ledger(order.company_id)
+        company = company or order.company_id
+        seq, in_ledger, kept = self._sequence_and_ledger(company)
         # Read before the lock: the transaction's snapshot (REPEATABLE READ) is already taken, so these reads
         # would see the same after it; numbers committed since are skipped by the insert below. The locked
         # section, which the next confirmation waits for, is then only the insert and the end of the transaction.
-        last = self._highest_given(seq, order.company_id, in_ledger, kept)
+        last = self._highest_given(seq, company, in_ledger, kept)
         candidate = last + 1 if last else seq.number_next
         started = time.time()
         cr.execute("SELECT id FROM ir_sequence WHERE id = %s FOR UPDATE", [seq.id])
@@ -177,7 +179,7 @@ class SaleFiscalNumber(models.Model):
                                                     lock_wait_ms, create_uid, write_uid, create_date, write_date)
                     VALUES (%s, %s, %s, %s, %s, now() at time zone 'UTC', false, %s, %s, %s,
                             now() at time zone 'UTC', now() at time zone 'UTC')""",
-                           [name, candidate, seq.id, order.company_id.id, order.id, waited,
+                           [name, candidate, seq.id, company.id, order.id, waited,
                             self.env.uid, self.env.uid], log_exceptions=False)
             except psycopg2.IntegrityError as exc:
                 cr.execute("ROLLBACK TO SAVEPOINT impact_fiscal_take")

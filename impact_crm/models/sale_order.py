@@ -179,13 +179,17 @@ class SaleOrder(models.Model):
                 # recomputations) run first, under a placeholder number (the database refuses a confirmed
                 # order without one), and the number is taken last, in the same transaction.
                 res = super(SaleOrder, self - unnumbered).write(vals) if self - unnumbered else True
+                # what the numbering reads of the orders, read now from the cache: the chatter message that the
+                # state's write posts drops the orders from the cache (they would be read again in full)
+                numbering = [(order, order.company_id, order._impact_reference())
+                             for order in unnumbered.sorted('id')]
                 self.env.cr.execute("SELECT coalesce(max(id), 0) FROM mail_message")
                 messages_before = self.env.cr.fetchone()[0]
                 with numbering_guard():
                     super(SaleOrder, unnumbered).write(dict(vals, fiscal_number=PENDING_FISCAL_NUMBER))
                 Ledger = self.env['sale.fiscal.number'].sudo()
-                for order in unnumbered.sorted('id'):
-                    values = order._impact_fiscal_vals(Ledger._take_next(order))
+                for order, company, reference in numbering:
+                    values = order._impact_fiscal_vals(Ledger._take_next(order, company), reference)
                     # the confirmation's chatter messages carry the order's new name, as Discuss shows it (with
                     # the end of the ledger's savepoint, in one round trip)
                     self.env.cr.execute(RELEASE_TAKE + """UPDATE mail_message SET record_name = %s
@@ -287,11 +291,17 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ fiscal numbers
     @api.multi
-    def _impact_fiscal_vals(self, fiscal_number):
-        """The values that give this order the fiscal number ``fiscal_number`` (the name of its ledger entry)."""
+    def _impact_reference(self):
+        """(quote number, revision, reference) of this order: what its numbered name is made of."""
         self.ensure_one()
-        name = self._impact_name(self.quote_base_number, self.revision, fiscal_number) if self.quote_base_number \
-            else '%s (%s)' % (fiscal_number, self.name)
+        return self.quote_base_number, self.revision, self.name
+
+    @api.multi
+    def _impact_fiscal_vals(self, fiscal_number, reference=None):
+        """The values that give this order the fiscal number ``fiscal_number`` (the name of its ledger entry);
+        ``reference``: the order's ``_impact_reference()``, when already read."""
+        base, revision, name = reference or self._impact_reference()
+        name = self._impact_name(base, revision, fiscal_number) if base else '%s (%s)' % (fiscal_number, name)
         return {'fiscal_number': fiscal_number, 'name': name}
 
     # ------------------------------------------------------------------ revisions
