@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..internal_flags import has_flag, with_flags
+from ..internal_flags import has_flag
 from ..sql_rules import company_sequence, is_counted_order
 from .sale_fiscal_number import RELEASE_TAKE
 
@@ -46,6 +46,23 @@ def numbering_guard():
 
 def _guard_active():
     return getattr(_guard, 'active', False)
+
+
+@contextmanager
+def confirming(orders):
+    """The confirmation of ``orders`` (their "Confirm" button) is running, in the current thread: their write
+    of a confirmed state takes their fiscal numbers. Not a context key: a new context would be a new cache
+    for every field depending on the context (the order's amounts and lines), read again from the database."""
+    previous = getattr(_guard, 'confirming', frozenset())
+    _guard.confirming = previous | frozenset(orders.ids)
+    try:
+        yield
+    finally:
+        _guard.confirming = previous
+
+
+def _confirming_ids():
+    return getattr(_guard, 'confirming', frozenset())
 
 
 class SaleOrder(models.Model):
@@ -170,7 +187,7 @@ class SaleOrder(models.Model):
         if vals.get('state') in CONFIRMED_STATES:
             unnumbered = self.filtered(lambda order: not order.fiscal_number)
             if unnumbered:
-                if not has_flag(self, 'impact_confirming'):
+                if set(unnumbered.ids) - _confirming_ids():
                     raise UserError(_("%s has no fiscal number: an order becomes a sales order only through its "
                                       "\"Confirm\" button, which gives the number.")
                                     % ', '.join(unnumbered.mapped('name')))
@@ -256,7 +273,8 @@ class SaleOrder(models.Model):
         self._impact_check_latest(_('confirmed'))
         # the confirmation's own write of state 'sale' takes the fiscal numbers (see write); the row lock of
         # the fiscal sequence is then held until commit
-        return super(SaleOrder, with_flags(self, 'impact_confirming'))._action_confirm()
+        with confirming(self):
+            return super(SaleOrder, self)._action_confirm()
 
     @api.multi
     def action_invoice_create(self, grouped=False, final=False):
