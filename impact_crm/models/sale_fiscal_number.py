@@ -139,19 +139,43 @@ class SaleFiscalNumber(models.Model):
         (``in_ledger`` and ``kept``: as ``_sequence_and_ledger`` read them, read here when not given)."""
         cr = self.env.cr
         prefix, suffix = seq._get_prefix_suffix()
-        pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix or ''), re.escape(suffix or ''))
+        prefix, suffix = prefix or '', suffix or ''
+        pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix), re.escape(suffix))
         if in_ledger is None:
             cr.execute("SELECT (SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)",
                        [company.id, KEPT_LEDGER])
             in_ledger, kept = cr.fetchone()
-        cr.execute("""SELECT max(substring(name from %s)::bigint) FROM sale_order
-                       WHERE company_id = %s AND name LIKE %s""", [pattern, company.id, _like_prefix(prefix or '')])
-        in_names = cr.fetchone()[0]
-        highest = max(in_ledger or 0, in_names or 0)
+        highest = in_ledger or 0
         if kept:
             cr.execute('SELECT max(number) FROM "%s" WHERE company_id = %%s' % KEPT_LEDGER, [company.id])
             highest = max(highest, cr.fetchone()[0] or 0)
-        return highest
+        cr.execute(*self._references_above(pattern, prefix, seq.padding, company, highest))
+        return max(highest, cr.fetchone()[0] or 0)
+
+    @api.model
+    def _references_above(self, pattern, prefix, padding, company, highest):
+        """(query, parameters): the highest number that ``pattern`` finds in the references of the company's
+        orders, among the references that may hold a number above ``highest`` (None when none does).
+
+        Every confirmation runs it, over every numbered order of the company: the regular expression is run
+        only on the references that do not start with the prefix and exactly ``padding`` digits (followed by
+        anything but a digit) of a number up to ``highest``, which is all the orders numbered by the sequence
+        as it is (ledger numbers, at most the highest). For those, whatever the suffix, the expression
+        finds at most that number (its digits, or fewer of them), so they cannot change the result."""
+        query = """SELECT max(substring(name from %s)::bigint) FROM sale_order
+                    WHERE company_id = %s AND name LIKE %s"""
+        params = [pattern, company.id, _like_prefix(prefix)]
+        if padding > 0:
+            start = len(prefix) + 1
+            top = '9' * padding if highest >= 10 ** padding else '%0*d' % (padding, highest)
+            query += """
+                      AND NOT (length(substr(name, %s, %s)) = %s
+                               AND translate(substr(name, %s, %s), '0123456789', '') = ''
+                               AND translate(substr(name, %s, 1), '0123456789', '') = substr(name, %s, 1)
+                               AND substr(name, %s, %s) COLLATE "C" <= %s)"""
+            params += [start, padding, padding, start, padding, start + padding, start + padding,
+                       start, padding, top]
+        return query, params
 
     @api.model
     def _take_next(self, order, company=None):
