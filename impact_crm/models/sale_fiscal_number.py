@@ -157,11 +157,13 @@ class SaleFiscalNumber(models.Model):
         """(query, parameters): the highest number that ``pattern`` finds in the references of the company's
         orders, among the references that may hold a number above ``highest`` (None when none does).
 
-        Every confirmation runs it, over every numbered order of the company: the regular expression is run
-        only on the references that do not start with the prefix and exactly ``padding`` digits (followed by
-        anything but a digit) of a number up to ``highest``, which is all the orders numbered by the sequence
-        as it is (ledger numbers, at most the highest). For those, whatever the suffix, the expression
-        finds at most that number (its digits, or fewer of them), so they cannot change the result."""
+        Every confirmation runs it, over every numbered order of the company, so the regular expression (a
+        few microseconds a reference) runs only on the references that may hold more than ``highest``. Not
+        on those whose ``padding`` characters after the prefix are at most ``highest`` written with that
+        padding (byte order) and are not followed by a digit, which are all the orders numbered by the
+        sequence as it is: the digits that the expression can find there start the ``padding`` characters
+        and end in them, and at each length such digits are at most the first digits of ``highest``, so
+        at most ``highest`` (whatever the suffix)."""
         query = """SELECT max(substring(name from %s)::bigint) FROM sale_order
                     WHERE company_id = %s AND name LIKE %s"""
         params = [pattern, company.id, _like_prefix(prefix)]
@@ -169,12 +171,9 @@ class SaleFiscalNumber(models.Model):
             start = len(prefix) + 1
             top = '9' * padding if highest >= 10 ** padding else '%0*d' % (padding, highest)
             query += """
-                      AND NOT (length(substr(name, %s, %s)) = %s
-                               AND translate(substr(name, %s, %s), '0123456789', '') = ''
-                               AND translate(substr(name, %s, 1), '0123456789', '') = substr(name, %s, 1)
-                               AND substr(name, %s, %s) COLLATE "C" <= %s)"""
-            params += [start, padding, padding, start, padding, start + padding, start + padding,
-                       start, padding, top]
+                      AND NOT (substr(name, %s, %s) COLLATE "C" <= %s
+                               AND substr(name, %s, 1) NOT IN ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'))"""
+            params += [start, padding, top, start + padding]
         return query, params
 
     @api.model
