@@ -434,9 +434,14 @@ class SaleOrderExecution(models.Model):
     @api.multi
     def write(self, vals):
         if vals.get('state') != 'cancel':
+            # the deals read before the write, while the orders are in the cache (the chatter message of a
+            # tracked write drops them from it), unless the write changes them
+            leads = self.sudo().mapped('opportunity_id') if 'state' in vals and 'opportunity_id' not in vals \
+                else None
             res = super(SaleOrderExecution, self).write(vals)
             if 'state' in vals:
-                leads = self.sudo().mapped('opportunity_id')
+                if leads is None:
+                    leads = self.sudo().mapped('opportunity_id')
                 if leads:
                     leads._check_auto_done()
             return res
