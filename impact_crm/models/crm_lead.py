@@ -456,33 +456,44 @@ class CrmLeadExecution(models.Model):
         ids = tuple(lead.id for lead in self if isinstance(lead.id, int))
         ordered, invoiced = {}, {}
         if ids:
-            # one statement for both sums (every confirmation of an order of a deal recomputes them)
+            # one statement for both sums (every confirmation of an order of a deal recomputes them), with the
+            # deal's company currency, which rounds them as they are set: not read again by the ORM (the deal's
+            # company, then the company's currency)
             self.env.cr.execute("""
-                SELECT COALESCE(o.lead_id, i.lead_id), o.amount, i.total, i.residual
-                  FROM (SELECT so.opportunity_id AS lead_id, SUM({amount}) AS amount
+                SELECT l.id, rc_lead.currency_id, o.amount, i.total, i.residual
+                  FROM crm_lead l
+                  LEFT JOIN res_company rc_lead ON rc_lead.id = l.company_id
+                  LEFT JOIN (
+                        SELECT so.opportunity_id AS lead_id, SUM({amount}) AS amount
                           FROM sale_order so
                           JOIN product_pricelist pl ON pl.id = so.pricelist_id
                           JOIN res_company rc ON rc.id = so.company_id
                          WHERE so.opportunity_id IN %s AND {where}
-                         GROUP BY so.opportunity_id) o
-                  FULL JOIN (
+                         GROUP BY so.opportunity_id) o ON o.lead_id = l.id
+                  LEFT JOIN (
                         SELECT li.lead_id, SUM(inv.amount_total_company_signed) AS total,
                                SUM(inv.residual_company_signed) AS residual
                           FROM ({lead_invoice}) li
                           JOIN account_invoice inv ON inv.id = li.invoice_id
                          WHERE li.lead_id IN %s AND inv.type IN ('out_invoice', 'out_refund')
                            AND inv.state IN ('open', 'paid')
-                         GROUP BY li.lead_id) i ON i.lead_id = o.lead_id""".format(
+                         GROUP BY li.lead_id) i ON i.lead_id = l.id
+                 WHERE l.id IN %s""".format(
                 amount=order_company_amount_sql(), where=COUNTED_ORDER_WHERE, lead_invoice=LEAD_INVOICE_SQL),
-                (ids, ids))
-            for lead_id, amount, total, residual in self.env.cr.fetchall():
+                (ids, ids, ids))
+            for lead_id, currency_id, amount, total, residual in self.env.cr.fetchall():
+                lead = self.browse(lead_id)
+                if 'company_currency' not in lead._cache:
+                    lead._cache.update(lead._convert_to_cache({'company_currency': currency_id or False},
+                                                              validate=False))
                 if amount is not None:
                     ordered[lead_id] = amount
                 if total is not None:
                     invoiced[lead_id] = (total, residual)
-        # the amounts are rounded in the company currency as they are set: its currency read alone, not with
-        # every column of the deal and of its company
-        self.with_context(prefetch_fields=False).mapped('company_currency')
+        # the others (new records of a form): their currency read alone, not with every column of the deal and
+        # of its company
+        self.filtered(lambda lead: not isinstance(lead.id, int)).with_context(
+            prefetch_fields=False).mapped('company_currency')
         for lead in self:
             total, residual = invoiced.get(lead.id, (0.0, 0.0))
             lead.amount_ordered = ordered.get(lead.id, 0.0)

@@ -41,6 +41,8 @@ from ..sql_rules import company_sequence
 MAX_BUMPS = 100000
 KEPT_LEDGER = 'impact_crm_fiscal_ledger_kept'
 FISCAL_CODE = 'sale.order.fiscal'
+# ends the savepoint of _take_next: sent with the caller's next statement
+RELEASE_TAKE = 'RELEASE SAVEPOINT impact_fiscal_take; '
 
 
 def _like_prefix(prefix):
@@ -108,59 +110,107 @@ class SaleFiscalNumber(models.Model):
                                 create)
 
     @api.model
-    def _highest_given(self, seq, company):
+    def _sequence_and_ledger(self, company):
+        """(the company's fiscal sequence, the highest number of its ledger, whether a kept ledger is there),
+        in one statement: the sequence's prefix, suffix, padding and next number come with it into the
+        cache (every confirmation reads them), instead of a search and a read of every column. A company
+        without a sequence yet gets one (``_fiscal_sequence``)."""
+        cr = self.env.cr
+        cr.execute("""SELECT s.id, s.prefix, s.suffix, s.padding, s.number_next,
+                             (SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)
+                        FROM ir_sequence s WHERE s.code = %s AND s.company_id = %s
+                       ORDER BY s.name LIMIT 1""", [company.id, KEPT_LEDGER, FISCAL_CODE, company.id])
+        row = cr.fetchone()
+        if not row:
+            seq = self._fiscal_sequence(company)
+            cr.execute("SELECT (SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)",
+                       [company.id, KEPT_LEDGER])
+            return (seq,) + cr.fetchone()
+        seq_id, prefix, suffix, padding, number_next, in_ledger, kept = row
+        seq = self.env['ir.sequence'].sudo().browse(seq_id)
+        seq._cache.update(seq._convert_to_cache({'prefix': prefix, 'suffix': suffix, 'padding': padding,
+                                                 'number_next': number_next}, validate=False))
+        return seq, in_ledger, kept
+
+    @api.model
+    def _highest_given(self, seq, company, in_ledger=None, kept=None):
         """The highest number given in the company: in the ledger (any of its sequences), in the ledger kept
-        by an uninstallation, and in the references of its orders that start with the sequence's prefix."""
+        by an uninstallation, and in the references of its orders that start with the sequence's prefix
+        (``in_ledger`` and ``kept``: as ``_sequence_and_ledger`` read them, read here when not given)."""
         cr = self.env.cr
         prefix, suffix = seq._get_prefix_suffix()
-        pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix or ''), re.escape(suffix or ''))
-        # one statement (every confirmation runs it): the ledger, the orders' references, and whether a kept
-        # ledger is there
-        cr.execute("""SELECT (SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s),
-                             (SELECT max(substring(name from %s)::bigint) FROM sale_order
-                               WHERE company_id = %s AND name LIKE %s),
-                             to_regclass(%s)""",
-                   [company.id, pattern, company.id, _like_prefix(prefix or ''), KEPT_LEDGER])
-        in_ledger, in_names, kept = cr.fetchone()
-        highest = max(in_ledger or 0, in_names or 0)
+        prefix, suffix = prefix or '', suffix or ''
+        pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix), re.escape(suffix))
+        if in_ledger is None:
+            cr.execute("SELECT (SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)",
+                       [company.id, KEPT_LEDGER])
+            in_ledger, kept = cr.fetchone()
+        highest = in_ledger or 0
         if kept:
             cr.execute('SELECT max(number) FROM "%s" WHERE company_id = %%s' % KEPT_LEDGER, [company.id])
             highest = max(highest, cr.fetchone()[0] or 0)
-        return highest
+        cr.execute(*self._references_above(pattern, prefix, seq.padding, company, highest))
+        return max(highest, cr.fetchone()[0] or 0)
 
     @api.model
-    def _take_next(self, order):
-        """Insert the next fiscal number of the order's company into the ledger and return it."""
+    def _references_above(self, pattern, prefix, padding, company, highest):
+        """(query, parameters): the highest number that ``pattern`` finds in the references of the company's
+        orders, among the references that may hold a number above ``highest`` (None when none does).
+
+        Every confirmation runs it, over every numbered order of the company, so the regular expression (a
+        few microseconds a reference) runs only on the references that may hold more than ``highest``. Not
+        on those whose ``padding`` characters after the prefix are at most ``highest`` written with that
+        padding (byte order) and are not followed by a digit, which are all the orders numbered by the
+        sequence as it is: the digits that the expression can find there start the ``padding`` characters
+        and end in them, and at each length such digits are at most the first digits of ``highest``, so
+        at most ``highest`` (whatever the suffix)."""
+        query = """SELECT max(substring(name from %s)::bigint) FROM sale_order
+                    WHERE company_id = %s AND name LIKE %s"""
+        params = [pattern, company.id, _like_prefix(prefix)]
+        if padding > 0:
+            start = len(prefix) + 1
+            top = '9' * padding if highest >= 10 ** padding else '%0*d' % (padding, highest)
+            query += """
+                      AND NOT (substr(name, %s, %s) COLLATE "C" <= %s
+                               AND substr(name, %s, 1) NOT IN ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'))"""
+            params += [start, padding, top, start + padding]
+        return query, params
+
+    @api.model
+    def _take_next(self, order, company=None):
+        """Insert the next fiscal number of the order's company (``company``, when already read) into the
+        ledger: its name. The ledger's savepoint is left open: the caller releases it (``RELEASE_TAKE``) with
+        its next statement."""
         cr = self.env.cr
-        seq = self._fiscal_sequence(order.company_id)
+        company = company or order.company_id
+        seq, in_ledger, kept = self._sequence_and_ledger(company)
         # Read before the lock: the transaction's snapshot (REPEATABLE READ) is already taken, so these reads
         # would see the same after it; numbers committed since are skipped by the insert below. The locked
         # section, which the next confirmation waits for, is then only the insert and the end of the transaction.
-        last = self._highest_given(seq, order.company_id)
+        last = self._highest_given(seq, company, in_ledger, kept)
         candidate = last + 1 if last else seq.number_next
         started = time.time()
         cr.execute("SELECT id FROM ir_sequence WHERE id = %s FOR UPDATE", [seq.id])
         waited = (time.time() - started) * 1000.0
         for _attempt in range(MAX_BUMPS):
             name = seq.get_next_char(candidate)
-            cr.execute("SAVEPOINT impact_fiscal_take")
             try:
+                # the savepoint and the insert in one round trip
                 cr.execute("""
+                    SAVEPOINT impact_fiscal_take;
                     INSERT INTO sale_fiscal_number (name, number, sequence_id, company_id, order_id, date, is_legacy,
                                                     lock_wait_ms, create_uid, write_uid, create_date, write_date)
                     VALUES (%s, %s, %s, %s, %s, now() at time zone 'UTC', false, %s, %s, %s,
-                            now() at time zone 'UTC', now() at time zone 'UTC')
-                    RETURNING id""", [name, candidate, seq.id, order.company_id.id, order.id, waited,
-                                      self.env.uid, self.env.uid], log_exceptions=False)
+                            now() at time zone 'UTC', now() at time zone 'UTC')""",
+                           [name, candidate, seq.id, company.id, order.id, waited,
+                            self.env.uid, self.env.uid], log_exceptions=False)
             except psycopg2.IntegrityError as exc:
                 cr.execute("ROLLBACK TO SAVEPOINT impact_fiscal_take")
                 if exc.pgcode != errorcodes.UNIQUE_VIOLATION:
                     raise
                 candidate += 1  # committed by another transaction after our snapshot began
                 continue
-            entry_id = cr.fetchone()[0]
-            cr.execute("RELEASE SAVEPOINT impact_fiscal_take")
-            return self.browse(entry_id)
+            return name
         raise UserError(_("No free fiscal number found after %d attempts.") % MAX_BUMPS)
 
     @api.model

@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..internal_flags import has_flag, with_flags
+from ..internal_flags import has_flag
 from ..sql_rules import company_sequence, is_counted_order
+from .sale_fiscal_number import RELEASE_TAKE
 
 REVISION_SEPARATOR = '-'
 
@@ -45,6 +46,23 @@ def numbering_guard():
 
 def _guard_active():
     return getattr(_guard, 'active', False)
+
+
+@contextmanager
+def confirming(orders):
+    """The confirmation of ``orders`` (their "Confirm" button) is running, in the current thread: their write
+    of a confirmed state takes their fiscal numbers. Not a context key: a new context would be a new cache
+    for every field depending on the context (the order's amounts and lines), read again from the database."""
+    previous = getattr(_guard, 'confirming', frozenset())
+    _guard.confirming = previous | frozenset(orders.ids)
+    try:
+        yield
+    finally:
+        _guard.confirming = previous
+
+
+def _confirming_ids():
+    return getattr(_guard, 'confirming', frozenset())
 
 
 class SaleOrder(models.Model):
@@ -169,7 +187,7 @@ class SaleOrder(models.Model):
         if vals.get('state') in CONFIRMED_STATES:
             unnumbered = self.filtered(lambda order: not order.fiscal_number)
             if unnumbered:
-                if not has_flag(self, 'impact_confirming'):
+                if set(unnumbered.ids) - _confirming_ids():
                     raise UserError(_("%s has no fiscal number: an order becomes a sales order only through its "
                                       "\"Confirm\" button, which gives the number.")
                                     % ', '.join(unnumbered.mapped('name')))
@@ -178,20 +196,24 @@ class SaleOrder(models.Model):
                 # recomputations) run first, under a placeholder number (the database refuses a confirmed
                 # order without one), and the number is taken last, in the same transaction.
                 res = super(SaleOrder, self - unnumbered).write(vals) if self - unnumbered else True
+                # what the numbering reads of the orders, read now from the cache: the chatter message that the
+                # state's write posts drops the orders from the cache (they would be read again in full)
+                numbering = [(order, order.company_id, order._impact_reference())
+                             for order in unnumbered.sorted('id')]
                 self.env.cr.execute("SELECT coalesce(max(id), 0) FROM mail_message")
                 messages_before = self.env.cr.fetchone()[0]
                 with numbering_guard():
                     super(SaleOrder, unnumbered).write(dict(vals, fiscal_number=PENDING_FISCAL_NUMBER))
                 Ledger = self.env['sale.fiscal.number'].sudo()
-                for order in unnumbered.sorted('id'):
-                    entry = Ledger._take_next(order)
-                    values = order._impact_fiscal_vals(entry)
-                    with numbering_guard():
-                        super(SaleOrder, order._impact_untracked_if_silent(values)).write(values)
-                    # the confirmation's chatter messages carry the order's new name, as Discuss shows it
-                    self.env.cr.execute("""UPDATE mail_message SET record_name = %s
+                for order, company, reference in numbering:
+                    values = order._impact_fiscal_vals(Ledger._take_next(order, company), reference)
+                    # the confirmation's chatter messages carry the order's new name, as Discuss shows it (with
+                    # the end of the ledger's savepoint, in one round trip)
+                    self.env.cr.execute(RELEASE_TAKE + """UPDATE mail_message SET record_name = %s
                                           WHERE model = 'sale.order' AND res_id = %s AND id > %s""",
                                         [values['name'], order.id, messages_before])
+                    with numbering_guard():
+                        super(SaleOrder, order._impact_untracked_if_silent(values)).write(values)
                 self.env['mail.message'].invalidate_cache(['record_name'])
                 return res
         return super(SaleOrder, self).write(vals)
@@ -251,7 +273,8 @@ class SaleOrder(models.Model):
         self._impact_check_latest(_('confirmed'))
         # the confirmation's own write of state 'sale' takes the fiscal numbers (see write); the row lock of
         # the fiscal sequence is then held until commit
-        return super(SaleOrder, with_flags(self, 'impact_confirming'))._action_confirm()
+        with confirming(self):
+            return super(SaleOrder, self)._action_confirm()
 
     @api.multi
     def action_invoice_create(self, grouped=False, final=False):
@@ -286,12 +309,18 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ fiscal numbers
     @api.multi
-    def _impact_fiscal_vals(self, entry):
-        """The values that give this order the fiscal number of the ledger entry ``entry``."""
+    def _impact_reference(self):
+        """(quote number, revision, reference) of this order: what its numbered name is made of."""
         self.ensure_one()
-        name = self._impact_name(self.quote_base_number, self.revision, entry.name) if self.quote_base_number \
-            else '%s (%s)' % (entry.name, self.name)
-        return {'fiscal_number': entry.name, 'name': name}
+        return self.quote_base_number, self.revision, self.name
+
+    @api.multi
+    def _impact_fiscal_vals(self, fiscal_number, reference=None):
+        """The values that give this order the fiscal number ``fiscal_number`` (the name of its ledger entry);
+        ``reference``: the order's ``_impact_reference()``, when already read."""
+        base, revision, name = reference or self._impact_reference()
+        name = self._impact_name(base, revision, fiscal_number) if base else '%s (%s)' % (fiscal_number, name)
+        return {'fiscal_number': fiscal_number, 'name': name}
 
     # ------------------------------------------------------------------ revisions
     @api.multi
@@ -405,9 +434,14 @@ class SaleOrderExecution(models.Model):
     @api.multi
     def write(self, vals):
         if vals.get('state') != 'cancel':
+            # the deals read before the write, while the orders are in the cache (the chatter message of a
+            # tracked write drops them from it), unless the write changes them
+            leads = self.sudo().mapped('opportunity_id') if 'state' in vals and 'opportunity_id' not in vals \
+                else None
             res = super(SaleOrderExecution, self).write(vals)
             if 'state' in vals:
-                leads = self.sudo().mapped('opportunity_id')
+                if leads is None:
+                    leads = self.sudo().mapped('opportunity_id')
                 if leads:
                     leads._check_auto_done()
             return res

@@ -1,5 +1,6 @@
 import hashlib
 import logging
+import re
 
 import babel.dates
 
@@ -427,14 +428,21 @@ class CrmForecastReport(models.Model):
     @api.model
     def _trigger_function(self, table, condition, deals):
         """Statement-level trigger function of ``table``: one refresh per statement, for the deals of the
-        rows it inserted, deleted or changed (updates that change nothing the forecast reads cost one
-        comparison of the statement's rows, no refresh; see ``_in_place_updates`` for the changes written
-        in place)."""
+        rows it inserted, deleted or changed (see ``_in_place_updates`` for the changes written in place).
+
+        An update whose rows change nothing the forecast reads costs one test of a setting: the row-level
+        gate (``_gate_function``) turns it on for a row whose watched columns changed, and only then are the
+        statement's rows compared. Odoo's own writes (write dates, invoice status, quantities to invoice ...)
+        are most of the updates of orders, lines and deals, and PostgreSQL would plan that comparison again
+        in every request (Odoo resets each pooled connection with DISCARD ALL)."""
         if condition:
-            # the rows that changed what the forecast reads, in one pass over the statement's rows (each
-            # statement of this function is planned again in every request: see _in_place_updates)
+            # then the rows that changed what the forecast reads, in one pass over the statement's rows
             in_place, update = self._in_place_updates().get(table, ('FALSE', ''))
             updated = """
+                    IF current_setting('%(flag)s', true) IS DISTINCT FROM 'on' THEN
+                        RETURN NULL;    -- no row changed what the forecast reads
+                    END IF;
+                    PERFORM set_config('%(flag)s', 'off', true);
                     SELECT array_agg(n.id) FILTER (WHERE COALESCE(%(in_place)s, FALSE)),
                            array_agg(n.id) FILTER (WHERE NOT COALESCE(%(in_place)s, FALSE))
                       INTO moved_ids, changed_ids
@@ -449,7 +457,7 @@ class CrmForecastReport(models.Model):
                                          SELECT * FROM old_rows WHERE id IN (SELECT unnest(changed_ids)))
                         SELECT array_agg(d) INTO deal_ids FROM (%(deals)s) q(d);
                     END IF;""" % {'in_place': in_place, 'condition': condition, 'update': update or 'NULL',
-                                  'deals': deals}
+                                  'deals': deals, 'flag': self._gate_flag(table)}
         else:
             updated = """
                     WITH changed AS (SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows)
@@ -479,9 +487,31 @@ class CrmForecastReport(models.Model):
         """ % {'name': '%s_forecast_refresh' % table, 'deals': deals, 'updated': updated}
 
     @api.model
+    def _gate_flag(self, table):
+        """The transaction's setting that tells the statement-level trigger of ``table`` that a row changed."""
+        return 'impact_crm.forecast_changed_%s' % table
+
+    @api.model
+    def _gate_function(self):
+        """Row-level gate of the update triggers: a trigger fires it only for a row whose watched columns
+        changed (its WHEN clause, evaluated by PostgreSQL without any query), and it turns the table's
+        setting on (``_gate_flag``) for the statement-level trigger that follows at the end of the statement.
+        A setting left on (a statement whose refresh was deferred) only makes the next statement compare its
+        rows as it would without the gate."""
+        return """
+            CREATE OR REPLACE FUNCTION crm_forecast_report_gate() RETURNS trigger AS $body$
+            BEGIN
+                PERFORM set_config('impact_crm.forecast_changed_' || TG_TABLE_NAME, 'on', true);
+                RETURN NULL;
+            END
+            $body$ LANGUAGE plpgsql
+        """
+
+    @api.model
     def _install_triggers(self):
         cr = self.env.cr
         cr.execute(self._refresh_function())
+        cr.execute(self._gate_function())
         for table, condition, deals in self._triggers():
             function = '%s_forecast_refresh' % table
             cr.execute(self._trigger_function(table, condition, deals))
@@ -492,16 +522,24 @@ class CrmForecastReport(models.Model):
                 cr.execute("""CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s
                               FOR EACH STATEMENT EXECUTE FUNCTION %s()""" % (
                     trigger, event.upper(), table, referencing, function))
+            cr.execute('DROP TRIGGER IF EXISTS %s_forecast_gate ON %s' % (table, table))
+            if condition:
+                # the same condition on the row's OLD and NEW values
+                cr.execute("""CREATE TRIGGER %s_forecast_gate AFTER UPDATE ON %s FOR EACH ROW
+                              WHEN (%s) EXECUTE FUNCTION crm_forecast_report_gate()""" % (
+                    table, table, re.sub(r'\b([no])\.', lambda m: 'NEW.' if m.group(1) == 'n' else 'OLD.',
+                                         condition)))
 
     @api.model
     def _drop_triggers(self):
         """Uninstall: the tables the triggers sit on stay, the forecast table goes."""
         cr = self.env.cr
         for table, _condition, _deals in self._triggers():
-            for event in ('insert', 'delete', 'update'):
+            for event in ('insert', 'delete', 'update', 'gate'):
                 cr.execute('DROP TRIGGER IF EXISTS %s_forecast_%s ON %s' % (table, event, table))
             cr.execute('DROP FUNCTION IF EXISTS %s_forecast_refresh()' % table)
         cr.execute('DROP FUNCTION IF EXISTS crm_forecast_report_refresh(integer[])')
+        cr.execute('DROP FUNCTION IF EXISTS crm_forecast_report_gate()')
 
     @api.model
     def _definition_hash(self):

@@ -214,6 +214,33 @@ class TestExecution(ExecutionCase):
         self.assertEqual((lead.amount_invoiced, lead.amount_paid, lead.amount_outstanding), (2000.0, 2000.0, 0.0))
         self.assertEqual(lead.stage_id, self.stage_done)
 
+    def test_amounts_rounded_in_the_deal_company_currency(self):
+        """The execution amounts are rounded in the currency of the deal's company (read with the amounts)."""
+        eur = self.env.ref('base.EUR')
+        today = fields.Date.context_today(self.env['crm.lead'])
+        rates = self.env['res.currency.rate']
+        rates.create({'currency_id': self.company.currency_id.id, 'name': today, 'rate': 1.0,
+                      'company_id': self.company.id})
+        rates.create({'currency_id': eur.id, 'name': today, 'rate': 3.0, 'company_id': self.company.id})
+        pricelist = self.env['product.pricelist'].create({'name': 'EUR prices (rounding)', 'currency_id': eur.id})
+        lead = self._lead('Lyon office: curtain wall')
+        order = self._order(lead, 1, pricelist=pricelist)
+        order.sudo(self.rep).action_confirm()
+        lead.invalidate_cache()
+        self.assertEqual(lead.amount_ordered, 33.33, "100 EUR at 3 EUR per unit, in cents")
+        # a deal of a company whose currency has no cents
+        units = self.env['res.currency'].create({'name': 'XRU', 'symbol': 'U', 'rounding': 1.0})
+        other_company = self.env['res.company'].create({'name': 'Units Ltd', 'currency_id': units.id})
+        other = self.env['crm.lead'].create({
+            'name': 'Units deal', 'type': 'opportunity', 'partner_id': self.customer.id,
+            'company_id': other_company.id, 'stage_id': self.stage_order.id})
+        self.env['sale.order'].create({
+            'partner_id': self.customer.id, 'opportunity_id': other.id, 'pricelist_id': pricelist.id,
+            'order_line': [(0, 0, {'product_id': self.product.id, 'product_uom_qty': 1, 'price_unit': 100.0})],
+        }).action_confirm()
+        other.invalidate_cache()
+        self.assertEqual(other.amount_ordered, 33.0)
+
     def test_setting_is_not_for_reps(self):
         with self.assertRaises(AccessError):
             self.company.sudo(self.rep).write({'crm_auto_done': False})

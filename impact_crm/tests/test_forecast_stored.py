@@ -203,6 +203,35 @@ class TestForecastStored(SavepointCase):
         self.assertEqual(self._deal_rows(self.opp), [0, 0])
         self.assertEqual(self.env['crm.forecast.report']._stale_rows(), 0)
 
+    def test_update_statements_compared_only_when_a_row_changed_what_is_read(self):
+        """An update whose rows change nothing the forecast reads is not compared; one row among others
+        changing a watched column is enough for the statement's rows to be compared and the deals refreshed."""
+        order = self._order([(self.product1, 1, 100.0), (self.product2, 1, 100.0)], date_order='2031-02-03 10:00:00')
+        first, second = order.order_line.sorted('id')
+        other = self.env['crm.lead'].create({
+            'name': 'Stored Opp 2', 'type': 'opportunity', 'user_id': self.rep.id, 'team_id': self.team.id,
+            'planned_revenue': 1000, 'probability': 10, 'stage_id': self.stage_quote.id})
+        self.assertEqual(self._totals('order'), {self.categ1.id: (100.0, 25.0), self.categ2.id: (100.0, 25.0)})
+        # columns the forecast does not read, then the last of two lines changing its amount in one statement
+        self.env.cr.execute("UPDATE sale_order_line SET qty_to_invoice = 1 WHERE id IN %s", [(first.id, second.id)])
+        self.env.cr.execute("UPDATE sale_order SET note = 'x' WHERE id = %s", [order.id])
+        self.env.cr.execute("""UPDATE sale_order_line SET qty_to_invoice = 2,
+                                      price_subtotal = CASE WHEN id = %s THEN 300 ELSE price_subtotal END
+                                WHERE id IN %s""", [second.id, (first.id, second.id)])
+        self.assertEqual(self._totals('order'), {self.categ1.id: (100.0, 25.0), self.categ2.id: (300.0, 75.0)})
+        # two deals in one statement, the second one only changing a watched column
+        self.env.cr.execute("""UPDATE crm_lead SET amount_ordered = 0,
+                                      planned_revenue = CASE WHEN id = %s THEN 3000 ELSE planned_revenue END
+                                WHERE id IN %s""", [other.id, (self.opp.id, other.id)])
+        self.assertEqual(self._totals(groupby='status'), {'open': (43000.0, 10300.0)})
+        # an order moved to another state by a statement that also changes the other order's customer
+        # reference only: written in place
+        quote = self._order([(self.product2, 1, 50.0)], date_order='2031-02-03 10:00:00')
+        self.env.cr.execute("""UPDATE sale_order SET client_order_ref = 'ref',
+                                      state = CASE WHEN id = %s THEN 'sent' ELSE state END
+                                WHERE id IN %s""", [quote.id, (order.id, quote.id)])
+        self.assertEqual(self._totals('order', groupby='order_state'), {'draft': (400.0, 100.0), 'sent': (50.0, 12.5)})
+
     def test_currency_rates_products_and_stage_groups(self):
         self._order([(self.product1, 1, 400.0)], pricelist_id=self.pricelist_xts.id,
                     date_order='2032-03-01 10:00:00')

@@ -187,6 +187,38 @@ class TestFiscalNumberingPaths(IntegrityCase):
         self.cr.execute("ROLLBACK TO SAVEPOINT ledger_gone")
         self.env['sale.fiscal.number'].invalidate_cache()
 
+    def test_numbers_printed_on_orders_count_whatever_their_form(self):
+        """A number printed on an order is never given again, whether its reference has the sequence's padding,
+        more digits, or was given under another prefix that the edited one reads as a larger number: only the
+        references the sequence itself numbered up to the highest number are skipped by the search."""
+        first = self.order()
+        entry = self.env['sale.fiscal.number'].search([('order_id', '=', first.id)])
+        seq = entry.sequence_id
+        seq.write({'prefix': 'PRT/', 'suffix': '', 'padding': 5})
+        numbered = self.order()
+        highest = self.env['sale.fiscal.number'].search([('order_id', '=', numbered.id)]).number
+        self.assertEqual(numbered.fiscal_number, 'PRT/%05d' % highest)
+        other = self.quotation()
+
+        def next_number_after(reference):
+            # a reference made outside the numbering (before the installation, by an import ...)
+            self.cr.execute("UPDATE sale_order SET name = %s WHERE id = %s", [reference, other.id])
+            order = self.order()
+            return self.env['sale.fiscal.number'].search([('order_id', '=', order.id)]).number
+        # the sequence's padding, a number above the highest given
+        self.assertEqual(next_number_after('PRT/%05d (old)' % (highest + 10)), highest + 11)
+        # more digits than the padding
+        self.assertEqual(next_number_after('PRT/0%05d' % (highest + 20)), highest + 21)
+        # given under the prefix 'PRT/1', read under 'PRT/' as a number of six digits
+        seq.write({'prefix': 'PRT/1'})
+        given = self.order()
+        self.assertEqual(given.fiscal_number[:5], 'PRT/1')
+        seq.write({'prefix': 'PRT/'})
+        read_as = int(given.fiscal_number[4:])
+        self.assertGreater(read_as, highest + 22)
+        last = self.order()
+        self.assertEqual(last.fiscal_number, 'PRT/%05d' % (read_as + 1))
+
     def test_numbering_check_reports_unnumbered_and_out_of_date_order(self):
         Ledger = self.env['sale.fiscal.number']
         company = self.env.user.company_id

@@ -222,6 +222,26 @@ class TestFiscalNumber(TestSaleRevisionCommon):
         other.action_confirm()
         self.assertEqual(other.fiscal_number, expected)
 
+    def test_number_taken_meanwhile_is_skipped(self):
+        """A number the ledger refuses (as one committed by another confirmation after this transaction's
+        snapshot began: here a ledger row of that name the highest-number read does not count) is skipped
+        inside the ledger's savepoint: the order gets the next one and the transaction goes on."""
+        order = self._order()
+        expected = self._next_expected()
+        self.env.cr.execute("""INSERT INTO sale_fiscal_number (name, number, sequence_id, company_id, is_legacy)
+                               VALUES (%s, NULL, %s, %s, false)""", [expected, self.seq.id, order.company_id.id])
+        self.env.cr.execute("SELECT max(number) FROM sale_fiscal_number WHERE sequence_id = %s", [self.seq.id])
+        last = self.env.cr.fetchone()[0]
+        with mute_logger('odoo.sql_db'):
+            order.action_confirm()
+        self.assertEqual(order.fiscal_number, self.seq.get_next_char((last or self.seq.number_next - 1) + 2))
+        self.assertEqual(order.state, 'sale')
+        self.env.cr.execute("SELECT count(*) FROM sale_fiscal_number WHERE order_id = %s", [order.id])
+        self.assertEqual(self.env.cr.fetchone()[0], 1)
+        order.invalidate_cache()
+        self.assertEqual(order.message_ids.filtered(
+            lambda m: m.subtype_id == self.env.ref('sale.mt_order_confirmed')).record_name, order.name)
+
     def test_gap_check_catches_tampering(self):
         orders = self._order() | self._order() | self._order()
         for order in orders:
