@@ -342,7 +342,6 @@ class TestForecastHistory(SavepointCase):
         self.assertEqual([(g['date_count'], g['days']) for g in quarters], [(1, 70), (2, 52)])
         self.assertFalse(report.sudo(self.rep_b).search([('team_id', '=', self.team.id)]))
 
-    @freeze_time('2031-04-01 09:00:00')
     def test_slippage_of_new_deals(self):
         """A new deal holds its slippage figures in its row from the start: none without a date, its first
         date with one."""
@@ -355,6 +354,7 @@ class TestForecastHistory(SavepointCase):
         self.assertEqual(sorted(self.env.cr.fetchall()), [(plain.id, None, 0, 0), (dated.id, '2031-03-01', 0, 0),
                                                           (expected.id, '2031-05-01', 0, 0)])
 
+    @freeze_time('2031-04-01 09:00:00')
     def test_push_reason_required(self):
         """With a 30-day limit a push of 31 days needs a reason, kept with the change; 30 days does not."""
         self.env.user.company_id.forecast_push_reason_days = 30
