@@ -228,15 +228,15 @@ class CrmQuota(models.Model):
         kinds = set(cr.fetchall())
         branches = []
         # Without a category: the deals summed once per salesperson, channel, region, company and month (a
-        # quota's period is whole months), then each month of a quota joined with its salesperson's (or its
-        # channel's) monthly sums by equality: a few rows per quota, however many deals there are.
+        # quota's period is whole months), then a quota joined with its salesperson's (or its channel's)
+        # monthly sums of its months: a few rows per quota, however many deals there are. (The months of the
+        # period as a range, not a series of months per quota: the planner joined the series after the sums,
+        # one series per quota and month of sums.)
         plain = """
             SELECT q.id, SUM(d.ordered) AS ordered, SUM(d.invoiced) AS invoiced, SUM(d.paid) AS paid,
                    SUM(d.pipeline) AS pipeline
               FROM crm_quota q
-             CROSS JOIN LATERAL generate_series(q.date_start::timestamp, q.date_end::timestamp,
-                                                INTERVAL '1 month') m
-              JOIN deal_months d ON {key} AND d.month = m::date
+              JOIN deal_months d ON {key} AND d.month BETWEEN q.date_start AND q.date_end
              WHERE q.id IN %(ids)s AND {which} AND q.categ_id IS NULL
                AND (q.user_id IS NULL OR d.user_id = q.user_id)
                AND (q.team_id IS NULL OR d.team_id = q.team_id)
