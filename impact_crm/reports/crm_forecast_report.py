@@ -31,6 +31,9 @@ LOCK_CLASS = 0x66637374
 # the periods a pivot or the workbook groups the rows' date by
 PIVOT_PERIODS = ('day', 'week', 'month', 'quarter', 'year')
 
+# rows of the largest table a pivot's many2one grouping may target for its groups to be ordered one by one
+FEW_MEMBERS = 2000
+
 
 def period_bounds(value, spec, interval, display_format, locale, _memo={}):
     """(first day, first day of the next period, label) of the period starting at ``value`` (a date
@@ -245,10 +248,13 @@ class CrmForecastReport(models.Model):
         target (res_users, then res_partner for the name) to every row of the report and groups by its
         ordering columns too, which makes PostgreSQL sort every row before grouping. Here each ordering
         column is a subquery on the target evaluated once per group (the same columns, directions and
-        NULLs, so the same order); the other parts of the order are Odoo's."""
+        NULLs, so the same order); the other parts of the order are Odoo's. Only when the groups are few
+        (see _groups_are_few): a subquery per group costs more than Odoo's join for tens of thousands of
+        groups (a pivot per deal)."""
         groupby_terms = [gb['qualified_field'] for gb in annotated_groupbys]
-        if not orderby:
-            return groupby_terms, []
+        if not orderby or not self._groups_are_few(annotated_groupbys):
+            return super(CrmForecastReport, self)._read_group_prepare(orderby, aggregated_fields,
+                                                                      annotated_groupbys, query)
         self._check_qorder(orderby)
         grouped = dict((gb[key], gb) for gb in annotated_groupbys for key in ('field', 'groupby'))
         orderby_terms = []
@@ -263,6 +269,22 @@ class CrmForecastReport(models.Model):
             groupby_terms += [term for term in more_groupby if term not in groupby_terms]
             orderby_terms += more_order
         return groupby_terms, orderby_terms
+
+    def _groups_are_few(self, annotated_groupbys):
+        """True when a read_group has few groups for certain: every many2one grouped by targets a small
+        table (PostgreSQL's estimate of its rows; never analysed counts as small) and no period is shorter
+        than a month."""
+        tables = set()
+        for gb in annotated_groupbys:
+            if gb['type'] in ('date', 'datetime') and gb['groupby'].partition(':')[2] in ('day', 'week'):
+                return False
+            if gb['type'] == 'many2one':
+                tables.add(self.env[self._fields[gb['field']].comodel_name]._table)
+        if tables:
+            self.env.cr.execute("SELECT COALESCE(MAX(reltuples), 0) FROM pg_class WHERE relkind = 'r' "
+                                "AND relname IN %s", (tuple(tables),))
+            return self.env.cr.fetchone()[0] <= FEW_MEMBERS
+        return True
 
     def _many2one_group_order(self, gb, order_split):
         """ORDER BY terms of a many2one grouping (``order_split``: 'field' ['asc'|'desc']): the target

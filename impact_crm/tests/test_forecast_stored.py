@@ -251,7 +251,8 @@ class TestForecastStored(SavepointCase):
                  (['date:quarter', 'user_id'], 'date:quarter desc, user_id', False),
                  (['team_id', 'date:month'], None, False), (['stage_id', 'status'], None, False),
                  (['categ_id', 'date:quarter'], None, False), (['user_id', 'date:quarter'], None, True),
-                 (['stage_id'], 'stage_id desc, amount', True), (['user_id'], 'amount desc, user_id', False)]
+                 (['stage_id'], 'stage_id desc, amount', True), (['user_id'], 'amount desc, user_id', False),
+                 (['lead_id', 'user_id'], None, False), (['date:day', 'user_id'], None, False)]
         for groupby, orderby, lazy in cases:
             fields_ = ['amount'] + [spec.split(':')[0] for spec in groupby]
 
@@ -267,6 +268,14 @@ class TestForecastStored(SavepointCase):
         users = [g['user_id'] and g['user_id'][0] for g in by_user]
         self.assertEqual([u for u in users if u in [p.id for p in people]], [p.id for p in reversed(people)])
         self.assertIs(users[-1], False)
+        # groups ordered one by one only when they are few: Odoo's join for periods shorter than a month, or a
+        # target table larger than a few thousand rows (a pivot per deal)
+        query = Report._where_calc(domain)
+        annotated = [Report._read_group_process_groupby(spec, query) for spec in ('user_id', 'date:day')]
+        self.assertTrue(Report._groups_are_few(annotated[:1]))
+        self.assertFalse(Report._groups_are_few(annotated))
+        with patch('odoo.addons.impact_crm.reports.crm_forecast_report.FEW_MEMBERS', -2):
+            self.assertFalse(Report._groups_are_few(annotated[:1]))
 
     def test_deals_without_quotation_take_the_short_query(self):
         # deals without any quotation are refreshed by a query without the quotation lines (cheaper to plan):
