@@ -226,17 +226,23 @@ class CrmQuota(models.Model):
         cr.execute("SELECT DISTINCT user_id IS NOT NULL, categ_id IS NOT NULL FROM crm_quota WHERE id IN %s",
                    (ids,))
         kinds = set(cr.fetchall())
+        # the salespeople and channels of the quotas as values: the planner then reads their deals by index (a
+        # salesperson's quotas: a twentieth of the deals), where a sub-query made it scan every deal
+        cr.execute("""SELECT COALESCE(array_agg(DISTINCT user_id) FILTER (WHERE user_id IS NOT NULL), '{}'),
+                             COALESCE(array_agg(DISTINCT team_id) FILTER (WHERE team_id IS NOT NULL), '{}')
+                        FROM crm_quota WHERE id IN %s""", (ids,))
+        user_ids, team_ids = cr.fetchone()
         branches = []
         # Without a category: the deals summed once per salesperson, channel, region, company and month (a
-        # quota's period is whole months), then each month of a quota joined with its salesperson's (or its
-        # channel's) monthly sums by equality: a few rows per quota, however many deals there are.
+        # quota's period is whole months), then a quota joined with its salesperson's (or its channel's)
+        # monthly sums of its months: a few rows per quota, however many deals there are. (The months of the
+        # period as a range, not a series of months per quota: the planner joined the series after the sums,
+        # one series per quota and month of sums.)
         plain = """
             SELECT q.id, SUM(d.ordered) AS ordered, SUM(d.invoiced) AS invoiced, SUM(d.paid) AS paid,
                    SUM(d.pipeline) AS pipeline
               FROM crm_quota q
-             CROSS JOIN LATERAL generate_series(q.date_start::timestamp, q.date_end::timestamp,
-                                                INTERVAL '1 month') m
-              JOIN deal_months d ON {key} AND d.month = m::date
+              JOIN deal_months d ON {key} AND d.month BETWEEN q.date_start AND q.date_end
              WHERE q.id IN %(ids)s AND {which} AND q.categ_id IS NULL
                AND (q.user_id IS NULL OR d.user_id = q.user_id)
                AND (q.team_id IS NULL OR d.team_id = q.team_id)
@@ -285,14 +291,20 @@ class CrmQuota(models.Model):
                        SUM(l.amount_invoiced) FILTER (WHERE g.kind != 'open') AS invoiced,
                        SUM(l.amount_paid) FILTER (WHERE g.kind != 'open') AS paid,
                        SUM(l.weighted_revenue) FILTER (WHERE g.kind = 'open') AS pipeline
-                  FROM crm_lead l
+                  -- only the deals of the quotas' salespeople and channels, read once (OFFSET 0: else the
+                  -- planner read them again for every stage)
+                  FROM (SELECT id, user_id, team_id, region_id, company_id, stage_id, forecast_category, date_end,
+                               date_deadline, create_date, date_closed, amount_ordered, amount_invoiced, amount_paid,
+                               weighted_revenue
+                          FROM crm_lead
+                         WHERE type = 'opportunity' AND active
+                           AND (user_id = ANY(%(user_ids)s::integer[]) OR team_id = ANY(%(team_ids)s::integer[]))
+                        OFFSET 0) l
                   JOIN crm_stage st ON st.id = l.stage_id
                   JOIN crm_stage_group g ON g.id = st.group_id
-                 WHERE l.type = 'opportunity' AND l.active AND NOT COALESCE(st.is_lost, FALSE)
+                 WHERE NOT COALESCE(st.is_lost, FALSE)
                    AND (g.kind != 'open' OR COALESCE(l.forecast_category, '') != 'omitted')
-                   -- only what the quotas read (a page of the list: a few months and people)
-                   AND (l.user_id IN (SELECT user_id FROM crm_quota WHERE id IN %(ids)s)
-                        OR l.team_id IN (SELECT team_id FROM crm_quota WHERE id IN %(ids)s))
+                   -- only the months the quotas read (a page of the list: a few months)
                    AND CASE WHEN g.kind = 'open' THEN COALESCE(l.date_end, l.date_deadline, l.create_date::date)
                             ELSE l.date_closed::date END
                        BETWEEN (SELECT MIN(date_start) FROM crm_quota WHERE id IN %(ids)s)
@@ -305,5 +317,6 @@ class CrmQuota(models.Model):
               LEFT JOIN ({figures}) f ON f.id = q.id
              WHERE q.id IN %(ids)s""".format(figures=' UNION ALL '.join(branches) or
                                              'SELECT NULL::int AS id, 0 AS ordered, 0 AS invoiced, 0 AS paid, '
-                                             '0 AS pipeline'), {'ids': ids})
+                                             '0 AS pipeline'),
+                   {'ids': ids, 'user_ids': user_ids, 'team_ids': team_ids})
         return dict((row[0], [float(value or 0.0) for value in row[1:]]) for row in cr.fetchall())

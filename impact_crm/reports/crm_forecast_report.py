@@ -7,6 +7,7 @@ import babel.dates
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError
 from odoo.osv import expression
+from odoo.osv.query import Query
 from odoo.tools import DEFAULT_SERVER_DATE_FORMAT
 
 from ..models.crm_stage import FORECAST_CATEGORIES
@@ -30,6 +31,9 @@ LOCK_CLASS = 0x66637374
 
 # the periods a pivot or the workbook groups the rows' date by
 PIVOT_PERIODS = ('day', 'week', 'month', 'quarter', 'year')
+
+# rows of the largest table a pivot's many2one grouping may target for its groups to be ordered one by one
+FEW_MEMBERS = 2000
 
 
 def period_bounds(value, spec, interval, display_format, locale, _memo={}):
@@ -238,6 +242,77 @@ class CrmForecastReport(models.Model):
         self._prepare_aggregate()
         return super(CrmForecastReport, self).read_group(domain, fields, groupby, offset=offset, limit=limit,
                                                          orderby=orderby, lazy=lazy)
+
+    def _read_group_prepare(self, orderby, aggregated_fields, annotated_groupbys, query):
+        """Groups ordered by a many2one grouping (a pivot's salesperson, channel, stage...) in the order of
+        the target model, as Odoo orders them, without joining the target to every row: Odoo joins the
+        target (res_users, then res_partner for the name) to every row of the report and groups by its
+        ordering columns too, which makes PostgreSQL sort every row before grouping. Here each ordering
+        column is a subquery on the target evaluated once per group (the same columns, directions and
+        NULLs, so the same order); the other parts of the order are Odoo's. Only when the groups are few
+        (see _groups_are_few): a subquery per group costs more than Odoo's join for tens of thousands of
+        groups (a pivot per deal)."""
+        groupby_terms = [gb['qualified_field'] for gb in annotated_groupbys]
+        if not orderby or not self._groups_are_few(annotated_groupbys):
+            return super(CrmForecastReport, self)._read_group_prepare(orderby, aggregated_fields,
+                                                                      annotated_groupbys, query)
+        self._check_qorder(orderby)
+        grouped = dict((gb[key], gb) for gb in annotated_groupbys for key in ('field', 'groupby'))
+        orderby_terms = []
+        for order_part in orderby.split(','):
+            order_split = order_part.split()
+            gb = grouped.get(order_split[0]) if order_split else None
+            if gb and gb['type'] == 'many2one' and not self._fields[gb['field']].inherited:
+                orderby_terms.extend(self._many2one_group_order(gb, order_split))
+                continue
+            more_groupby, more_order = super(CrmForecastReport, self)._read_group_prepare(
+                order_part, aggregated_fields, annotated_groupbys, query)
+            groupby_terms += [term for term in more_groupby if term not in groupby_terms]
+            orderby_terms += more_order
+        return groupby_terms, orderby_terms
+
+    def _groups_are_few(self, annotated_groupbys):
+        """True when a read_group has few groups for certain: every many2one grouped by targets a small
+        table (PostgreSQL's estimate of its rows; never analysed counts as small) and no period is shorter
+        than a month."""
+        tables = set()
+        for gb in annotated_groupbys:
+            if gb['type'] in ('date', 'datetime') and gb['groupby'].partition(':')[2] in ('day', 'week'):
+                return False
+            if gb['type'] == 'many2one':
+                tables.add(self.env[self._fields[gb['field']].comodel_name]._table)
+        if tables:
+            self.env.cr.execute("SELECT COALESCE(MAX(reltuples), 0) FROM pg_class WHERE relkind = 'r' "
+                                "AND relname IN %s", (tuple(tables),))
+            return self.env.cr.fetchone()[0] <= FEW_MEMBERS
+        return True
+
+    def _many2one_group_order(self, gb, order_split):
+        """ORDER BY terms of a many2one grouping (``order_split``: 'field' ['asc'|'desc']): the target
+        model's order (Odoo's _generate_order_by_inner, with its joins), each column read by a subquery on
+        the group's id."""
+        field = self._fields[gb['field']]
+        target = self.env[field.comodel_name]
+        target_order = target._order
+        if not models.regex_order.match(target_order):
+            target_order = target._rec_name   # as Odoo does when the target's _order is complex
+        alias = '%s__order' % target._table
+        query = Query(['"%s" as "%s"' % (target._table, alias)])
+        reverse = len(order_split) > 1 and order_split[1].upper() == 'DESC'
+        seen = {(self._name, field.comodel_name, field.name)}
+        elements = target._generate_order_by_inner(alias, target_order, query, reverse, seen)
+        from_clause, where_clause, params = query.get_sql()
+        assert not params, "no parameter in the ordering joins"
+        terms = []
+        for element in elements:
+            expr, direction = element.strip(), ''
+            head, _space, last = expr.rpartition(' ')
+            if last.upper() in ('ASC', 'DESC'):
+                expr, direction = head.strip(), last.upper()
+            conditions = ['"%s"."id" = %s' % (alias, gb['qualified_field'])] + ([where_clause] if where_clause else [])
+            terms.append('(SELECT %s FROM %s WHERE %s) %s' % (
+                expr, from_clause, ' AND '.join(conditions), direction))
+        return terms
 
     @api.model
     def _read_group_format_result(self, data, annotated_groupbys, groupby, domain):

@@ -310,6 +310,57 @@ class TestForecastStored(SavepointCase):
                 count = group.get('__count', group.get('%s_count' % groupby[0].split(':')[0]))
                 self.assertEqual(Report.search_count(group['__domain']), count, groupby)
 
+    def test_pivot_groups_ordered_as_odoo_orders_them(self):
+        """Groups of a many2one (salesperson, channel, stage, category) come in the target's order without
+        the target joined to every row: the same groups, in the same order, as Odoo's own ordering gives,
+        ascending and descending, with the empty member, eager and lazy."""
+        def user(login, name):
+            return self.env['res.users'].with_context(no_reset_password=True).create({
+                'name': name, 'login': login, 'company_id': self.company.id,
+                'company_ids': [(6, 0, [self.company.id])],
+                'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_salesman').id])]})
+        # created in the reverse of their names' order, and two people of the same name
+        people = [user('order_z', 'Zohar Order'), user('order_m2', 'Maya Order'), user('order_m1', 'Maya Order'),
+                  user('order_a', 'Avi Order')]
+        other_team = self.env['crm.team'].create({'name': 'A Stored Team First'})
+        stages = [self.stage_quote, self.env.ref('impact_crm.stage_won'), self.env.ref('impact_crm.stage_potential')]
+        for index, person in enumerate(people + [self.env['res.users']]):
+            self.opp.copy({'name': 'Ordered %d' % index, 'user_id': person.id,
+                           'team_id': (other_team if index % 2 else self.team).id,
+                           'stage_id': stages[index % 3].id, 'date_end': '2031-%02d-11' % (index * 2 + 1)})
+        self._order([(self.product1, 1, 100.0), (self.product2, 3, 100.0)])
+        Report = self.env['crm.forecast.report'].sudo(self.manager)
+        domain = [('team_id', 'in', (self.team | other_team).ids)]
+        cases = [(['user_id', 'date:quarter'], None, False), (['user_id', 'date:quarter'], 'user_id desc', False),
+                 (['date:quarter', 'user_id'], 'date:quarter desc, user_id', False),
+                 (['team_id', 'date:month'], None, False), (['stage_id', 'status'], None, False),
+                 (['categ_id', 'date:quarter'], None, False), (['user_id', 'date:quarter'], None, True),
+                 (['stage_id'], 'stage_id desc, amount', True), (['user_id'], 'amount desc, user_id', False),
+                 (['lead_id', 'user_id'], None, False), (['date:day', 'user_id'], None, False)]
+        for groupby, orderby, lazy in cases:
+            fields_ = ['amount'] + [spec.split(':')[0] for spec in groupby]
+
+            def groups():
+                return Report.read_group(domain, fields_, groupby, orderby=orderby, lazy=lazy)
+            ours = groups()
+            with patch.object(type(Report), '_read_group_prepare', models.BaseModel._read_group_prepare):
+                odoos = groups()
+            self.assertTrue(len(ours) > 2, groupby)
+            self.assertEqual(ours, odoos, (groupby, orderby))
+        # the salespeople in their names' order (then their logins), the deal without salesperson last
+        by_user = Report.read_group(domain, ['amount', 'user_id'], ['user_id'])
+        users = [g['user_id'] and g['user_id'][0] for g in by_user]
+        self.assertEqual([u for u in users if u in [p.id for p in people]], [p.id for p in reversed(people)])
+        self.assertIs(users[-1], False)
+        # groups ordered one by one only when they are few: Odoo's join for periods shorter than a month, or a
+        # target table larger than a few thousand rows (a pivot per deal)
+        query = Report._where_calc(domain)
+        annotated = [Report._read_group_process_groupby(spec, query) for spec in ('user_id', 'date:day')]
+        self.assertTrue(Report._groups_are_few(annotated[:1]))
+        self.assertFalse(Report._groups_are_few(annotated))
+        with patch('odoo.addons.impact_crm.reports.crm_forecast_report.FEW_MEMBERS', -2):
+            self.assertFalse(Report._groups_are_few(annotated[:1]))
+
     def test_deals_without_quotation_take_the_short_query(self):
         # deals without any quotation are refreshed by a query without the quotation lines (cheaper to plan):
         # it gives exactly the rows of the full one, for opportunities, leads, won and archived deals
