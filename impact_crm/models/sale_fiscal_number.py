@@ -43,6 +43,8 @@ KEPT_LEDGER = 'impact_crm_fiscal_ledger_kept'
 FISCAL_CODE = 'sale.order.fiscal'
 # ends the savepoint of _take_next: sent with the caller's next statement
 RELEASE_TAKE = 'RELEASE SAVEPOINT impact_fiscal_take; '
+# the highest number of a company's ledger, and whether a ledger kept by an uninstallation is there
+LEDGER_STATE_SQL = "(SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)"
 
 
 def _like_prefix(prefix):
@@ -116,16 +118,12 @@ class SaleFiscalNumber(models.Model):
         cache (every confirmation reads them), instead of a search and a read of every column. A company
         without a sequence yet gets one (``_fiscal_sequence``)."""
         cr = self.env.cr
-        cr.execute("""SELECT s.id, s.prefix, s.suffix, s.padding, s.number_next,
-                             (SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)
+        cr.execute("""SELECT s.id, s.prefix, s.suffix, s.padding, s.number_next, """ + LEDGER_STATE_SQL + """
                         FROM ir_sequence s WHERE s.code = %s AND s.company_id = %s
                        ORDER BY s.name LIMIT 1""", [company.id, KEPT_LEDGER, FISCAL_CODE, company.id])
         row = cr.fetchone()
         if not row:
-            seq = self._fiscal_sequence(company)
-            cr.execute("SELECT (SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)",
-                       [company.id, KEPT_LEDGER])
-            return (seq,) + cr.fetchone()
+            return (self._fiscal_sequence(company),) + self._ledger_state(company)
         seq_id, prefix, suffix, padding, number_next, in_ledger, kept = row
         seq = self.env['ir.sequence'].sudo().browse(seq_id)
         seq._cache.update(seq._convert_to_cache({'prefix': prefix, 'suffix': suffix, 'padding': padding,
@@ -133,18 +131,22 @@ class SaleFiscalNumber(models.Model):
         return seq, in_ledger, kept
 
     @api.model
-    def _highest_given(self, seq, company, in_ledger=None, kept=None):
+    def _ledger_state(self, company):
+        """(the highest number of the company's ledger or None, whether a kept ledger is there)."""
+        self.env.cr.execute("SELECT " + LEDGER_STATE_SQL, [company.id, KEPT_LEDGER])
+        return self.env.cr.fetchone()
+
+    @api.model
+    def _highest_given(self, seq, company, ledger_state=None):
         """The highest number given in the company: in the ledger (any of its sequences), in the ledger kept
         by an uninstallation, and in the references of its orders that start with the sequence's prefix
-        (``in_ledger`` and ``kept``: as ``_sequence_and_ledger`` read them, read here when not given)."""
+        (``ledger_state``: ``_ledger_state``'s pair as ``_sequence_and_ledger`` read it, read here when not
+        given)."""
         cr = self.env.cr
         prefix, suffix = seq._get_prefix_suffix()
         prefix, suffix = prefix or '', suffix or ''
         pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix), re.escape(suffix))
-        if in_ledger is None:
-            cr.execute("SELECT (SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)",
-                       [company.id, KEPT_LEDGER])
-            in_ledger, kept = cr.fetchone()
+        in_ledger, kept = ledger_state if ledger_state is not None else self._ledger_state(company)
         highest = in_ledger or 0
         if kept:
             cr.execute('SELECT max(number) FROM "%s" WHERE company_id = %%s' % KEPT_LEDGER, [company.id])
@@ -187,7 +189,7 @@ class SaleFiscalNumber(models.Model):
         # Read before the lock: the transaction's snapshot (REPEATABLE READ) is already taken, so these reads
         # would see the same after it; numbers committed since are skipped by the insert below. The locked
         # section, which the next confirmation waits for, is then only the insert and the end of the transaction.
-        last = self._highest_given(seq, company, in_ledger, kept)
+        last = self._highest_given(seq, company, (in_ledger, kept))
         candidate = last + 1 if last else seq.number_next
         started = time.time()
         cr.execute("SELECT id FROM ir_sequence WHERE id = %s FOR UPDATE", [seq.id])
