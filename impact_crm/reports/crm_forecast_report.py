@@ -1,6 +1,5 @@
 import hashlib
 import logging
-import re
 
 import babel.dates
 
@@ -399,13 +398,16 @@ class CrmForecastReport(models.Model):
                'insert_no_lines': self._insert_sql('lead_ids', many=False, lines=False),
                'insert_many': self._insert_sql('$1', many=True)}
 
+    @staticmethod
+    def _changed_sql(columns, new='n', old='o'):
+        """SQL condition: one of ``columns`` differs between the row versions ``new`` and ``old``."""
+        return '(%s) IS DISTINCT FROM (%s)' % (
+            ', '.join('%s.%s' % (new, c) for c in columns), ', '.join('%s.%s' % (old, c) for c in columns))
+
     @api.model
     def _triggers(self):
-        """[(table, condition on the changed rows: SQL comparing ``n`` (new) with ``o`` (old) for updates,
-        None when every update counts, SQL selecting the deals from the changed rows ``c``)]"""
-        def changed(columns):
-            return '(%s) IS DISTINCT FROM (%s)' % (
-                ', '.join('n.%s' % c for c in columns), ', '.join('o.%s' % c for c in columns))
+        """[(table, the columns whose change on an update counts, None when every update counts, SQL selecting
+        the deals from the changed rows ``c``)]"""
         orders_of = """SELECT so.opportunity_id FROM sale_order so WHERE so.opportunity_id IS NOT NULL AND %s"""
         foreign = """SELECT so.opportunity_id FROM sale_order so
                        JOIN product_pricelist pl ON pl.id = so.pricelist_id
@@ -414,28 +416,28 @@ class CrmForecastReport(models.Model):
                         AND (pl.currency_id IN (SELECT currency_id FROM changed c)
                              OR comp.currency_id IN (SELECT currency_id FROM changed c))"""
         return [
-            ('crm_lead', changed(self._lead_watched_columns()), "SELECT id FROM changed c"),
-            ('sale_order', changed(['opportunity_id', 'state', 'is_latest_revision', 'pricelist_id', 'company_id',
-                                    'date_order', 'confirmation_date']),
+            ('crm_lead', self._lead_watched_columns(), "SELECT id FROM changed c"),
+            ('sale_order', ['opportunity_id', 'state', 'is_latest_revision', 'pricelist_id', 'company_id',
+                            'date_order', 'confirmation_date'],
              "SELECT opportunity_id FROM changed c"),
-            ('sale_order_line', changed(['order_id', 'product_id', 'price_subtotal']),
+            ('sale_order_line', ['order_id', 'product_id', 'price_subtotal'],
              orders_of % "so.id IN (SELECT order_id FROM changed c)"),
             ('res_currency_rate', None, foreign),
-            ('crm_stage', changed(['group_id', 'is_lost']),
+            ('crm_stage', ['group_id', 'is_lost'],
              "SELECT l.id FROM crm_lead l WHERE l.stage_id IN (SELECT id FROM changed c)"),
-            ('crm_stage_group', changed(['kind']),
+            ('crm_stage_group', ['kind'],
              """SELECT l.id FROM crm_lead l JOIN crm_stage st ON st.id = l.stage_id
                  WHERE st.group_id IN (SELECT id FROM changed c)"""),
-            ('product_template', changed(['categ_id']),
+            ('product_template', ['categ_id'],
              orders_of % """so.id IN (SELECT sol.order_id FROM sale_order_line sol
                                         JOIN product_product pp ON pp.id = sol.product_id
                                        WHERE pp.product_tmpl_id IN (SELECT id FROM changed c))"""),
-            ('product_product', changed(['product_tmpl_id']),
+            ('product_product', ['product_tmpl_id'],
              orders_of % "so.id IN (SELECT order_id FROM sale_order_line WHERE product_id IN "
                          "(SELECT id FROM changed c))"),
-            ('product_pricelist', changed(['currency_id']),
+            ('product_pricelist', ['currency_id'],
              orders_of % "so.pricelist_id IN (SELECT id FROM changed c)"),
-            ('res_company', changed(['currency_id']),
+            ('res_company', ['currency_id'],
              "SELECT l.id FROM crm_lead l WHERE l.company_id IN (SELECT id FROM changed c) UNION ALL "
              + orders_of % "so.company_id IN (SELECT id FROM changed c)"),
         ]
@@ -587,8 +589,9 @@ class CrmForecastReport(models.Model):
         cr = self.env.cr
         cr.execute(self._refresh_function())
         cr.execute(self._gate_function())
-        for table, condition, deals in self._triggers():
+        for table, columns, deals in self._triggers():
             function = '%s_forecast_refresh' % table
+            condition = columns and self._changed_sql(columns)
             cr.execute(self._trigger_function(table, condition, deals))
             for event, referencing in (('insert', 'NEW TABLE AS new_rows'), ('delete', 'OLD TABLE AS old_rows'),
                                        ('update', 'NEW TABLE AS new_rows OLD TABLE AS old_rows')):
@@ -598,18 +601,16 @@ class CrmForecastReport(models.Model):
                               FOR EACH STATEMENT EXECUTE FUNCTION %s()""" % (
                     trigger, event.upper(), table, referencing, function))
             cr.execute('DROP TRIGGER IF EXISTS %s_forecast_gate ON %s' % (table, table))
-            if condition:
-                # the same condition on the row's OLD and NEW values
+            if columns:
                 cr.execute("""CREATE TRIGGER %s_forecast_gate AFTER UPDATE ON %s FOR EACH ROW
                               WHEN (%s) EXECUTE FUNCTION crm_forecast_report_gate()""" % (
-                    table, table, re.sub(r'\b([no])\.', lambda m: 'NEW.' if m.group(1) == 'n' else 'OLD.',
-                                         condition)))
+                    table, table, self._changed_sql(columns, 'NEW', 'OLD')))
 
     @api.model
     def _drop_triggers(self):
         """Uninstall: the tables the triggers sit on stay, the forecast table goes."""
         cr = self.env.cr
-        for table, _condition, _deals in self._triggers():
+        for table, _columns, _deals in self._triggers():
             for event in ('insert', 'delete', 'update', 'gate'):
                 cr.execute('DROP TRIGGER IF EXISTS %s_forecast_%s ON %s' % (table, event, table))
             cr.execute('DROP FUNCTION IF EXISTS %s_forecast_refresh()' % table)
@@ -618,7 +619,8 @@ class CrmForecastReport(models.Model):
 
     @api.model
     def _definition_hash(self):
-        text = self._insert_sql() + ''.join('%s%s%s' % t for t in self._triggers())
+        text = self._insert_sql() + ''.join('%s%s%s' % (table, columns and self._changed_sql(columns), deals)
+                                            for table, columns, deals in self._triggers())
         return hashlib.sha1(text.encode('utf-8')).hexdigest()
 
     @api.model
