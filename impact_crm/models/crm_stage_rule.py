@@ -132,18 +132,26 @@ class CrmStageRule(models.Model):
         return frozenset(row[0] for row in self.env.cr.fetchall())
 
     @api.model
-    def create(self, vals):
+    def _clear_stage_cache(self):
+        """Empty ``_stage_ids_with_rules`` now, for this transaction's own stage changes, and again once the
+        change is committed: another request of the same process (a threaded server shares the cache) may
+        fill it in between from the rules it could see, without the uncommitted change."""
         self.clear_caches()
+        self.env.cr.after('commit', self.clear_caches)
+
+    @api.model
+    def create(self, vals):
+        self._clear_stage_cache()
         return super(CrmStageRule, self).create(vals)
 
     @api.multi
     def write(self, vals):
-        self.clear_caches()
+        self._clear_stage_cache()
         return super(CrmStageRule, self).write(vals)
 
     @api.multi
     def unlink(self):
-        self.clear_caches()
+        self._clear_stage_cache()
         return super(CrmStageRule, self).unlink()
 
     @api.model

@@ -9,6 +9,7 @@ from . import test_lost_analysis
 from . import test_people_roles
 from . import test_activity_log
 from . import test_stage_rules
+from . import test_stage_rule_cache
 from . import test_sale_revision
 from . import test_forecast_workbook_sheets
 from . import test_coexistence
