@@ -427,16 +427,16 @@ class CrmLeadExecution(models.Model):
     _inherit = 'crm.lead'
 
     amount_ordered = fields.Monetary(
-        string='Ordered', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        string='Ordered', compute='_compute_amount_ordered', store=True, currency_field='company_currency',
         help="Total of the confirmed orders (latest revision only), in the company currency.")
     amount_invoiced = fields.Monetary(
-        string='Invoiced', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        string='Invoiced', compute='_compute_invoice_amounts', store=True, currency_field='company_currency',
         help="Validated customer invoices of the deal's orders minus their credit notes, in the company currency.")
     amount_paid = fields.Monetary(
-        string='Paid', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        string='Paid', compute='_compute_invoice_amounts', store=True, currency_field='company_currency',
         help="Part of the invoiced amount that is paid (credit notes count against it).")
     amount_outstanding = fields.Monetary(
-        string='Outstanding', compute='_compute_execution_amounts', store=True, currency_field='company_currency',
+        string='Outstanding', compute='_compute_invoice_amounts', store=True, currency_field='company_currency',
         help="Invoiced and not paid yet.")
     execution_invoice_count = fields.Integer(string='Invoices', compute='_compute_execution_invoice_count')
     execution_order_count = fields.Integer(string='Confirmed Orders', compute='_compute_execution_invoice_count')
@@ -445,22 +445,19 @@ class CrmLeadExecution(models.Model):
         help="An order of this won deal was cancelled: check the deal and move it yourself; "
              "it is never moved automatically while this flag is set.")
 
-    @api.depends('order_ids.state', 'order_ids.is_latest_revision', 'order_ids.amount_total',
-                 'order_ids.order_line.invoice_lines.invoice_id.state',
-                 'order_ids.order_line.invoice_lines.invoice_id.amount_total_company_signed',
-                 'order_ids.order_line.invoice_lines.invoice_id.residual_company_signed',
-                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.state',
-                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.amount_total_company_signed',
-                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.residual_company_signed')
-    def _compute_execution_amounts(self):
+    # The orders' own fields that the ordered amount reads (state, is_latest_revision, amount_total) are not
+    # declared here: ``sale.order.modified`` marks the orders' deals itself (EXECUTION_ORDER_FIELDS in
+    # models/sale_order.py). Declared, they made Odoo search the deals of the orders (two statements) before
+    # and after every write of an order's state, although each order names its deal.
+    @api.depends('order_ids')
+    def _compute_amount_ordered(self):
         ids = tuple(lead.id for lead in self if isinstance(lead.id, int))
-        ordered, invoiced = {}, {}
+        ordered = {}
         if ids:
-            # one statement for both sums (every confirmation of an order of a deal recomputes them), with the
-            # deal's company currency, which rounds them as they are set: not read again by the ORM (the deal's
-            # company, then the company's currency)
+            # with the deal's company currency, which rounds the amount as it is set: not read again by the ORM
+            # (the deal's company, then the company's currency)
             self.env.cr.execute("""
-                SELECT l.id, rc_lead.currency_id, o.amount, i.total, i.residual
+                SELECT l.id, rc_lead.currency_id, o.amount
                   FROM crm_lead l
                   LEFT JOIN res_company rc_lead ON rc_lead.id = l.company_id
                   LEFT JOIN (
@@ -470,6 +467,31 @@ class CrmLeadExecution(models.Model):
                           JOIN res_company rc ON rc.id = so.company_id
                          WHERE so.opportunity_id IN %s AND {where}
                          GROUP BY so.opportunity_id) o ON o.lead_id = l.id
+                 WHERE l.id IN %s""".format(amount=order_company_amount_sql(), where=COUNTED_ORDER_WHERE), (ids, ids))
+            for lead_id, currency_id, amount in self.env.cr.fetchall():
+                self.browse(lead_id)._impact_cache_currency(currency_id)
+                if amount is not None:
+                    ordered[lead_id] = amount
+        self._impact_read_new_currencies()
+        for lead in self:
+            lead.amount_ordered = ordered.get(lead.id, 0.0)
+
+    # The invoices do not depend on the orders' state or revision (LEAD_INVOICE_SQL): a confirmation, a
+    # cancellation or a revision recomputes the ordered amount alone.
+    @api.depends('order_ids.order_line.invoice_lines.invoice_id.state',
+                 'order_ids.order_line.invoice_lines.invoice_id.amount_total_company_signed',
+                 'order_ids.order_line.invoice_lines.invoice_id.residual_company_signed',
+                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.state',
+                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.amount_total_company_signed',
+                 'order_ids.order_line.invoice_lines.invoice_id.refund_invoice_ids.residual_company_signed')
+    def _compute_invoice_amounts(self):
+        ids = tuple(lead.id for lead in self if isinstance(lead.id, int))
+        invoiced = {}
+        if ids:
+            self.env.cr.execute("""
+                SELECT l.id, rc_lead.currency_id, i.total, i.residual
+                  FROM crm_lead l
+                  LEFT JOIN res_company rc_lead ON rc_lead.id = l.company_id
                   LEFT JOIN (
                         SELECT li.lead_id, SUM(inv.amount_total_company_signed) AS total,
                                SUM(inv.residual_company_signed) AS residual
@@ -478,33 +500,34 @@ class CrmLeadExecution(models.Model):
                          WHERE li.lead_id IN %s AND inv.type IN ('out_invoice', 'out_refund')
                            AND inv.state IN ('open', 'paid')
                          GROUP BY li.lead_id) i ON i.lead_id = l.id
-                 WHERE l.id IN %s""".format(
-                amount=order_company_amount_sql(), where=COUNTED_ORDER_WHERE, lead_invoice=LEAD_INVOICE_SQL),
-                (ids, ids, ids))
-            for lead_id, currency_id, amount, total, residual in self.env.cr.fetchall():
-                lead = self.browse(lead_id)
-                if 'company_currency' not in lead._cache:
-                    lead._cache.update(lead._convert_to_cache({'company_currency': currency_id or False},
-                                                              validate=False))
-                if amount is not None:
-                    ordered[lead_id] = amount
+                 WHERE l.id IN %s""".format(lead_invoice=LEAD_INVOICE_SQL), (ids, ids))
+            for lead_id, currency_id, total, residual in self.env.cr.fetchall():
+                self.browse(lead_id)._impact_cache_currency(currency_id)
                 if total is not None:
                     invoiced[lead_id] = (total, residual)
-        # the others (new records of a form): their currency read alone, not with every column of the deal and
-        # of its company
-        self.filtered(lambda lead: not isinstance(lead.id, int)).with_context(
-            prefetch_fields=False).mapped('company_currency')
+        self._impact_read_new_currencies()
         for lead in self:
             total, residual = invoiced.get(lead.id, (0.0, 0.0))
-            lead.amount_ordered = ordered.get(lead.id, 0.0)
             lead.amount_invoiced = total
             lead.amount_paid = total - residual
             lead.amount_outstanding = residual
 
+    @api.multi
+    def _impact_cache_currency(self, currency_id):
+        if 'company_currency' not in self._cache:
+            self._cache.update(self._convert_to_cache({'company_currency': currency_id or False}, validate=False))
+
+    @api.multi
+    def _impact_read_new_currencies(self):
+        """The company currency of new records (of a form), read alone: not with every column of the deal and
+        of its company."""
+        self.filtered(lambda lead: not isinstance(lead.id, int)).with_context(
+            prefetch_fields=False).mapped('company_currency')
+
     @api.model
     def _init_execution_amounts(self):
-        """_compute_execution_amounts for every deal with orders or invoices, in two statements (install on a
-        large database: the others hold zero)."""
+        """_compute_amount_ordered and _compute_invoice_amounts for every deal with orders or invoices, in two
+        statements (install on a large database: the others hold zero)."""
         cr = self.env.cr
         cr.execute("""
             UPDATE crm_lead l SET amount_ordered = o.amount FROM (

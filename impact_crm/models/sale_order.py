@@ -27,6 +27,8 @@ PROTECTED_FIELDS = ('fiscal_number', 'quote_base_number', 'revision', 'is_latest
 _LOCKED_REVISION_WRITABLE_PREFIXES = ('message_', 'activity_', 'website_message')
 _LOCKED_REVISION_WRITABLE = ('access_token',)
 CONFIRMED_STATES = ('sale', 'done')
+# the fields of an order that its deal's ordered amount reads (see SaleOrderExecution.modified)
+EXECUTION_ORDER_FIELDS = frozenset(('state', 'is_latest_revision', 'amount_total'))
 # what a confirmed order carries, inside the confirmation's transaction only, until its fiscal number is taken
 PENDING_FISCAL_NUMBER = '/'
 
@@ -185,7 +187,9 @@ class SaleOrder(models.Model):
             self._impact_check_latest(_('changed'))
         self._impact_check_numbered_vals(vals)
         if vals.get('state') in CONFIRMED_STATES:
-            unnumbered = self.filtered(lambda order: not order.fiscal_number)
+            # with the orders' prefetch: the records the confirmation reads next (the customer, the author of its
+            # chatter message) are then read together, as Odoo reads them for the orders themselves
+            unnumbered = self.filtered(lambda order: not order.fiscal_number).with_prefetch(self._prefetch)
             if unnumbered:
                 if set(unnumbered.ids) - _confirming_ids():
                     raise UserError(_("%s has no fiscal number: an order becomes a sales order only through its "
@@ -430,6 +434,26 @@ class SaleOrderSentFollowUp(models.Model):
 
 class SaleOrderExecution(models.Model):
     _inherit = 'sale.order'
+
+    @api.multi
+    def modified(self, fnames):
+        """The deals' ordered amount follows the fields of their orders that it reads (``crm.lead``'s
+        ``_compute_amount_ordered``): the orders' deals are marked for its recomputation here, as Odoo would mark
+        the deals it finds by a search (two statements, before and after every write of an order's state).
+        Called before and after the UPDATE of a write, after the INSERT of a create and before a DELETE, as
+        Odoo's own triggers are: a deal losing or getting an order is found by its reference."""
+        super(SaleOrderExecution, self).modified(fnames)
+        if EXECUTION_ORDER_FIELDS.isdisjoint(fnames):
+            return
+        orders = self.browse([order_id for order_id in self._ids if isinstance(order_id, int)])
+        leads = orders.sudo().with_context(prefetch_fields=False).mapped('opportunity_id').with_env(self.env)
+        if not leads:
+            return
+        field = leads._fields['amount_ordered']
+        target = leads - self.env.protected(field)
+        if target:
+            self.env.cache.invalidate([(field, target._ids)])
+            target._recompute_todo(field)
 
     @api.multi
     def write(self, vals):

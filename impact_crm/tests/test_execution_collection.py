@@ -119,6 +119,39 @@ class TestExecution(ExecutionCase):
         action = lead.sudo(self.rep).action_view_execution_invoices()
         self.assertEqual(self.env['account.invoice'].search(action['domain']), invoice)
 
+    def test_ordered_amount_follows_its_orders(self):
+        """The ordered amount is recomputed from the orders' own changes (state, revision, total, deal) by
+        sale.order.modified, which marks the orders' deals itself: every path a rep takes moves it."""
+        lead = self._lead('Ordered amount')
+        other = self._lead('Other deal')
+        order = self._order(lead, 10).sudo(self.rep)
+        order.action_confirm()
+        self.assertEqual(lead.amount_ordered, 1000.0)
+        # the total of a confirmed order
+        order.write({'order_line': [(1, order.order_line.id, {'product_uom_qty': 12})]})
+        self.assertEqual(lead.amount_ordered, 1200.0)
+        second = self._order(lead, 5).sudo(self.rep)
+        self.assertEqual(lead.amount_ordered, 1200.0, "a quotation is not ordered")
+        second.action_confirm()
+        self.assertEqual(lead.amount_ordered, 1700.0)
+        # an order moved to another deal leaves the first and counts for the second
+        second.write({'opportunity_id': other.id})
+        self.assertEqual((lead.amount_ordered, other.amount_ordered), (1200.0, 500.0))
+        second.action_cancel()
+        self.assertEqual(other.amount_ordered, 0.0)
+        second.action_draft()
+        second.action_confirm()
+        self.assertEqual(other.amount_ordered, 500.0)
+        # a new revision replaces the confirmed order until it is confirmed itself
+        order.action_new_revision()
+        revision = order.revision_ids.filtered('is_latest_revision')
+        self.assertEqual(lead.amount_ordered, 0.0)
+        revision.action_confirm()
+        self.assertEqual(lead.amount_ordered, 1200.0)
+        # what is stored is what the database says
+        self.env.cr.execute("SELECT amount_ordered FROM crm_lead WHERE id IN %s ORDER BY id", [(lead.id, other.id)])
+        self.assertEqual([row[0] for row in self.env.cr.fetchall()], [1200.0, 500.0])
+
     def test_auto_done_setting_off(self):
         self.company.crm_auto_done = False
         lead, order, invoice = self._sold_deal('No auto done', 10)
