@@ -22,3 +22,20 @@ def has_flag(records, name):
 def token():
     """The private value of a raised flag (for code that builds a context itself)."""
     return _TOKEN
+
+
+class InternalSet(frozenset):
+    """A set of values this module's code hands a deeper call through the context (e.g. the deals and
+    partners the stage rules already subscribed). A JSON-RPC context holds lists, never this type: a client
+    sending the same key is ignored, as with a flag."""
+
+
+def with_internal_set(records, name, values):
+    """``records`` with ``values`` under context key ``name``, as an InternalSet."""
+    return records.with_context(**{name: InternalSet(values)})
+
+
+def internal_set(records, name):
+    """The InternalSet under ``name`` raised by this module's code; an empty set otherwise."""
+    value = records.env.context.get(name)
+    return value if isinstance(value, InternalSet) else InternalSet()

@@ -12,11 +12,12 @@ above it, so its create/write runs first and calls theirs through super(). Where
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 
-from ..internal_flags import has_flag, token, with_flags
+from ..internal_flags import has_flag, internal_set, token, with_flags
 from ..sql_rules import (
     COUNTED_ORDER_WHERE, LEAD_INVOICE_SQL, QUARTER, WON_STAGE_KINDS, is_counted_order, is_won,
     order_company_amount_sql, quarter_start, stage_is_won)
 from .crm_stage import FORECAST_CATEGORIES
+from .crm_stage_rule import FOLLOWED as RULE_FOLLOWERS
 
 
 class CrmLead(models.Model):
@@ -195,7 +196,14 @@ class CrmLead(models.Model):
     def message_subscribe(self, partner_ids=None, channel_ids=None, subtype_ids=None, force=True):
         """Following a deal changes none of its tracked fields, yet Odoo's write of the followers reads every
         tracked field of the deals before and after, to find nothing to post (each activity created on a deal
-        subscribes its assignee this way). Written without tracking."""
+        subscribes its assignee this way). Written without tracking.
+        The stage rules subscribe the assignees of their activities to all the deals at once before creating
+        them (crm.stage.rule._create_activities): the activity's own subscription of a pair they did is
+        skipped (Odoo's would delete the follower just created and create it again)."""
+        followed = internal_set(self, RULE_FOLLOWERS)
+        if (followed and partner_ids and not channel_ids and subtype_ids is None and force
+                and all((lead_id, partner_id) in followed for lead_id in self.ids for partner_id in partner_ids)):
+            return True
         return super(CrmLead, self.with_context(mail_notrack=True)).message_subscribe(
             partner_ids=partner_ids, channel_ids=channel_ids, subtype_ids=subtype_ids, force=force)
 

@@ -3,11 +3,13 @@ from datetime import timedelta
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from ..internal_flags import has_flag, with_flags
+from ..internal_flags import has_flag, with_flags, with_internal_set
 from .mail_activity import SLA_UNITS
 
 # internal flag raised while rules run: a stage change made meanwhile (by another automation) fires no rule
 RULE_GUARD = 'impact_stage_rule_running'
+# the (deal id, partner id) pairs the rules subscribed before creating their activities (crm.lead.message_subscribe)
+FOLLOWED = 'impact_rule_followers'
 DEFAULT_WORKDAYS = (0, 1, 2, 3, 4)  # Mon-Fri, when the company has no working-time calendar
 
 
@@ -107,18 +109,44 @@ class CrmStageRule(models.Model):
 
     @api.multi
     def _apply(self, leads, today=None):
-        """Create the activities of rules ``self`` on ``leads``, as superuser (automation acts for the
-        company), with the recursion guard in the context. ``today``: see _prepare_activity."""
-        activities = self.env['mail.activity']
-        model = with_flags(self.env['mail.activity'].sudo(), RULE_GUARD)
+        """Create the activities of rules ``self`` on ``leads`` (see _create_activities). ``today``: see
+        _prepare_activity."""
         # once: the deals share the user (and time zone) of the change
         today = today or fields.Date.from_string(fields.Date.context_today(leads))
-        for lead in leads:
-            # creating an activity subscribes its assignee, which empties the ORM cache: with its own prefetch
-            # the next read reloads this deal only, not every deal of the batch
-            lead = lead.with_prefetch()
-            for rule in self:
-                activities |= model.create(rule._prepare_activity(lead, today=today))
+        return self._create_activities([(rule, lead) for lead in leads for rule in self], today)
+
+    @api.model
+    def _create_activities(self, pairs, today):
+        """The activities of the (rule, deal) ``pairs``, in their order, as superuser (automation acts for
+        the company), with the recursion guard in the context.
+
+        Odoo 11 creates activities one at a time, and each creation subscribes its assignee to the deal:
+        a search of the follower, its deletion and re-creation (Odoo's subscription replaces it, with the
+        default subtypes) and a write of the deal, per activity; every follower created empties the deal's
+        cache. Here the values of every activity are prepared first (the deals read together), each
+        assignee is subscribed once to all its deals by Odoo's own ``message_subscribe`` (the same
+        followers with the same subtypes), then the activities are created through ``mail.activity.create``
+        (defaults, access check, the assignee's notification) without subscribing again, and their stored
+        fields are recomputed together at the end."""
+        activities = self.env['mail.activity']
+        if not pairs:
+            return activities
+        vals_list = [rule._prepare_activity(lead, today=today) for rule, lead in pairs]
+        users = self.env['res.users'].sudo().browse(sorted(set(vals['user_id'] for vals in vals_list)))
+        partner_of = dict((user.id, user.partner_id.id) for user in users)
+        deals_of = {}
+        for vals in vals_list:
+            deals_of.setdefault(partner_of[vals['user_id']], set()).add(vals['res_id'])
+        leads = self.env['crm.lead'].sudo()
+        followed = set()
+        for partner_id in sorted(deals_of):
+            leads.browse(sorted(deals_of[partner_id])).message_subscribe(partner_ids=[partner_id])
+            followed.update((lead_id, partner_id) for lead_id in deals_of[partner_id])
+        model = with_internal_set(with_flags(self.env['mail.activity'].sudo(), RULE_GUARD), FOLLOWED, followed)
+        with model.env.norecompute():
+            for vals in vals_list:
+                activities |= model.create(vals)
+        model.recompute()
         return activities
 
     @api.model
@@ -162,15 +190,10 @@ class CrmStageRule(models.Model):
         if not stage_ids:
             return self.env['mail.activity']
         rules = self.sudo().search([('trigger', '=', 'stage'), ('stage_id', 'in', sorted(stage_ids))])
-        activities = self.env['mail.activity']
         today = fields.Date.from_string(fields.Date.context_today(leads))
-        for lead in leads:
-            lead = lead.with_prefetch()  # see _apply
-            old = old_stages.get(lead.id)
-            for rule in rules:
-                if rule.stage_id == lead.stage_id and (not rule.from_stage_id or rule.from_stage_id == old):
-                    activities |= rule._apply(lead, today=today)
-        return activities
+        pairs = [(rule, lead) for lead in leads for rule in rules if rule.stage_id == lead.stage_id and
+                 (not rule.from_stage_id or rule.from_stage_id == old_stages.get(lead.id))]
+        return self._create_activities(pairs, today)
 
     @api.model
     def _fire_quotation_sent_rules(self, leads):

@@ -1,5 +1,6 @@
 """Customer history: what a returning customer bought from us and how our deals with it went.
-Computed on the fly with grouped SQL over the commercial partner and all its contacts."""
+Computed on the fly with grouped SQL over the commercial partner and all its contacts. And no chat
+notification formatted for nobody (_notify_by_chat)."""
 from odoo import _, api, fields, models
 
 from ..sql_rules import (COUNTED_ORDER_DOMAIN, COUNTED_ORDER_WHERE, lost_or_archived_sql, open_sql,
@@ -190,3 +191,13 @@ class ResPartner(models.Model):
         action['domain'] = self._lead_contact_domain(self)
         action['context'] = {'search_default_groupby_lead': 1}
         return action
+
+    @api.multi
+    def _notify_by_chat(self, message):
+        """Odoo formats the message for the chat (message_format: the message, its tracking values,
+        partners, attachments read again) before looking at whom it sends it to, also when nobody is to be
+        notified: a deal's tracking message posted by its only follower, a stage change by its salesperson.
+        Nobody to notify: nothing to format, nothing to send."""
+        if not self:
+            return
+        return super(ResPartner, self)._notify_by_chat(message)

@@ -269,3 +269,80 @@ class TestStageRules(PeopleCase):
         posted = lead.message_ids - messages
         self.assertEqual(len(posted), 1)
         self.assertIn('stage_id', posted.sudo().tracking_value_ids.mapped('field'))
+
+    def _followers(self, lead):
+        """{partner: its subtypes} of the deal's followers (one row per partner is checked too)."""
+        followers = self.env['mail.followers'].search([('res_model', '=', 'crm.lead'), ('res_id', '=', lead.id)])
+        self.assertEqual(len(followers), len(followers.mapped('partner_id')), "one follower row per partner")
+        return dict((follower.partner_id, follower.subtype_ids) for follower in followers)
+
+    def _new_bus_messages(self, since):
+        return self.env['bus.bus'].search([('id', '>', since)]).mapped(lambda bus: (bus.channel, bus.message))
+
+    def test_mass_stage_change_makes_what_odoo_makes_one_by_one(self):
+        # rules that fire together on deals of two salespeople and two companies (different working days),
+        # assigned to each deal's salesperson, to a named user and to the team leader (due today: Odoo
+        # notifies the assignee); one deal already followed by an assignee with other subtypes, which
+        # Odoo's subscription replaces. The rules create their activities in one batch: the result must be
+        # what Odoo's own creation of the same activities one by one gives on twin deals.
+        company2 = self.env['res.company'].create({'name': 'Impact Cyprus'})
+        company2.resource_calendar_id.write({'attendance_ids': [(5, 0, 0)] + [
+            (0, 0, {'name': 'Day %s' % day, 'dayofweek': day, 'hour_from': 8, 'hour_to': 17})
+            for day in ('6', '0', '1', '2', '3')]})  # Sunday to Thursday
+        self.rule_order.write({'due_days': 1, 'working_days': True})
+        Rule = self.env['crm.stage.rule']
+        rules = self.rule_order | Rule.create({
+            'stage_id': self.stage_order.id, 'activity_type_id': self.call.id, 'summary': 'Tell the factory',
+            'assignee': 'user', 'user_id': self.salesman2.id, 'due_days': 3}) | Rule.create({
+                'stage_id': self.stage_order.id, 'activity_type_id': self.todo.id, 'summary': 'Approve the order',
+                'assignee': 'team_leader'})
+        note = self.env.ref('mail.mt_note')
+
+        def deals(tag):
+            leads = self._lead('%s Rina' % tag) | self._lead('%s Omer' % tag, user=self.salesman2)
+            cyprus = self._lead('%s Cyprus' % tag, user=self.salesman2)
+            cyprus.write({'company_id': company2.id})
+            leads |= cyprus
+            leads[0].message_subscribe(partner_ids=[self.manager.partner_id.id], subtype_ids=[note.id])
+            return leads
+
+        def last_bus():
+            return self.env['bus.bus'].search([], order='id desc', limit=1).id or 0
+
+        def bus_since(since):
+            return sorted(self.env['bus.bus'].search([('id', '>', since)]).mapped(lambda b: (b.channel, b.message)))
+
+        batched, twins = deals('Batch'), deals('Twin')
+        self.assertEqual(self._followers(batched[0])[self.manager.partner_id], note)
+        with freeze_time('2026-11-26 09:00:00'):  # a Thursday
+            since = last_bus()
+            batched.write({'stage_id': self.stage_order.id})  # an administrator's mass edit (both companies)
+            batched_bus = bus_since(since)
+            # Odoo's way on the twins: no rule fires, the same activities are created one by one, each
+            # subscribing its assignee
+            with_flags(twins, RULE_GUARD).write({'stage_id': self.stage_order.id})
+            self.assertFalse(self._activities(twins))
+            since = last_bus()
+            for twin in twins:
+                for rule in rules:
+                    self.env['mail.activity'].sudo().create(rule._prepare_activity(twin, today=date(2026, 11, 26)))
+            twins_bus = bus_since(since)
+        self.assertEqual(batched_bus, twins_bus)
+        self.assertEqual(len([1 for _channel, message in batched_bus if 'activity_updated' in message]), 3,
+                         "the team leader, for each of his activities due today")
+
+        def activities(lead):
+            return sorted((a.activity_type_id.id, a.summary, a.user_id.id, a.date_deadline, a.sla_value, a.sla_unit,
+                           a.stage_rule_id.id, a.res_name == lead.name) for a in self._activities(lead))
+        for lead, twin in zip(batched, twins):
+            self.assertEqual(len(self._activities(lead)), 3)
+            self.assertEqual(activities(lead), activities(twin), lead.name)
+            self.assertEqual(self._followers(lead), self._followers(twin), lead.name)
+            self.assertTrue({self.salesman2.partner_id, self.manager.partner_id, lead.user_id.partner_id}
+                            <= set(self._followers(lead)))
+            self.assertEqual(lead.activity_date_deadline, twin.activity_date_deadline, lead.name)
+        self.assertEqual(self._activities(batched, self.rule_order).mapped('date_deadline'),
+                         ['2026-11-27', '2026-11-27', '2026-11-29'], "Friday; Sunday in Cyprus")
+        self.assertEqual(self._followers(batched[0])[self.manager.partner_id],
+                         self.env['mail.message.subtype'].default_subtypes('crm.lead')[0],
+                         "replaced by the default subtypes, as Odoo does")

@@ -1,3 +1,5 @@
+import json
+
 from odoo.tests.common import SavepointCase
 
 
@@ -73,3 +75,30 @@ class TestWriteCost(SavepointCase):
         self.assertEqual(self._stored(deal), {deal.id: (open_group.id, 'open', 'best_case', 1000.0)})
         self.assertEqual(self._cached(deal), self._stored(deal))
         self.assertEqual(self.env['crm.forecast.report']._stale_rows(), 0)
+
+    def test_tracking_message_reaches_the_followers_chat_and_nobody_else(self):
+        # the chat notification of a tracking message is formatted only when someone is to get it
+        Bus = self.env['bus.bus']
+
+        def needactions(since):
+            return Bus.search([('id', '>', since), ('channel', 'like', '"ir.needaction"')])
+
+        since = Bus.search([], order='id desc', limit=1).id or 0
+        self.plain.sudo(self.rep).write({'stage_id': self.stage['quote'].id})
+        message = self.plain.message_ids[0]
+        self.assertIn('stage_id', message.sudo().tracking_value_ids.mapped('field'))
+        self.assertFalse(message.needaction_partner_ids, "the rep, the only follower, made the change")
+        self.assertFalse(needactions(since))
+        watcher = self.env['res.users'].with_context(no_reset_password=True).create({
+            'name': 'Cost Watcher', 'login': 'cost_watcher', 'email': 'cost_watcher@example.com',
+            'notification_type': 'inbox', 'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_manager').id])]})
+        self.plain.message_subscribe(partner_ids=[watcher.partner_id.id],
+                                     subtype_ids=[self.env.ref('crm.mt_lead_stage').id])
+        since = Bus.search([], order='id desc', limit=1).id or 0
+        self.plain.sudo(self.rep).write({'stage_id': self.stage['order'].id})
+        message = self.plain.message_ids[0]
+        self.assertEqual(message.needaction_partner_ids, watcher.partner_id)
+        sent = needactions(since)
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(json.loads(sent.message)['id'], message.id)
+        self.assertEqual(json.loads(sent.channel)[1:], ['ir.needaction', watcher.partner_id.id])
