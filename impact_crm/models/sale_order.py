@@ -208,6 +208,12 @@ class SaleOrder(models.Model):
                 messages_before = self.env.cr.fetchone()[0]
                 with numbering_guard():
                     super(SaleOrder, unnumbered).write(dict(vals, fiscal_number=PENDING_FISCAL_NUMBER))
+                # what the confirmation reads once numbered, read before the numbers (the products' expense
+                # policy, for Odoo's analytic account; the deals' stage group, for the automatic Done): every
+                # confirmation waiting for the fiscal sequence waits for whatever runs between the number and
+                # the commit
+                unnumbered.mapped('order_line.product_id.expense_policy')
+                unnumbered.sudo().with_context(prefetch_fields=False).mapped('opportunity_id.stage_group_kind')
                 Ledger = self.env['sale.fiscal.number'].sudo()
                 for order, company, reference in numbering:
                     values = order._impact_fiscal_vals(Ledger._take_next(order, company), reference)

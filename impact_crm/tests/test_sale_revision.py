@@ -172,6 +172,20 @@ class TestFiscalNumber(TestSaleRevisionCommon):
         self.env.cr.execute("SELECT count(*) FROM sale_order WHERE fiscal_number = '/'")
         self.assertEqual(self.env.cr.fetchone()[0], 0)
 
+    def test_what_follows_the_number_sees_it(self):
+        """What Odoo's confirmation does after its state's write runs once the order is numbered (the
+        products' expense policy and the deal's stage group are read before the number, to keep the fiscal
+        sequence locked for less time): the analytic account of an order with an expensed product is named
+        after the numbered order."""
+        self.product.expense_policy = 'cost'
+        order = self._order()
+        expected = self._next_expected()
+        order.action_confirm()
+        self.assertEqual(order.fiscal_number, expected)
+        self.assertTrue(order.analytic_account_id)
+        self.assertEqual(order.analytic_account_id.name, order.name)
+        self.assertEqual(order.name, '%s (%s)' % (expected, order.quote_number))
+
     def test_delete_with_fiscal_number_refused(self):
         order = self._order()
         order.action_confirm()
