@@ -474,12 +474,11 @@ class CrmForecastReport(models.Model):
                             "ELSE COALESCE(l.probability, 0)::numeric END")
         return {
             'crm_lead': (
-                """(%s) IS NOT DISTINCT FROM (%s)
+                """NOT (%s)
                    AND (n.stage_id IS NOT DISTINCT FROM o.stage_id
                         OR (SELECT count(*) FROM crm_stage s
                              WHERE s.id IN (n.stage_id, o.stage_id) AND s.group_id IS NOT NULL
-                               AND NOT COALESCE(s.is_lost, FALSE)) = 2)"""
-                % (', '.join('n.%s' % c for c in lead_same), ', '.join('o.%s' % c for c in lead_same)),
+                               AND NOT COALESCE(s.is_lost, FALSE)) = 2)""" % self._changed_sql(lead_same),
                 """UPDATE %(table)s r
                       SET %(copied)s, stage_group_id = st.group_id, status = %(status)s,
                           probability = %(probability)s, weighted_amount = r.amount * %(probability)s / 100.0
@@ -490,8 +489,7 @@ class CrmForecastReport(models.Model):
                     'table': self._table, 'probability': lead_probability, 'status': status_sql('g'),
                     'copied': ', '.join('%s = l.%s' % (name, lead_columns[name]) for name in sorted(lead_columns))}),
             'sale_order': (
-                "(%s) IS NOT DISTINCT FROM (%s) AND COALESCE(n.state <> 'cancel' AND o.state <> 'cancel', FALSE)"
-                % (', '.join('n.%s' % c for c in same), ', '.join('o.%s' % c for c in same)),
+                "NOT (%s) AND COALESCE(n.state <> 'cancel' AND o.state <> 'cancel', FALSE)" % self._changed_sql(same),
                 """UPDATE %(table)s r
                       SET order_state = so.state, probability = %(probability)s,
                           weighted_amount = r.amount * %(probability)s / 100.0,
