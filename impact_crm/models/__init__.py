@@ -30,3 +30,4 @@ from . import res_lang
 from . import ir_module_module
 from . import crm_lead_forecast_change
 from . import ir_translation
+from . import ir_rule

@@ -218,3 +218,35 @@ class TestAccessRights(SavepointCase):
         self.assertNotIn(ledger_b.sequence_id, sequences)
         self.env['ir.sequence'].invalidate_cache()
         self.assertEqual(dict((seq.id, seq.number_next_actual) for seq in sequences), before)
+
+    def test_a_parent_company_sees_its_subsidiaries_from_the_moment_they_join(self):
+        company_a = self.env.user.company_id
+        Lead = self.env['crm.lead'].sudo(self.manager)
+        People = self.env['crm.lead.contact'].sudo(self.manager)
+        deal_a = self.env['crm.lead'].create({'name': 'Tower of A', 'type': 'opportunity', 'user_id': False})
+        # the manager's rules are evaluated (and cached) before the subsidiary exists
+        self.assertIn(deal_a, Lead.search([]))
+        self.assertFalse(People.search([('lead_id.name', '=', 'Tower of the subsidiary')]))
+        subsidiary = self.env['res.company'].create({'name': 'A Subsidiary Ltd', 'parent_id': company_a.id})
+        deal_s = self.env['crm.lead'].create({'name': 'Tower of the subsidiary', 'type': 'opportunity',
+                                              'company_id': subsidiary.id, 'user_id': False})
+        person = self.env['crm.lead.contact'].create({
+            'lead_id': deal_s.id, 'partner_id': self.env['res.partner'].create({'name': 'Site architect'}).id})
+        self.assertIn(deal_s, Lead.search([]))
+        self.assertEqual(People.search([('lead_id', '=', deal_s.id)]), person)
+        deal_s.sudo(self.manager).write({'name': 'Tower of the subsidiary, phase 2'})
+        # a user of the subsidiary sees its deals, not its parent's
+        user_s = self.env['res.users'].with_context(no_reset_password=True).create({
+            'name': 'Manager S', 'login': 'acl_manager_s', 'email': 's@example.com',
+            'company_id': subsidiary.id, 'company_ids': [(6, 0, [subsidiary.id])],
+            'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_manager').id])]})
+        self.assertEqual(self.env['crm.lead'].sudo(user_s).search([('id', 'in', (deal_a | deal_s).ids)]), deal_s)
+        self.assertForbidden(lambda: deal_a.sudo(user_s).read(['name']), deal_a)
+        # once the subsidiary leaves the group, its deals and their people are no longer the parent's
+        subsidiary.write({'parent_id': False})
+        self.assertNotIn(deal_s, Lead.search([]))
+        self.assertFalse(People.search([('lead_id', '=', deal_s.id)]))
+        self.assertForbidden(lambda: deal_s.sudo(self.manager).write({'name': 'Taken back'}), deal_s)
+        # and a user moved to the parent company sees the parent's deals at once
+        user_s.write({'company_ids': [(4, company_a.id)], 'company_id': company_a.id})
+        self.assertIn(deal_a, self.env['crm.lead'].sudo(user_s).search([]))
