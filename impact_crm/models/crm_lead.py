@@ -252,6 +252,21 @@ class CrmLead(models.Model):
         if any(lead.planned_revenue < 0 for lead in self):
             raise ValidationError(_("The expected revenue of a deal cannot be negative."))
 
+    @api.constrains('user_id')
+    def _valid_team(self):
+        """Odoo's constraint puts a deal into its salesperson's default team when the salesperson is not a
+        member of the deal's team, and writes that team even when the deal is already in it (the case of every
+        deal of a salesperson who belongs to no team): a second write of each created or reassigned deal,
+        with its tracking, recomputations and triggers, that changes nothing. Those deals are left out."""
+        unchanged = self.browse()
+        for lead in self.filtered('user_id'):
+            values = lead.with_context(team_id=lead.team_id.id)._onchange_user_values(lead.user_id.id)
+            team = values.get('team_id')
+            if list(values) == ['team_id'] and (team.id if isinstance(team, models.BaseModel)
+                                                else team or False) == lead.team_id.id:
+                unchanged |= lead
+        return super(CrmLead, self - unchanged)._valid_team()
+
     @api.constrains('date_start', 'date_end')
     def _check_date_end(self):
         for lead in self:

@@ -76,6 +76,41 @@ class TestWriteCost(SavepointCase):
         self.assertEqual(self._cached(deal), self._stored(deal))
         self.assertEqual(self.env['crm.forecast.report']._stale_rows(), 0)
 
+    def test_salesperson_outside_the_team_costs_no_extra_write(self):
+        """Odoo's constraint on the salesperson moves the deal into the salesperson's team when the salesperson
+        is not a member of the deal's team; when that team is already the deal's, nothing is written again."""
+        env = self.env
+        team = env['crm.team'].create({'name': 'Cost Team', 'member_ids': [(6, 0, [self.rep.id])]})
+        teamless = env['res.users'].with_context(no_reset_password=True).create({
+            'name': 'Cost Teamless', 'login': 'cost_teamless', 'email': 'cost_teamless@example.com',
+            'groups_id': [(6, 0, [env.ref('sales_team.group_sale_salesman').id])]})
+        default_team = env['crm.team'].sudo(teamless)._get_default_team_id(user_id=teamless.id)
+        self.assertTrue(default_team)
+        self.assertNotIn(teamless, default_team.member_ids)
+        member_deal = env['crm.lead'].create({'name': 'Cost Member', 'type': 'opportunity', 'team_id': team.id,
+                                              'user_id': False})
+        outside_deal = env['crm.lead'].create({'name': 'Cost Outside', 'type': 'opportunity',
+                                               'team_id': default_team.id, 'user_id': False})
+        env['crm.lead'].recompute()   # what the creations left to compute is not counted below
+        # a member of the deal's team: Odoo's constraint writes nothing
+        before = self._updated_rows()
+        member_deal.write({'user_id': self.rep.id})
+        member_cost = self._updated_rows() - before
+        self.assertEqual(member_deal.team_id, team)
+        # outside the deal's team, whose team is already the salesperson's default: no more than that
+        before = self._updated_rows()
+        outside_deal.write({'user_id': teamless.id})
+        self.assertEqual(self._updated_rows() - before, member_cost)
+        self.assertEqual(outside_deal.team_id, default_team)
+        # a deal of a team the salesperson is not a member of still moves into the salesperson's team, as in Odoo
+        self.assertNotIn(self.rep, default_team.member_ids)
+        outside_deal.write({'user_id': self.rep.id})
+        self.assertEqual(outside_deal.team_id, team)
+        created = env['crm.lead'].sudo(self.rep).create({'name': 'Cost Created', 'type': 'opportunity',
+                                                          'team_id': default_team.id, 'user_id': self.rep.id})
+        self.assertEqual(created.team_id, team)
+        self.assertEqual(self.env['crm.forecast.report']._stale_rows(), 0)
+
     def test_tracking_message_reaches_the_followers_chat_and_nobody_else(self):
         # the chat notification of a tracking message is formatted only when someone is to get it
         Bus = self.env['bus.bus']
