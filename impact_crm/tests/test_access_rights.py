@@ -235,6 +235,11 @@ class TestAccessRights(SavepointCase):
         self.assertIn(deal_s, Lead.search([]))
         self.assertEqual(People.search([('lead_id', '=', deal_s.id)]), person)
         deal_s.sudo(self.manager).write({'name': 'Tower of the subsidiary, phase 2'})
+        # Odoo's own multi-company rules (the orders', the companies') say the same
+        order_s = self.env['sale.order'].create({'partner_id': self.partner.id, 'company_id': subsidiary.id,
+                                                 'user_id': False})
+        self.assertIn(order_s, self.env['sale.order'].sudo(self.manager).search([]))
+        self.assertIn(subsidiary, self.env['res.company'].sudo(self.manager).search([]))
         # a user of the subsidiary sees its deals, not its parent's
         user_s = self.env['res.users'].with_context(no_reset_password=True).create({
             'name': 'Manager S', 'login': 'acl_manager_s', 'email': 's@example.com',
@@ -245,8 +250,25 @@ class TestAccessRights(SavepointCase):
         # once the subsidiary leaves the group, its deals and their people are no longer the parent's
         subsidiary.write({'parent_id': False})
         self.assertNotIn(deal_s, Lead.search([]))
+        self.assertNotIn(order_s, self.env['sale.order'].sudo(self.manager).search([]))
         self.assertFalse(People.search([('lead_id', '=', deal_s.id)]))
         self.assertForbidden(lambda: deal_s.sudo(self.manager).write({'name': 'Taken back'}), deal_s)
         # and a user moved to the parent company sees the parent's deals at once
         user_s.write({'company_ids': [(4, company_a.id)], 'company_id': company_a.id})
         self.assertIn(deal_a, self.env['crm.lead'].sudo(user_s).search([]))
+
+    def test_company_child_of_resolved_only_where_it_means_subsidiaries(self):
+        Rule = self.env['ir.rule']
+        self.assertTrue(Rule._company_path(self.env['crm.lead'], 'company_id'))
+        self.assertTrue(Rule._company_path(self.env['crm.lead.contact'], 'lead_id.company_id'))
+        self.assertTrue(Rule._company_path(self.env['res.company'], 'id'))
+        # the hierarchy's own field, other hierarchies, and paths through lists are left to Odoo
+        self.assertFalse(Rule._company_path(self.env['res.company'], 'parent_id'))
+        self.assertFalse(Rule._company_path(self.env['res.partner'], 'parent_id'))
+        self.assertFalse(Rule._company_path(self.env['res.users'], 'company_ids'))
+        self.assertFalse(Rule._company_path(self.env['crm.lead'], 'id'))
+        # the domain a sales rep's searches apply: the companies listed, no child_of left on them
+        domain = Rule.sudo(self.rep)._compute_domain('crm.lead', 'read')
+        company_leaves = [leaf for leaf in domain if isinstance(leaf, (list, tuple)) and leaf[0] == 'company_id']
+        self.assertIn(('company_id', 'in', [self.rep.company_id.id]), company_leaves)
+        self.assertFalse([leaf for leaf in company_leaves if leaf[1] == 'child_of'])
