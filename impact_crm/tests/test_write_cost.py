@@ -107,7 +107,7 @@ class TestWriteCost(SavepointCase):
         outside_deal.write({'user_id': self.rep.id})
         self.assertEqual(outside_deal.team_id, team)
         created = env['crm.lead'].sudo(self.rep).create({'name': 'Cost Created', 'type': 'opportunity',
-                                                          'team_id': default_team.id, 'user_id': self.rep.id})
+                                                         'team_id': default_team.id, 'user_id': self.rep.id})
         self.assertEqual(created.team_id, team)
         self.assertEqual(self.env['crm.forecast.report']._stale_rows(), 0)
 
