@@ -8,7 +8,11 @@ class CrmLeadContact(models.Model):
     """A person (or company) taking part in an opportunity, with the roles they hold in it."""
     _name = 'crm.lead.contact'
     _description = 'Person of an Opportunity'
-    _order = 'lead_id, is_primary desc, sequence, id'
+    # not by lead_id: ordering by a many2one joins the deals to sort by their own order, and Odoo searches the
+    # people of a deal in this order at every change of the deal's stage, salesperson, revenue or probability
+    # (the stored copies below), twice per write. The people's list still shows them deal by deal (its
+    # default_order); within a deal the order is the same.
+    _order = 'is_primary desc, sequence, id'
     _rec_name = 'partner_id'
 
     sequence = fields.Integer(default=10)

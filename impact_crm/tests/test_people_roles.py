@@ -20,8 +20,13 @@ class TestPeopleRoles(PeopleCase):
         people.create({'lead_id': lost.id, 'partner_id': self.dana.id, 'role_ids': [(6, 0, [self.role_architect.id])]})
         self.assertEqual(tower.contact_ids.mapped('partner_company_id'),
                          self.firm_arch | self.firm_eng | self.developer)
+        # a deal's people: the primary contact first, then in the order they were added
+        self.assertEqual([person.partner_id for person in tower.contact_ids], [self.dana, self.moshe, self.developer])
         tower.sudo(self.salesman).action_set_won()
         park.sudo(self.salesman).action_set_won()
+        # their copies of the deal follow it
+        self.assertEqual(tower.contact_ids.mapped('stage_id'), tower.stage_id)
+        self.assertEqual(set(tower.contact_ids.mapped('is_won')), {True})
 
         report = self.env['crm.lead.contact.report'].sudo(self.salesman)
         deals = [('lead_id', 'in', (tower | park | lost).ids)]  # the database may hold other deals (demo data)
