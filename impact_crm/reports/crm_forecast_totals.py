@@ -45,7 +45,8 @@ def _totals_sql(table, columns, groupby_fields, period, from_clause, where_claus
     outer = """SELECT {groupings}, {aliases}, period::date, SUM(amount), SUM(weighted_amount)
                FROM sums WHERE g = 1 GROUP BY GROUPING SETS ({sets})""".format(
         groupings=', '.join('1' if index == split else 'GROUPING(%s)' % aliases[index] for index in range(n)),
-        aliases=', '.join('NULL' if index == split else aliases[index] for index in range(n)), sets=', '.join('(%s, period)' % aliases[index] for index in fine))
+        aliases=', '.join('NULL' if index == split else aliases[index] for index in range(n)),
+        sets=', '.join('(%s, period)' % aliases[index] for index in fine))
     if split is not None:
         outer += """
                UNION ALL
