@@ -1,8 +1,9 @@
 """Every total of the forecast workbook in ONE query over a forecast report (crm.forecast.report, or
-crm.forecast.asof.report for the forecast as of a past moment): a GROUPING SETS query ((dimension, period)
-for each dimension) built on the ORM's own query for the domain, with the current user's access rights and
-record rules applied exactly as read_group applies them (no sudo). Separate read_group calls would scan the
-report once per sheet."""
+crm.forecast.asof.report for the forecast as of a past moment): the totals per (dimension, period) of each
+dimension, as a GROUPING SETS query gives them, summed from the rows grouped twice only (see _totals_sql),
+built on the ORM's own query for the domain, with the current user's access rights and record rules applied
+exactly as read_group applies them (no sudo). Separate read_group calls would scan the report once per
+sheet."""
 from odoo import fields
 
 from ..models.crm_lead import SPREAD_SQL
