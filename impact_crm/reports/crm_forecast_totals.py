@@ -1,13 +1,59 @@
 """Every total of the forecast workbook in ONE query over a forecast report (crm.forecast.report, or
-crm.forecast.asof.report for the forecast as of a past moment): a GROUPING SETS query ((dimension, period)
-for each dimension) built on the ORM's own query for the domain, with the current user's access rights and
-record rules applied exactly as read_group applies them (no sudo). Separate read_group calls would scan the
-report once per sheet."""
+crm.forecast.asof.report for the forecast as of a past moment): the totals per (dimension, period) of each
+dimension, as a GROUPING SETS query gives them, summed from the rows grouped twice only (see _totals_sql),
+built on the ORM's own query for the domain, with the current user's access rights and record rules applied
+exactly as read_group applies them (no sudo). Separate read_group calls would scan the report once per
+sheet."""
 from odoo import fields
 
 from ..models.crm_lead import SPREAD_SQL
 
 PERIOD_UNITS = ('month', 'quarter', 'year')
+
+
+# the field whose members multiply the groups of the others (a deal's rows: one per category of its lines)
+SPLIT_FIELD = 'categ_id'
+
+
+def _totals_sql(table, columns, groupby_fields, period, from_clause, where_clause, share):
+    """The SQL of the totals: for each field of ``groupby_fields``, its sums per (member, period), marked
+    by GROUPING() = 0 on its own column, as one GROUPING SETS query would give them.
+
+    Hashing every row once per field cost most of the query (six hash tables over the manager's 305,000
+    rows); the rows are summed instead per (member of every field but the product category, period) and
+    per (category, period): two hash tables whose groups are few (about 3,000 and 1,000 for the manager),
+    and each field's totals are summed from the first (numeric sums of sums: exactly the same totals)."""
+    n = len(groupby_fields)
+    aliases = ['c%d' % index for index in range(n)]
+    split = groupby_fields.index(SPLIT_FIELD) if SPLIT_FIELD in groupby_fields and n > 1 else None
+    fine = [index for index in range(n) if index != split]
+    amount = '%s."amount"' % table if share == '1.0' else '%s."amount" * %s' % (table, share)
+    weighted = '%s."weighted_amount"' % table if share == '1.0' else '%s."weighted_amount" * %s' % (table, share)
+    if split is None:
+        inner_group = 'GROUP BY %s' % ', '.join([columns[index] for index in fine] + [period])
+        marker = '1'
+    else:
+        inner_group = 'GROUP BY GROUPING SETS ((%s), (%s, %s))' % (
+            ', '.join([columns[index] for index in fine] + [period]), columns[split], period)
+        marker = 'GROUPING(%s)' % columns[split]
+    inner = """SELECT {marker} AS g, {columns}, {period} AS period, SUM({amount}) AS amount,
+                      SUM({weighted}) AS weighted_amount
+               FROM {from_clause} {where} {group}""".format(
+        marker=marker, columns=', '.join('%s AS %s' % pair for pair in zip(columns, aliases)), period=period,
+        amount=amount, weighted=weighted, from_clause=from_clause,
+        where=('WHERE %s' % where_clause) if where_clause else '', group=inner_group)
+    # the fields but the category, from the sums per member of all of them
+    outer = """SELECT {groupings}, {aliases}, period::date, SUM(amount), SUM(weighted_amount)
+               FROM sums WHERE g = 1 GROUP BY GROUPING SETS ({sets})""".format(
+        groupings=', '.join('1' if index == split else 'GROUPING(%s)' % aliases[index] for index in range(n)),
+        aliases=', '.join('NULL' if index == split else aliases[index] for index in range(n)),
+        sets=', '.join('(%s, period)' % aliases[index] for index in fine))
+    if split is not None:
+        outer += """
+               UNION ALL
+               SELECT {groupings}, {aliases}, period::date, amount, weighted_amount FROM sums WHERE g = 0""".format(
+            groupings=', '.join('0' if index == split else '1' for index in range(n)), aliases=', '.join(aliases))
+    return 'WITH sums AS (%s) %s' % (inner, outer)
 
 
 def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=None):
@@ -39,16 +85,7 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
         params = list(params) + list(delivery_range)
     # grouped by the expression the report's period statistics describe (crm.forecast.report), read as a date
     period = "date_trunc('%s', %s)" % (granularity, date)
-    sql = """
-        SELECT {groupings}, {columns}, {period}::date AS period,
-               SUM({table}."amount" * {share}), SUM({table}."weighted_amount" * {share})
-        FROM {from_clause} {where}
-        GROUP BY GROUPING SETS ({sets})
-    """.format(
-        groupings=', '.join('GROUPING(%s)' % column for column in columns),
-        columns=', '.join(columns), period=period, table=table, from_clause=from_clause, share=share,
-        where=('WHERE %s' % where_clause) if where_clause else '',
-        sets=', '.join('(%s, %s)' % (column, period) for column in columns))
+    sql = _totals_sql(table, columns, groupby_fields, period, from_clause, where_clause, share)
     if getattr(Report, '_history_parameters', ()):
         Report._apply_history_parameters()   # the 'as of' moment of the history view
     else:
