@@ -83,11 +83,23 @@ def inject(db, table, row_id, action, how):
                     if how == 'terminate backend':
                         acr.execute('SELECT pg_terminate_backend(%s)', (backend_pid,))
                     else:
+                        # the socket table and the process's descriptors are read while the machine is busy:
+                        # look again a few times (with the blocked backend found again) before giving up
                         worker = worker_pid_of_backend(client_port)
+                        for _attempt in range(20):
+                            if worker:
+                                break
+                            time.sleep(0.1)
+                            found = blocked_backend(cr, db, my_pid, timeout=5) or found
+                            backend_pid, client_port = found
+                            worker = worker_pid_of_backend(client_port)
                         if not worker:
+                            acr.execute('SELECT application_name, backend_type, client_addr, state, query '
+                                        'FROM pg_stat_activity WHERE pid = %s', (backend_pid,))
                             locker.rollback()
                             thread.join(120)
-                            return 'no Odoo worker holds the backend connection', outcome
+                            return 'no Odoo worker holds the backend connection (%r, client port %s)' % (
+                                acr.fetchone(), client_port), outcome
                         os.kill(worker, signal.SIGKILL)
                         time.sleep(0.5)
             finally:
