@@ -10,9 +10,9 @@ Here, the sequence row is locked with a *waiting* ``SELECT ... FOR UPDATE`` and 
 a row committed by another transaction is not a serialization conflict), so confirmations queue instead
 of failing. The number itself is an INSERT into this append-only ledger, whose unique index
 (sequence, number) is checked against committed rows outside the snapshot: starting from the highest
-number the snapshot sees, the insert moves up (inside a savepoint) past numbers committed since the
-snapshot began. The ledger row is part of the order's transaction: when it rolls back, the number is
-not used and the next order gets it. Numbers are therefore consecutive and unique, and never lost.
+number the snapshot sees, the insert moves up (each attempt in a subtransaction of ``TAKE_FUNCTION``) past
+numbers committed since the snapshot began. The ledger row is part of the order's transaction: when it rolls
+back, the number is not used and the next order gets it. Numbers are therefore consecutive and unique, and never lost.
 
 The sequence's prefix, suffix, padding and (for the first number only) 'Next Number' are configurable.
 Whatever is edited on the sequence, the next number follows the highest number ever given in the company
@@ -28,10 +28,6 @@ Uninstallation keeps the ledger: the table is renamed to KEPT_LEDGER (not an Odo
 it); a reinstallation takes it back.
 """
 import re
-import time
-
-import psycopg2
-from psycopg2 import errorcodes
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -41,8 +37,40 @@ from ..sql_rules import company_sequence
 MAX_BUMPS = 100000
 KEPT_LEDGER = 'impact_crm_fiscal_ledger_kept'
 FISCAL_CODE = 'sale.order.fiscal'
-# ends the savepoint of _take_next: sent with the caller's next statement
-RELEASE_TAKE = 'RELEASE SAVEPOINT impact_fiscal_take; '
+# The lock of the fiscal sequence, then the insert of the next free number into the ledger, moving up past
+# the numbers committed since the transaction's snapshot began (see the module docstring), in one round trip:
+# the confirmations queue for that lock until the holder's commit, and the numbers committed since a waiting
+# transaction's snapshot are most often several under load (each one an insert refused by the unique index).
+# Returns the number's name, NULL after max_bumps numbers taken. Its name as ir.sequence.get_next_char writes
+# it: the prefix, the number with at least ``padding`` digits, the suffix.
+TAKE_FUNCTION = """
+    CREATE OR REPLACE FUNCTION impact_fiscal_take(seq_id integer, candidate integer, prefix text, suffix text,
+                                                  padding integer, company integer, order_ref integer,
+                                                  uid integer, max_bumps integer) RETURNS text AS $body$
+    DECLARE
+        started timestamptz := clock_timestamp();
+        waited double precision;
+        fiscal_name text;
+    BEGIN
+        PERFORM 1 FROM ir_sequence WHERE id = seq_id FOR UPDATE;
+        waited := extract(epoch FROM clock_timestamp() - started) * 1000.0;
+        FOR attempt IN 1..max_bumps LOOP
+            fiscal_name := prefix || CASE WHEN length(candidate::text) >= padding THEN candidate::text
+                                          ELSE lpad(candidate::text, padding, '0') END || suffix;
+            BEGIN
+                INSERT INTO sale_fiscal_number (name, number, sequence_id, company_id, order_id, date, is_legacy,
+                                                lock_wait_ms, create_uid, write_uid, create_date, write_date)
+                VALUES (fiscal_name, candidate, seq_id, company, order_ref, now() at time zone 'UTC', false, waited,
+                        uid, uid, now() at time zone 'UTC', now() at time zone 'UTC');
+                RETURN fiscal_name;
+            EXCEPTION WHEN unique_violation THEN
+                candidate := candidate + 1;     -- committed by another transaction after our snapshot began
+            END;
+        END LOOP;
+        RETURN NULL;
+    END
+    $body$ LANGUAGE plpgsql
+"""
 # the highest number of a company's ledger, and whether a ledger kept by an uninstallation is there
 LEDGER_STATE_SQL = "(SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)"
 
@@ -94,6 +122,7 @@ class SaleFiscalNumber(models.Model):
                       ON ir_sequence (company_id) WHERE code = %s""", [FISCAL_CODE])
         cr.execute("""CREATE UNIQUE INDEX IF NOT EXISTS sale_fiscal_number_company_name_uniq
                       ON sale_fiscal_number (company_id, name) WHERE NOT is_legacy""")
+        cr.execute(TAKE_FUNCTION)
 
     @api.model
     def _fiscal_sequence(self, company):
@@ -181,39 +210,23 @@ class SaleFiscalNumber(models.Model):
     @api.model
     def _take_next(self, order, company=None):
         """Insert the next fiscal number of the order's company (``company``, when already read) into the
-        ledger: its name. The ledger's savepoint is left open: the caller releases it (``RELEASE_TAKE``) with
-        its next statement."""
+        ledger: its name."""
         cr = self.env.cr
         company = company or order.company_id
         seq, in_ledger, kept = self._sequence_and_ledger(company)
         # Read before the lock: the transaction's snapshot (REPEATABLE READ) is already taken, so these reads
-        # would see the same after it; numbers committed since are skipped by the insert below. The locked
-        # section, which the next confirmation waits for, is then only the insert and the end of the transaction.
+        # would see the same after it; numbers committed since are skipped by the insert (TAKE_FUNCTION). The
+        # locked section, which the next confirmation waits for, is then only the insert and the end of the
+        # transaction.
         last = self._highest_given(seq, company, (in_ledger, kept))
-        candidate = last + 1 if last else seq.number_next
-        started = time.time()
-        cr.execute("SELECT id FROM ir_sequence WHERE id = %s FOR UPDATE", [seq.id])
-        waited = (time.time() - started) * 1000.0
-        for _attempt in range(MAX_BUMPS):
-            name = seq.get_next_char(candidate)
-            try:
-                # the savepoint and the insert in one round trip
-                cr.execute("""
-                    SAVEPOINT impact_fiscal_take;
-                    INSERT INTO sale_fiscal_number (name, number, sequence_id, company_id, order_id, date, is_legacy,
-                                                    lock_wait_ms, create_uid, write_uid, create_date, write_date)
-                    VALUES (%s, %s, %s, %s, %s, now() at time zone 'UTC', false, %s, %s, %s,
-                            now() at time zone 'UTC', now() at time zone 'UTC')""",
-                           [name, candidate, seq.id, company.id, order.id, waited,
-                            self.env.uid, self.env.uid], log_exceptions=False)
-            except psycopg2.IntegrityError as exc:
-                cr.execute("ROLLBACK TO SAVEPOINT impact_fiscal_take")
-                if exc.pgcode != errorcodes.UNIQUE_VIOLATION:
-                    raise
-                candidate += 1  # committed by another transaction after our snapshot began
-                continue
-            return name
-        raise UserError(_("No free fiscal number found after %d attempts.") % MAX_BUMPS)
+        prefix, suffix = seq._get_prefix_suffix()
+        cr.execute("SELECT impact_fiscal_take(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                   [seq.id, last + 1 if last else seq.number_next, prefix or '', suffix or '', seq.padding,
+                    company.id, order.id, self.env.uid, MAX_BUMPS])
+        name = cr.fetchone()[0]
+        if name is None:
+            raise UserError(_("No free fiscal number found after %d attempts.") % MAX_BUMPS)
+        return name
 
     @api.model
     def _register_legacy(self, order):
@@ -315,6 +328,8 @@ class SaleFiscalNumber(models.Model):
         cr.execute("SELECT to_regclass('sale_fiscal_number'), to_regclass(%s)", [KEPT_LEDGER])
         ledger, kept = cr.fetchone()
         cr.execute("DROP INDEX IF EXISTS ir_sequence_impact_fiscal_company_uniq")
+        cr.execute("DROP FUNCTION IF EXISTS impact_fiscal_take(integer, integer, text, text, integer, integer, "
+                   "integer, integer, integer)")
         if not ledger:
             return
         if kept:

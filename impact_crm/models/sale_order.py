@@ -15,7 +15,6 @@ from odoo.exceptions import UserError
 
 from ..internal_flags import has_flag
 from ..sql_rules import company_sequence, is_counted_order
-from .sale_fiscal_number import RELEASE_TAKE
 
 REVISION_SEPARATOR = '-'
 
@@ -217,9 +216,8 @@ class SaleOrder(models.Model):
                 Ledger = self.env['sale.fiscal.number'].sudo()
                 for order, company, reference in numbering:
                     values = order._impact_fiscal_vals(Ledger._take_next(order, company), reference)
-                    # the confirmation's chatter messages carry the order's new name, as Discuss shows it (with
-                    # the end of the ledger's savepoint, in one round trip)
-                    self.env.cr.execute(RELEASE_TAKE + """UPDATE mail_message SET record_name = %s
+                    # the confirmation's chatter messages carry the order's new name, as Discuss shows it
+                    self.env.cr.execute("""UPDATE mail_message SET record_name = %s
                                           WHERE model = 'sale.order' AND res_id = %s AND id > %s""",
                                         [values['name'], order.id, messages_before])
                     with numbering_guard():

@@ -452,16 +452,11 @@ class CrmForecastReport(models.Model):
         that PostgreSQL plans again in every request, since Odoo resets each pooled connection with DISCARD
         ALL). The values are those of ``_query``'s rows:
 
-        - an order moving between states other than cancelled (its confirmation, above all), with or without
-          a new confirmation date, changes only its own lines' rows, and only their state, probability,
-          weighted amount and date;
         - a deal changing stage, probability, salesperson and the like (see below) changes the columns its
           rows copy from it, their status, probability and weighted amount.
 
-        Every other change of an order or a deal goes through the refresh."""
-        same = ['opportunity_id', 'is_latest_revision', 'pricelist_id', 'company_id', 'date_order']
-        probability = ("CASE WHEN so.state IN ('sale', 'done') THEN 100.0 "
-                       "ELSE COALESCE(l.probability, 0)::numeric END")
+        An order's move between states is updated in place by a row-level trigger instead
+        (``_order_in_place_sql``). Every other change of an order or a deal goes through the refresh."""
         # A deal's own change that keeps its rows and their amounts and dates (another stage of a group
         # that is not lost, probability, salesperson, team, region, customer, forecast category: a stage
         # change, a reassignment) is written into its rows as they are; a change of what decides whether
@@ -488,17 +483,45 @@ class CrmForecastReport(models.Model):
                     WHERE l.id = ANY(moved_ids) AND r.lead_id = l.id""" % {
                     'table': self._table, 'probability': lead_probability, 'status': status_sql('g'),
                     'copied': ', '.join('%s = l.%s' % (name, lead_columns[name]) for name in sorted(lead_columns))}),
-            'sale_order': (
-                "NOT (%s) AND COALESCE(n.state <> 'cancel' AND o.state <> 'cancel', FALSE)" % self._changed_sql(same),
-                """UPDATE %(table)s r
-                      SET order_state = so.state, probability = %(probability)s,
-                          weighted_amount = r.amount * %(probability)s / 100.0,
-                          date = COALESCE(l.date_end, so.confirmation_date::date, so.date_order::date)
-                     FROM sale_order so
-                     JOIN crm_lead l ON l.id = so.opportunity_id
-                    WHERE so.id = ANY(moved_ids) AND r.lead_id = so.opportunity_id AND r.source = 'order'
-                      AND r.order_id = so.id""" % {'table': self._table, 'probability': probability}),
         }
+
+    @api.model
+    def _order_in_place_sql(self, new='n', old='o'):
+        """SQL condition on an updated order (row versions ``new`` and ``old``) whose forecast rows are updated
+        in place by the row-level trigger ``sale_order_forecast_in_place`` (``_order_in_place_function``),
+        not recomputed: an order moving between states other than cancelled (its confirmation, above all),
+        with or without a new confirmation date, changes only its own lines' rows, and only their state,
+        probability, weighted amount and date. Written with columns only (no query), for the triggers' WHEN."""
+        same = ['opportunity_id', 'is_latest_revision', 'pricelist_id', 'company_id', 'date_order']
+        return "(NOT (%s) AND COALESCE(%s.state <> 'cancel' AND %s.state <> 'cancel', FALSE))" % (
+            self._changed_sql(same, new, old), new, old)
+
+    @api.model
+    def _order_in_place_function(self):
+        """Row-level trigger function: the rows of the order ``NEW`` updated in place (see
+        ``_order_in_place_sql``), the values ``_query`` gives them. One UPDATE of the order's rows and its deal,
+        from the row itself: PostgreSQL plans it again in every request (Odoo resets each pooled connection
+        with DISCARD ALL): about half of what the comparison of the statement's rows and an UPDATE joining the
+        orders cost in the statement-level trigger (0.4 against 0.9 ms per confirmation's UPDATE of the state)."""
+        probability = ("CASE WHEN NEW.state IN ('sale', 'done') THEN 100.0 "
+                       "ELSE COALESCE(l.probability, 0)::numeric END")
+        return """
+            CREATE OR REPLACE FUNCTION sale_order_forecast_in_place() RETURNS trigger AS $body$
+            BEGIN
+                IF current_setting('impact_crm.forecast_deferred', true) = 'on' THEN
+                    RETURN NULL;    -- a set-based change followed by a rebuild (install)
+                END IF;
+                UPDATE %(table)s r
+                   SET order_state = NEW.state, probability = %(probability)s,
+                       weighted_amount = r.amount * %(probability)s / 100.0,
+                       date = COALESCE(l.date_end, NEW.confirmation_date::date, NEW.date_order::date)
+                  FROM crm_lead l
+                 WHERE l.id = NEW.opportunity_id AND r.lead_id = NEW.opportunity_id AND r.source = 'order'
+                   AND r.order_id = NEW.id;
+                RETURN NULL;
+            END
+            $body$ LANGUAGE plpgsql
+        """ % {'table': self._table, 'probability': probability}
 
     @api.model
     def _trigger_function(self, table, condition, deals):
@@ -587,9 +610,16 @@ class CrmForecastReport(models.Model):
         cr = self.env.cr
         cr.execute(self._refresh_function())
         cr.execute(self._gate_function())
+        cr.execute(self._order_in_place_function())
         for table, columns, deals in self._triggers():
             function = '%s_forecast_refresh' % table
             condition = columns and self._changed_sql(columns)
+            gate = columns and self._changed_sql(columns, 'NEW', 'OLD')
+            if table == 'sale_order':
+                # the rows of an order moving between states are updated in place by its own row trigger: the
+                # gate and the statement's comparison leave them out
+                condition = '%s AND NOT %s' % (condition, self._order_in_place_sql())
+                gate = '%s AND NOT %s' % (gate, self._order_in_place_sql('NEW', 'OLD'))
             cr.execute(self._trigger_function(table, condition, deals))
             for event, referencing in (('insert', 'NEW TABLE AS new_rows'), ('delete', 'OLD TABLE AS old_rows'),
                                        ('update', 'NEW TABLE AS new_rows OLD TABLE AS old_rows')):
@@ -601,17 +631,22 @@ class CrmForecastReport(models.Model):
             cr.execute('DROP TRIGGER IF EXISTS %s_forecast_gate ON %s' % (table, table))
             if columns:
                 cr.execute("""CREATE TRIGGER %s_forecast_gate AFTER UPDATE ON %s FOR EACH ROW
-                              WHEN (%s) EXECUTE FUNCTION crm_forecast_report_gate()""" % (
-                    table, table, self._changed_sql(columns, 'NEW', 'OLD')))
+                              WHEN (%s) EXECUTE FUNCTION crm_forecast_report_gate()""" % (table, table, gate))
+            if table == 'sale_order':
+                cr.execute('DROP TRIGGER IF EXISTS sale_order_forecast_in_place ON sale_order')
+                cr.execute("""CREATE TRIGGER sale_order_forecast_in_place AFTER UPDATE ON sale_order FOR EACH ROW
+                              WHEN (%s AND %s) EXECUTE FUNCTION sale_order_forecast_in_place()""" % (
+                    self._changed_sql(columns, 'NEW', 'OLD'), self._order_in_place_sql('NEW', 'OLD')))
 
     @api.model
     def _drop_triggers(self):
         """Uninstall: the tables the triggers sit on stay, the forecast table goes."""
         cr = self.env.cr
         for table, _columns, _deals in self._triggers():
-            for event in ('insert', 'delete', 'update', 'gate'):
+            for event in ('insert', 'delete', 'update', 'gate', 'in_place'):
                 cr.execute('DROP TRIGGER IF EXISTS %s_forecast_%s ON %s' % (table, event, table))
             cr.execute('DROP FUNCTION IF EXISTS %s_forecast_refresh()' % table)
+        cr.execute('DROP FUNCTION IF EXISTS sale_order_forecast_in_place()')
         cr.execute('DROP FUNCTION IF EXISTS crm_forecast_report_refresh(integer[])')
         cr.execute('DROP FUNCTION IF EXISTS crm_forecast_report_gate()')
 

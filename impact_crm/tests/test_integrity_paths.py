@@ -219,6 +219,34 @@ class TestFiscalNumberingPaths(IntegrityCase):
         last = self.order()
         self.assertEqual(last.fiscal_number, 'PRT/%05d' % (read_as + 1))
 
+    def test_numbers_written_as_the_sequence_writes_them(self):
+        """The ledger writes a number's name as ir.sequence does (prefix and suffix with their dates, at least
+        ``padding`` digits, more when the number has more), and moves up past the numbers already taken."""
+        first = self.order()
+        seq = self.env['sale.fiscal.number'].search([('order_id', '=', first.id)]).sequence_id
+        for padding in (8, 0):
+            seq.write({'prefix': 'F%(year)s-', 'suffix': '/%(month)s', 'padding': padding})
+            order = self.order()
+            number = self.env['sale.fiscal.number'].search([('order_id', '=', order.id)]).number
+            self.assertEqual(order.fiscal_number, seq.get_next_char(number))
+        seq.write({'padding': 3})
+        prefix, suffix = seq._get_prefix_suffix()
+
+        def take(candidate, bumps=10):
+            self.cr.execute("SELECT impact_fiscal_take(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                            [seq.id, candidate, prefix, suffix, 3, first.company_id.id, first.id, self.env.uid, bumps])
+            return self.cr.fetchone()[0]
+        self.cr.execute("SAVEPOINT take")
+        # a number with more digits than the padding
+        self.assertEqual(take(123456), seq.get_next_char(123456))
+        # numbers taken already (as by transactions committed after this one's snapshot): the next free one
+        self.assertEqual(take(number), seq.get_next_char(number + 1))
+        self.assertEqual(take(123456), seq.get_next_char(123457))
+        # none free within the allowed attempts: nothing taken
+        self.assertIsNone(take(123456, bumps=2))
+        self.assertEqual(take(123456, bumps=3), seq.get_next_char(123458))
+        self.cr.execute("ROLLBACK TO SAVEPOINT take")
+
     def test_numbering_check_reports_unnumbered_and_out_of_date_order(self):
         Ledger = self.env['sale.fiscal.number']
         company = self.env.user.company_id
