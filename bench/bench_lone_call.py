@@ -26,7 +26,7 @@ os.environ['TZ'] = 'UTC'
 time.tzset()
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_writes import database_pair, odoo_in_process, shell  # noqa: E402  (the same two databases)
+from bench_writes import add_database_pair_arguments, database_pair, odoo_in_process, shell  # noqa: E402
 
 
 class StatementLog(object):
@@ -83,17 +83,19 @@ def backend_cpu(cr):
         return 0.0
 
 
-def lone_calls(odoo, dbname, operations, log, keep=False):
-    """[(kind, function(env))] each in its own transaction and environment, rolled back.
-    Returns {kind: (seconds, statements, CPU seconds of Odoo and of PostgreSQL)} summed over the calls."""
+def lone_calls(odoo, dbname, operations, log, keep=False, uid=None):
+    """[(kind, function(env))] each in its own transaction and environment (as ``uid``, the superuser by
+    default), rolled back. Returns ({kind: (seconds, statements, CPU seconds of Odoo and of PostgreSQL, CPU
+    seconds of Odoo alone)} summed over the calls, {kind: statements of its last call}); ``keep``: list them
+    for every kind (True) or for this one kind."""
     registry = odoo.registry(dbname)
     result = {}
     kept = {}
     for kind, operation in operations:
         with odoo.api.Environment.manage():
             with registry.cursor() as cr:
-                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-                if keep:
+                env = odoo.api.Environment(cr, uid or odoo.SUPERUSER_ID, {})
+                if keep is True or keep == kind:
                     log.keep = kept[kind] = []  # the last call of each kind is listed
                 count = log.count
                 server = backend_cpu(cr)
@@ -101,12 +103,13 @@ def lone_calls(odoo, dbname, operations, log, keep=False):
                 start = time.time()
                 operation(env)
                 elapsed = time.time() - start
-                cpu = time.process_time() - client + backend_cpu(cr) - server
+                python = time.process_time() - client
+                cpu = python + backend_cpu(cr) - server
                 statements = log.count - count
                 log.keep = None
                 cr.rollback()
-        seconds, total, cpu_total = result.get(kind, (0.0, 0, 0.0))
-        result[kind] = (seconds + elapsed, total + statements, cpu_total + cpu)
+        seconds, total, cpu_total, python_total = result.get(kind, (0.0, 0, 0.0, 0.0))
+        result[kind] = (seconds + elapsed, total + statements, cpu_total + cpu, python_total + python)
     return result, kept
 
 
@@ -129,10 +132,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--calls', type=int, default=30)
-    parser.add_argument('--plain-db', default='bench_lone_plain')
-    parser.add_argument('--impact-db', default='bench_lone_impact')
-    parser.add_argument('--keep', action='store_true', help="keep the two databases afterwards")
-    parser.add_argument('--reuse', action='store_true', help="reuse databases made by an earlier --keep run")
+    add_database_pair_arguments(parser, 'lone')
     parser.add_argument('--statements', action='store_true', help="list the statements of one call of each kind")
     args = parser.parse_args()
     if not args.reuse:
@@ -154,8 +154,8 @@ def main():
                 print('round %d %-22s %s' % (rnd + 1, dbname, ', '.join(
                     '%s %.1f ms (CPU %.1f ms) %.1f statements' % (
                         kind, seconds * 1000 / args.calls, cpu * 1000 / args.calls, total / float(args.calls))
-                    for kind, (seconds, total, cpu) in sorted(result.items()))), flush=True)
-                for kind, (seconds, total, cpu) in result.items():
+                    for kind, (seconds, total, cpu, _python) in sorted(result.items()))), flush=True)
+                for kind, (seconds, total, cpu, _python) in result.items():
                     previous = best.get((dbname, kind))
                     best[(dbname, kind)] = (min(previous[0], seconds) if previous else seconds, total,
                                             min(previous[2], cpu) if previous else cpu)

@@ -23,8 +23,8 @@ os.environ['TZ'] = 'UTC'
 time.tzset()
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_lone_call import StatementLog, backend_cpu  # noqa: E402
-from bench_writes import database_pair, odoo_in_process, shell  # noqa: E402
+from bench_lone_call import StatementLog, lone_calls  # noqa: E402
+from bench_writes import add_database_pair_arguments, database_pair, odoo_in_process, shell  # noqa: E402
 
 
 def prepare(odoo, dbname, impact):
@@ -94,35 +94,16 @@ def operations(ctx):
 
 
 def run_round(odoo, dbname, ctx, calls, log, keep):
-    """{name: [wall s, statements, CPU s, Python CPU s]} summed over the calls; {name: statements of the last}."""
-    registry = odoo.registry(dbname)
-    result, kept = {}, {}
-    for i in range(calls):
-        for name, operation in operations(ctx):
-            with odoo.api.Environment.manage(), registry.cursor() as cr:
-                env = odoo.api.Environment(cr, ctx['uid'], {})
-                if keep == name and i == calls - 1:
-                    log.keep = kept[name] = []
-                count, server, client, start = log.count, backend_cpu(cr), time.process_time(), time.time()
-                operation(env)
-                elapsed, python = time.time() - start, time.process_time() - client
-                cpu = python + backend_cpu(cr) - server
-                log.keep = None
-                cr.rollback()
-            total = result.setdefault(name, [0.0, 0, 0.0, 0.0])
-            for index, value in enumerate((elapsed, log.count - count, cpu, python)):
-                total[index] += value
-    return result, kept
+    """``lone_calls`` of every operation ``calls`` times as the rep: ({name: (wall s, statements, CPU s, Python
+    CPU s)} summed over the calls, {name: statements of its last call} for ``keep``)."""
+    return lone_calls(odoo, dbname, operations(ctx) * calls, log, keep=keep, uid=ctx['uid'])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--calls', type=int, default=20)
-    parser.add_argument('--plain-db', default='bench_rep_plain')
-    parser.add_argument('--impact-db', default='bench_rep_impact')
-    parser.add_argument('--keep', action='store_true', help="keep the two databases afterwards")
-    parser.add_argument('--reuse', action='store_true', help="reuse databases made by an earlier --keep run")
+    add_database_pair_arguments(parser, 'rep')
     parser.add_argument('--statements', metavar='OP', help="list the statements of one call of OP on each side")
     args = parser.parse_args()
     if not args.reuse:
@@ -141,7 +122,7 @@ def main():
                 print('round %d %s done' % (rnd + 1, dbname), flush=True)
                 for name, values in result.items():
                     previous = best.get((dbname, name))
-                    best[(dbname, name)] = values if not previous else [
+                    best[(dbname, name)] = list(values) if not previous else [
                         min(previous[0], values[0]), values[1], min(previous[2], values[2]),
                         min(previous[3], values[3])]
     finally:

@@ -40,6 +40,14 @@ def database_pair(plain_db, impact_db):
           % (plain_db, impact_db, impact_db))
 
 
+def add_database_pair_arguments(parser, name):
+    """--plain-db, --impact-db, --keep, --reuse: the two databases a benchmark compares (``database_pair``)."""
+    parser.add_argument('--plain-db', default='bench_%s_plain' % name)
+    parser.add_argument('--impact-db', default='bench_%s_impact' % name)
+    parser.add_argument('--keep', action='store_true', help="keep the two databases afterwards")
+    parser.add_argument('--reuse', action='store_true', help="reuse databases made by an earlier --keep run")
+
+
 def odoo_in_process():
     """Odoo imported in this process, configured for this checkout and the embedded PostgreSQL."""
     sys.path.insert(0, ROOT)
@@ -104,10 +112,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--deals', type=int, default=100)
-    parser.add_argument('--plain-db', default='bench_writes_plain')
-    parser.add_argument('--impact-db', default='bench_writes_impact')
-    parser.add_argument('--keep', action='store_true', help="keep the two databases afterwards")
-    parser.add_argument('--reuse', action='store_true', help="reuse databases made by an earlier --keep run")
+    add_database_pair_arguments(parser, 'writes')
     args = parser.parse_args()
     if not args.reuse:
         database_pair(args.plain_db, args.impact_db)
