@@ -23,6 +23,7 @@ class ForecastWorkbookSheets(object):
 
     def __init__(self, env):
         self.env = env
+        self._column_names = {}   # {column index: its letters}, for the A1 references of the formulas
 
     def formats(self, book):
         """The cell formats of every sheet, by name."""
@@ -80,10 +81,9 @@ class ForecastWorkbookSheets(object):
         return '%s%d' % (self._column(col), row + 1)
 
     def _column(self, col):
-        names = self.__dict__.setdefault('_column_names', {})
-        if col not in names:
-            names[col] = xlsxwriter.utility.xl_col_to_name(col)
-        return names[col]
+        if col not in self._column_names:
+            self._column_names[col] = xlsxwriter.utility.xl_col_to_name(col)
+        return self._column_names[col]
 
     @staticmethod
     def _write_text(sheet, row, col, text, cell_format):
@@ -194,7 +194,8 @@ class ForecastWorkbookSheets(object):
                 grand[index] += value
                 if offset is not None:
                     member_rows[index][offset] = value
-        members = sorted(rows_of, key=lambda key: (not key, (labels.get(key) or '').lower()))
+        # by label, the empty member last; members of the same label by id (as a set of ids listed them)
+        members = sorted(rows_of, key=lambda key: (not key, (labels.get(key) or '').lower(), key or 0))
         total_text = _('Total')
         blocks = [('weighted_amount', _('Weighted')), ('amount', _('Unweighted'))]
         self._start_sheet(sheet, fmt, _('Sales Forecast by %s') % title, subtitle, rtl)
