@@ -223,15 +223,21 @@ class CrmQuota(models.Model):
         quotas, read as superuser: a quota counts every deal of its salesperson/channel, whoever reads it."""
         cr = self.env.cr
         ids = tuple(self.ids)
-        cr.execute("SELECT DISTINCT user_id IS NOT NULL, categ_id IS NOT NULL FROM crm_quota WHERE id IN %s",
-                   (ids,))
-        kinds = set(cr.fetchall())
-        # the salespeople and channels of the quotas as values: the planner then reads their deals by index (a
-        # salesperson's quotas: a twentieth of the deals), where a sub-query made it scan every deal
+        # in one reading of the quotas: which kinds of quota there are (by salesperson or channel, with or
+        # without a category: one branch of the query each), and their salespeople and channels as values (the
+        # planner then reads their deals by index, a salesperson's quotas: a twentieth of the deals, where a
+        # sub-query made it scan every deal)
         cr.execute("""SELECT COALESCE(array_agg(DISTINCT user_id) FILTER (WHERE user_id IS NOT NULL), '{}'),
-                             COALESCE(array_agg(DISTINCT team_id) FILTER (WHERE team_id IS NOT NULL), '{}')
+                             COALESCE(array_agg(DISTINCT team_id) FILTER (WHERE team_id IS NOT NULL), '{}'),
+                             COALESCE(bool_or(user_id IS NOT NULL AND categ_id IS NULL), FALSE),
+                             COALESCE(bool_or(user_id IS NOT NULL AND categ_id IS NOT NULL), FALSE),
+                             COALESCE(bool_or(user_id IS NULL AND categ_id IS NULL), FALSE),
+                             COALESCE(bool_or(user_id IS NULL AND categ_id IS NOT NULL), FALSE)
                         FROM crm_quota WHERE id IN %s""", (ids,))
-        user_ids, team_ids = cr.fetchone()
+        user_ids, team_ids, by_user_plain, by_user_categ, by_team_plain, by_team_categ = cr.fetchone()
+        kinds = set(kind for kind, present in (((True, False), by_user_plain), ((True, True), by_user_categ),
+                                               ((False, False), by_team_plain), ((False, True), by_team_categ))
+                    if present)
         branches = []
         # Without a category: the deals summed once per salesperson, channel, region, company and month (a
         # quota's period is whole months), then a quota joined with its salesperson's (or its channel's)

@@ -170,3 +170,26 @@ class TestForecastWorkbookSheets(ExecutionCase):
         self.assertEqual(len(formulas.sheetnames), len(english.sheetnames))
         for ws in formulas.worksheets:
             self.assertTrue(ws.sheet_view.rightToLeft, ws.title)
+
+    def test_names_stay_text(self):
+        """Names are written as text: a sales channel named like a formula would otherwise compute (or call
+        a function such as HYPERLINK) when the book is opened, one named like an address would become a link."""
+        formula_team = self.env['crm.team'].create({'name': '=1+2'})
+        link_team = self.env['crm.team'].create({'name': 'http://example.com'})
+        for team in formula_team | link_team:
+            lead = self._lead('Deal of %s' % team.name, revenue=5000.0)
+            lead.sudo(self.manager).write({'team_id': team.id})
+            self.env['crm.quota'].sudo(self.manager).create({
+                'team_id': team.id, 'period_type': 'quarter', 'amount': 1000.0,
+                'date_start': fields.Date.to_string(self.today.replace(month=1, day=1))})
+        formulas, _values = self._workbook(self.manager, user_ids=[(5, 0, 0)],
+                                           team_ids=[(6, 0, (formula_team | link_team).ids)])
+        channels = formulas['Sales Channel']
+        quotas = formulas['Quotas']
+        for sheet, col in ((channels, 1), (quotas, 2)):
+            cells = [sheet.cell(row=row, column=col) for row in range(5, sheet.max_row + 1)]
+            names = [cell for cell in cells if cell.value in ('=1+2', 'http://example.com')]
+            self.assertEqual(len(names), 2, sheet.title)
+            for cell in names:
+                self.assertEqual(cell.data_type, 's', '%s!%s' % (sheet.title, cell.coordinate))
+                self.assertIsNone(cell.hyperlink, '%s!%s' % (sheet.title, cell.coordinate))

@@ -3,6 +3,7 @@ import contextlib
 import gc
 import io
 
+import babel
 import babel.dates
 from dateutil.relativedelta import relativedelta
 
@@ -156,7 +157,8 @@ class CrmForecastWorkbook(models.TransientModel):
         """The period start dates covering date_from..date_to, and their labels in the user's language."""
         start = period_start(fields.Date.from_string(self.date_from), self.granularity)
         end = fields.Date.from_string(self.date_to)
-        locale = self.env.context.get('lang') or 'en_US'
+        # the locale parsed once, not by babel for each label (most of the time of a label)
+        locale = babel.Locale.parse(self.env.context.get('lang') or 'en_US')
         periods = []
         while start <= end:
             periods.append((start, babel.dates.format_date(start, format=LABEL_FORMAT[self.granularity],

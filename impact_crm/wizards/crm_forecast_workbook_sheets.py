@@ -23,6 +23,7 @@ class ForecastWorkbookSheets(object):
 
     def __init__(self, env):
         self.env = env
+        self._column_names = {}   # {column index: its letters}, for the A1 references of the formulas
 
     def formats(self, book):
         """The cell formats of every sheet, by name."""
@@ -75,9 +76,23 @@ class ForecastWorkbookSheets(object):
                  else self._cell(ref[0], ref[1]) for ref in refs]
         sheet.write_formula(row, col, '=SUM(%s)' % ','.join(parts), cell_format, value)
 
+    def _cell(self, row, col):
+        """A1 name of a cell (the column letters computed once per column and book)."""
+        return '%s%d' % (self._column(col), row + 1)
+
+    def _column(self, col):
+        if col not in self._column_names:
+            self._column_names[col] = xlsxwriter.utility.xl_col_to_name(col)
+        return self._column_names[col]
+
     @staticmethod
-    def _cell(row, col):
-        return xlsxwriter.utility.xl_rowcol_to_cell(row, col)
+    def _write_text(sheet, row, col, text, cell_format):
+        """A text cell, always as text (``write`` would turn a name starting with '=' into a formula, or one
+        with 'http://' into a link); an empty text as a blank cell with its format, as ``write`` does."""
+        if text:
+            sheet.write_string(row, col, text, cell_format)
+        else:
+            sheet.write_blank(row, col, None, cell_format)
 
     def _write_summary(self, book, sheet, fmt, periods, data, subtitle, rtl, has_data):
         self._start_sheet(sheet, fmt, _('Sales Forecast'), subtitle, rtl)
@@ -159,51 +174,76 @@ class ForecastWorkbookSheets(object):
                          max(self._money_width(values), self._col_width(list(labels.values()))))
 
     def _write_dimension(self, sheet, fmt, periods, data, labels, title, empty_label, subtitle, rtl):
-        """Rows: members; two blocks of columns (weighted, unweighted): one per period and a total."""
-        members = sorted(set(key for key, _start in data),
-                         key=lambda key: (not key, (labels.get(key) or '').lower()))
+        """Rows: members; two blocks of columns (weighted, unweighted): one per period and a total.
+
+        The thousands of cells of a manager's sheets are written from a row of numbers per member and measure,
+        read from ``data`` in one pass (no lookup per cell), and the column totals summed while the rows are
+        written, member after member (the same sums, in the same order, as summing each column)."""
         n = len(periods)
+        position = dict((start, offset) for offset, (start, _label) in enumerate(periods))
+        measures = ('weighted_amount', 'amount')
+        rows_of = {}    # {member: ([weighted per period], [amount per period])}
+        grand = [0.0, 0.0]
+        for (member, start), values in data.items():
+            member_rows = rows_of.get(member)
+            if member_rows is None:
+                member_rows = rows_of[member] = ([0.0] * n, [0.0] * n)
+            offset = position.get(start)
+            for index, measure in enumerate(measures):
+                value = values.get(measure, 0.0)
+                grand[index] += value
+                if offset is not None:
+                    member_rows[index][offset] = value
+        # by label, the empty member last; members of the same label by id (as a set of ids listed them)
+        members = sorted(rows_of, key=lambda key: (not key, (labels.get(key) or '').lower(), key or 0))
+        total_text = _('Total')
         blocks = [('weighted_amount', _('Weighted')), ('amount', _('Unweighted'))]
         self._start_sheet(sheet, fmt, _('Sales Forecast by %s') % title, subtitle, rtl)
-        sheet.merge_range(3, 0, 4, 0, title, fmt['header'])
+        header = fmt['header']
+        sheet.merge_range(3, 0, 4, 0, title, header)
         block_start = {}
         col = 1
         for measure, block_title in blocks:
             block_start[measure] = col
-            sheet.merge_range(3, col, 3, col + n, block_title, fmt['header'])
+            sheet.merge_range(3, col, 3, col + n, block_title, header)
             for index, (_start, label) in enumerate(periods):
-                sheet.write(4, col + index, label, fmt['header'])
-            sheet.write(4, col + n, _('Total'), fmt['header'])
+                sheet.write(4, col + index, label, header)
+            sheet.write(4, col + n, total_text, header)
             col += n + 2  # one empty column between the blocks
         first = 5
         all_values = []
-        for index, member in enumerate(members):
-            row = first + index
-            sheet.write(row, 0, labels.get(member) or empty_label if member else empty_label, fmt['label'])
-            for measure, _block_title in blocks:
+        write_number, write_formula = sheet.write_number, sheet.write_formula
+        money, total_format, label_format = fmt['money'], fmt['total'], fmt['label']
+        column_totals = ([0.0] * n, [0.0] * n)
+        for row, member in enumerate(members, first):
+            label = labels.get(member) or empty_label if member else empty_label
+            self._write_text(sheet, row, 0, label, label_format)
+            excel_row = row + 1
+            for index, (measure, _block_title) in enumerate(blocks):
                 col = block_start[measure]
-                values = [data.get((member, start), {}).get(measure, 0.0) for start, _label in periods]
+                values, totals = rows_of[member][index], column_totals[index]
                 for offset, value in enumerate(values):
-                    sheet.write_number(row, col + offset, value, fmt['money'])
-                self._write_sum(sheet, row, col + n, [(row, col, row, col + n - 1)], fmt['total'], sum(values))
-                all_values.append(sum(values))
+                    write_number(row, col + offset, value, money)
+                    totals[offset] += value
+                row_total = sum(values)
+                write_formula(row, col + n, '=SUM(%s%d:%s%d)' % (self._column(col), excel_row,
+                                                                 self._column(col + n - 1), excel_row),
+                              total_format, row_total)
+                all_values.append(row_total)
         last = first + len(members) - 1
         total_row = last + 1
-        sheet.write(total_row, 0, _('Total'), fmt['total_label'])
-        for measure, _block_title in blocks:
+        sheet.write(total_row, 0, total_text, fmt['total_label'])
+        for index, (measure, _block_title) in enumerate(blocks):
             col = block_start[measure]
-            for offset, (start, _label) in enumerate(periods + [(None, None)]):
-                if start is None:
-                    value = sum(v.get(measure, 0.0) for v in data.values())
-                else:
-                    value = sum(data.get((member, start), {}).get(measure, 0.0) for member in members)
+            for offset, value in enumerate(column_totals[index] + [grand[index]]):
                 all_values.append(value)
-                self._write_sum(sheet, total_row, col + offset, [(first, col + offset, last, col + offset)],
-                                fmt['total'], value)
+                name = self._column(col + offset)
+                write_formula(total_row, col + offset, '=SUM(%s%d:%s%d)' % (name, first + 1, name, last + 1),
+                              total_format, value)
         sheet.freeze_panes(first, 1)
         sheet.set_row(4, 30)
         sheet.set_column(0, 0, self._col_width([labels.get(m) or empty_label for m in members] +
-                                               [title, _('Total'), empty_label], minimum=14))
+                                               [title, total_text, empty_label], minimum=14))
         width = max(self._money_width(all_values), self._col_width([label for _s, label in periods]))
         for measure, _block_title in blocks:
             sheet.set_column(block_start[measure], block_start[measure] + n, width)
@@ -226,20 +266,28 @@ class ForecastWorkbookSheets(object):
         ratio = book.add_format({'num_format': '0.0"x"', 'border': 1})
         first = header_row + 1
         money_values = []
-        for index, quota in enumerate(quotas):
-            row = first + index
-            for col, text in enumerate(quota[:5]):
-                sheet.write(row, col, text, fmt['label'])
-            amounts = list(quota[5:9])
-            for offset, value in enumerate(amounts):
-                sheet.write_number(row, 5 + offset, value, fmt['money'])
-            for offset, value in enumerate(quota[9:12]):
-                sheet.write_number(row, 9 + offset, value / 100.0, percent)
-            pipeline, to_reach, coverage = quota[12:]
-            sheet.write_number(row, 12, pipeline, fmt['money'])
-            sheet.write_number(row, 13, to_reach, fmt['money'])
-            sheet.write_number(row, 14, coverage, ratio)
-            money_values.extend(amounts + [pipeline])
+        # a manager's thousand quotas are 15,000 cells: each written straight with its type and format
+        write_number, write_text = sheet.write_number, self._write_text
+        label, money = fmt['label'], fmt['money']
+        for row, quota in enumerate(quotas, first):
+            (user, team, region, category, period, amount, ordered, invoiced, paid, attainment_ordered,
+             attainment_invoiced, attainment_paid, pipeline, to_reach, coverage) = quota
+            write_text(sheet, row, 0, user, label)
+            write_text(sheet, row, 1, team, label)
+            write_text(sheet, row, 2, region, label)
+            write_text(sheet, row, 3, category, label)
+            write_text(sheet, row, 4, period, label)
+            write_number(row, 5, amount, money)
+            write_number(row, 6, ordered, money)
+            write_number(row, 7, invoiced, money)
+            write_number(row, 8, paid, money)
+            write_number(row, 9, attainment_ordered / 100.0, percent)
+            write_number(row, 10, attainment_invoiced / 100.0, percent)
+            write_number(row, 11, attainment_paid / 100.0, percent)
+            write_number(row, 12, pipeline, money)
+            write_number(row, 13, to_reach, money)
+            write_number(row, 14, coverage, ratio)
+            money_values.extend((amount, ordered, invoiced, paid, pipeline))
         last = first + len(quotas) - 1
         colours = [('#F8CBAD', '#9C0006'), ('#FFEB9C', '#9C5700'), ('#C6EFCE', '#006100')]
         formats = [book.add_format({'bg_color': bg, 'font_color': fg}) for bg, fg in colours]
