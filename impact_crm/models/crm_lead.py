@@ -477,12 +477,13 @@ class CrmLeadExecution(models.Model):
         ids = tuple(lead.id for lead in self if isinstance(lead.id, int))
         ordered = {}
         if ids:
-            # with the deal's company currency, which rounds the amount as it is set: not read again by the ORM
-            # (the deal's company, then the company's currency)
+            # with the deal's company currency and its rounding, which rounds the amount as it is set: not read
+            # again by the ORM (the deal's company, then every column of the company's currency)
             self.env.cr.execute("""
-                SELECT l.id, rc_lead.currency_id, o.amount
+                SELECT l.id, rc_lead.currency_id, cur.rounding, o.amount
                   FROM crm_lead l
                   LEFT JOIN res_company rc_lead ON rc_lead.id = l.company_id
+                  LEFT JOIN res_currency cur ON cur.id = rc_lead.currency_id
                   LEFT JOIN (
                         SELECT so.opportunity_id AS lead_id, SUM({amount}) AS amount
                           FROM sale_order so
@@ -491,8 +492,8 @@ class CrmLeadExecution(models.Model):
                          WHERE so.opportunity_id IN %s AND {where}
                          GROUP BY so.opportunity_id) o ON o.lead_id = l.id
                  WHERE l.id IN %s""".format(amount=order_company_amount_sql(), where=COUNTED_ORDER_WHERE), (ids, ids))
-            for lead_id, currency_id, amount in self.env.cr.fetchall():
-                self.browse(lead_id)._impact_cache_currency(currency_id)
+            for lead_id, currency_id, rounding, amount in self.env.cr.fetchall():
+                self.browse(lead_id)._impact_cache_currency(currency_id, rounding)
                 if amount is not None:
                     ordered[lead_id] = amount
         self._impact_read_new_currencies()
@@ -536,9 +537,15 @@ class CrmLeadExecution(models.Model):
             lead.amount_outstanding = residual
 
     @api.multi
-    def _impact_cache_currency(self, currency_id):
+    def _impact_cache_currency(self, currency_id, rounding=None):
+        """The deal's company currency into the cache, with its rounding when given (the rounding of the amounts
+        as they are set and written needs nothing else of the currency)."""
         if 'company_currency' not in self._cache:
             self._cache.update(self._convert_to_cache({'company_currency': currency_id or False}, validate=False))
+        if currency_id and rounding is not None:
+            currency = self.env['res.currency'].browse(currency_id)
+            if 'rounding' not in currency._cache:
+                currency._cache.update(currency._convert_to_cache({'rounding': rounding}, validate=False))
 
     @api.multi
     def _impact_read_new_currencies(self):
