@@ -42,15 +42,19 @@ FISCAL_CODE = 'sale.order.fiscal'
 # the confirmations queue for that lock until the holder's commit, and the numbers committed since a waiting
 # transaction's snapshot are most often several under load (each one an insert refused by the unique index).
 # Returns the number's name, NULL after max_bumps numbers taken. Its name as ir.sequence.get_next_char writes
-# it: the prefix, the number with at least ``padding`` digits, the suffix.
+# it: the prefix, the number with at least ``padding`` digits, the suffix. With ``record_name_tail``, the
+# order's chatter messages after ``messages_after`` (the confirmation's) get the order's new name, the number's
+# name followed by that tail: one round trip less.
 TAKE_FUNCTION = """
     CREATE OR REPLACE FUNCTION impact_fiscal_take(seq_id integer, candidate integer, prefix text, suffix text,
                                                   padding integer, company integer, order_ref integer,
-                                                  uid integer, max_bumps integer) RETURNS text AS $body$
+                                                  uid integer, max_bumps integer, record_name_tail text DEFAULT NULL,
+                                                  messages_after integer DEFAULT NULL) RETURNS text AS $body$
     DECLARE
         started timestamptz := clock_timestamp();
         waited double precision;
         fiscal_name text;
+        taken boolean := false;
     BEGIN
         PERFORM 1 FROM ir_sequence WHERE id = seq_id FOR UPDATE;
         waited := extract(epoch FROM clock_timestamp() - started) * 1000.0;
@@ -62,15 +66,27 @@ TAKE_FUNCTION = """
                                                 lock_wait_ms, create_uid, write_uid, create_date, write_date)
                 VALUES (fiscal_name, candidate, seq_id, company, order_ref, now() at time zone 'UTC', false, waited,
                         uid, uid, now() at time zone 'UTC', now() at time zone 'UTC');
-                RETURN fiscal_name;
+                taken := true;
             EXCEPTION WHEN unique_violation THEN
                 candidate := candidate + 1;     -- committed by another transaction after our snapshot began
             END;
+            EXIT WHEN taken;
         END LOOP;
-        RETURN NULL;
+        IF NOT taken THEN
+            RETURN NULL;
+        END IF;
+        IF record_name_tail IS NOT NULL THEN
+            UPDATE mail_message SET record_name = fiscal_name || record_name_tail
+             WHERE model = 'sale.order' AND res_id = order_ref AND id > messages_after;
+        END IF;
+        RETURN fiscal_name;
     END
     $body$ LANGUAGE plpgsql
 """
+# its signatures, the earlier one first (dropped on upgrade: a call would match both)
+TAKE_SIGNATURES = ('impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer)',
+                   'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
+                   'text, integer)')
 # the highest number of a company's ledger, and whether a ledger kept by an uninstallation is there
 LEDGER_STATE_SQL = "(SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)"
 
@@ -122,6 +138,7 @@ class SaleFiscalNumber(models.Model):
                       ON ir_sequence (company_id) WHERE code = %s""", [FISCAL_CODE])
         cr.execute("""CREATE UNIQUE INDEX IF NOT EXISTS sale_fiscal_number_company_name_uniq
                       ON sale_fiscal_number (company_id, name) WHERE NOT is_legacy""")
+        cr.execute("DROP FUNCTION IF EXISTS %s" % TAKE_SIGNATURES[0])
         cr.execute(TAKE_FUNCTION)
 
     @api.model
@@ -141,23 +158,31 @@ class SaleFiscalNumber(models.Model):
                                 create)
 
     @api.model
-    def _sequence_and_ledger(self, company):
-        """(the company's fiscal sequence, the highest number of its ledger, whether a kept ledger is there),
-        in one statement: the sequence's prefix, suffix, padding and next number come with it into the
-        cache (every confirmation reads them), instead of a search and a read of every column. A company
-        without a sequence yet gets one (``_fiscal_sequence``)."""
+    def _sequence_and_ledger(self, company, last_message=False):
+        """(the company's fiscal sequence, its prefix, suffix, padding and next number as cached values, the
+        highest number of its ledger, whether a kept ledger is there), in one statement: the sequence's values
+        come with it into the cache (every confirmation reads them), instead of a search and a read of every
+        column. A company without a sequence yet gets one (``_fiscal_sequence``). With ``last_message``, the id
+        of the last chatter message (0 without any) follows, read in the same statement."""
         cr = self.env.cr
-        cr.execute("""SELECT s.id, s.prefix, s.suffix, s.padding, s.number_next, """ + LEDGER_STATE_SQL + """
+        message_sql = ", (SELECT coalesce(max(id), 0) FROM mail_message)" if last_message else ""
+        cr.execute("""SELECT s.id, s.prefix, s.suffix, s.padding, s.number_next, """
+                   + LEDGER_STATE_SQL + message_sql + """
                         FROM ir_sequence s WHERE s.code = %s AND s.company_id = %s
                        ORDER BY s.name LIMIT 1""", [company.id, KEPT_LEDGER, FISCAL_CODE, company.id])
         row = cr.fetchone()
         if not row:
-            return (self._fiscal_sequence(company),) + self._ledger_state(company)
-        seq_id, prefix, suffix, padding, number_next, in_ledger, kept = row
+            state = (self._fiscal_sequence(company), {}) + tuple(self._ledger_state(company))
+            if last_message:
+                cr.execute("SELECT coalesce(max(id), 0) FROM mail_message")
+                state += tuple(cr.fetchone())
+            return state
+        seq_id, prefix, suffix, padding, number_next, in_ledger, kept = row[:7]
         seq = self.env['ir.sequence'].sudo().browse(seq_id)
-        seq._cache.update(seq._convert_to_cache({'prefix': prefix, 'suffix': suffix, 'padding': padding,
-                                                 'number_next': number_next}, validate=False))
-        return seq, in_ledger, kept
+        values = seq._convert_to_cache({'prefix': prefix, 'suffix': suffix, 'padding': padding,
+                                        'number_next': number_next}, validate=False)
+        seq._cache.update(values)
+        return (seq, values, in_ledger, kept) + tuple(row[7:])
 
     @api.model
     def _ledger_state(self, company):
@@ -208,21 +233,27 @@ class SaleFiscalNumber(models.Model):
         return query, params
 
     @api.model
-    def _take_next(self, order, company=None):
+    def _take_next(self, order, company=None, ledger_state=None, rename=None):
         """Insert the next fiscal number of the order's company (``company``, when already read) into the
-        ledger: its name."""
+        ledger: its name. ``ledger_state``: what ``_sequence_and_ledger`` returns for the company, when read
+        in this transaction before any number was taken (read here otherwise). ``rename``: (the order's name
+        after the number, the id of the last chatter message before the confirmation's), to give the
+        confirmation's messages the order's new name in the same round trip."""
         cr = self.env.cr
         company = company or order.company_id
-        seq, in_ledger, kept = self._sequence_and_ledger(company)
+        seq, values, in_ledger, kept = ledger_state or self._sequence_and_ledger(company)
+        # back into the cache, which a chatter message may have emptied since they were read
+        seq._cache.update(values)
         # Read before the lock: the transaction's snapshot (REPEATABLE READ) is already taken, so these reads
         # would see the same after it; numbers committed since are skipped by the insert (TAKE_FUNCTION). The
         # locked section, which the next confirmation waits for, is then only the insert and the end of the
         # transaction.
         last = self._highest_given(seq, company, (in_ledger, kept))
         prefix, suffix = seq._get_prefix_suffix()
-        cr.execute("SELECT impact_fiscal_take(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        tail, messages_after = rename or (None, None)
+        cr.execute("SELECT impact_fiscal_take(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                    [seq.id, last + 1 if last else seq.number_next, prefix or '', suffix or '', seq.padding,
-                    company.id, order.id, self.env.uid, MAX_BUMPS])
+                    company.id, order.id, self.env.uid, MAX_BUMPS, tail, messages_after])
         name = cr.fetchone()[0]
         if name is None:
             raise UserError(_("No free fiscal number found after %d attempts.") % MAX_BUMPS)
@@ -328,8 +359,8 @@ class SaleFiscalNumber(models.Model):
         cr.execute("SELECT to_regclass('sale_fiscal_number'), to_regclass(%s)", [KEPT_LEDGER])
         ledger, kept = cr.fetchone()
         cr.execute("DROP INDEX IF EXISTS ir_sequence_impact_fiscal_company_uniq")
-        cr.execute("DROP FUNCTION IF EXISTS impact_fiscal_take(integer, integer, text, text, integer, integer, "
-                   "integer, integer, integer)")
+        for signature in TAKE_SIGNATURES:
+            cr.execute("DROP FUNCTION IF EXISTS %s" % signature)
         if not ledger:
             return
         if kept:
