@@ -42,20 +42,36 @@ FISCAL_CODE = 'sale.order.fiscal'
 # the confirmations queue for that lock until the holder's commit, and the numbers committed since a waiting
 # transaction's snapshot are most often several under load (each one an insert refused by the unique index).
 # Returns the number's name, NULL after max_bumps numbers taken. Its name as ir.sequence.get_next_char writes
-# it: the prefix, the number with at least ``padding`` digits, the suffix. With ``record_name_tail``, the
-# order's chatter messages after ``messages_after`` (the confirmation's) get the order's new name, the number's
-# name followed by that tail: one round trip less.
+# it: the prefix, the number with at least ``padding`` digits, the suffix. With ``ref_pattern``, the candidate
+# first moves above the highest number printed on the company's orders when that is above ``highest`` (the
+# ledgers' highest number), searched before the lock (see ``sale.fiscal.number._references_args``). With
+# ``record_name_tail``, the order's chatter messages after ``messages_after`` (the confirmation's) get the
+# order's new name, the number's name followed by that tail. One round trip for the three.
 TAKE_FUNCTION = """
     CREATE OR REPLACE FUNCTION impact_fiscal_take(seq_id integer, candidate integer, prefix text, suffix text,
                                                   padding integer, company integer, order_ref integer,
                                                   uid integer, max_bumps integer, record_name_tail text DEFAULT NULL,
-                                                  messages_after integer DEFAULT NULL) RETURNS text AS $body$
+                                                  messages_after integer DEFAULT NULL, highest integer DEFAULT NULL,
+                                                  ref_pattern text DEFAULT NULL, ref_like text DEFAULT NULL,
+                                                  ref_top text DEFAULT NULL) RETURNS text AS $body$
     DECLARE
-        started timestamptz := clock_timestamp();
+        started timestamptz;
         waited double precision;
         fiscal_name text;
         taken boolean := false;
+        above bigint;
     BEGIN
+        IF ref_pattern IS NOT NULL THEN
+            SELECT max(substring(o.name from ref_pattern)::bigint) INTO above FROM sale_order o
+             WHERE o.company_id = company AND o.name LIKE ref_like
+               AND (ref_top IS NULL
+                    OR substr(o.name, length(prefix) + 1, padding) COLLATE "C" > ref_top
+                    OR substr(o.name, length(prefix) + 1 + padding, 1) COLLATE "C" BETWEEN '0' AND '9');
+            IF above > COALESCE(highest, 0) THEN
+                candidate := above + 1;
+            END IF;
+        END IF;
+        started := clock_timestamp();
         PERFORM 1 FROM ir_sequence WHERE id = seq_id FOR UPDATE;
         waited := extract(epoch FROM clock_timestamp() - started) * 1000.0;
         FOR attempt IN 1..max_bumps LOOP
@@ -83,10 +99,12 @@ TAKE_FUNCTION = """
     END
     $body$ LANGUAGE plpgsql
 """
-# its signatures, the earlier one first (dropped on upgrade: a call would match both)
+# its signatures, the earlier ones first (dropped on upgrade: a call would match several)
 TAKE_SIGNATURES = ('impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer)',
                    'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
-                   'text, integer)')
+                   'text, integer)',
+                   'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
+                   'text, integer, integer, text, text, text)')
 # the highest number of a company's ledger, and whether a ledger kept by an uninstallation is there
 LEDGER_STATE_SQL = "(SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)"
 
@@ -138,7 +156,8 @@ class SaleFiscalNumber(models.Model):
                       ON ir_sequence (company_id) WHERE code = %s""", [FISCAL_CODE])
         cr.execute("""CREATE UNIQUE INDEX IF NOT EXISTS sale_fiscal_number_company_name_uniq
                       ON sale_fiscal_number (company_id, name) WHERE NOT is_legacy""")
-        cr.execute("DROP FUNCTION IF EXISTS %s" % TAKE_SIGNATURES[0])
+        for signature in TAKE_SIGNATURES[:-1]:
+            cr.execute("DROP FUNCTION IF EXISTS %s" % signature)
         cr.execute(TAKE_FUNCTION)
 
     @api.model
@@ -191,27 +210,26 @@ class SaleFiscalNumber(models.Model):
         return self.env.cr.fetchone()
 
     @api.model
-    def _highest_given(self, seq, company, ledger_state=None):
-        """The highest number given in the company: in the ledger (any of its sequences), in the ledger kept
-        by an uninstallation, and in the references of its orders that start with the sequence's prefix
-        (``ledger_state``: ``_ledger_state``'s pair as ``_sequence_and_ledger`` read it, read here when not
-        given)."""
-        cr = self.env.cr
-        prefix, suffix = seq._get_prefix_suffix()
-        prefix, suffix = prefix or '', suffix or ''
-        pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix), re.escape(suffix))
+    def _highest_in_ledgers(self, company, ledger_state=None):
+        """The highest number given in the company according to its ledger (any of its sequences) and the ledger
+        kept by an uninstallation, 0 without any (``ledger_state``: ``_ledger_state``'s pair as
+        ``_sequence_and_ledger`` read it, read here when not given). The references of its orders are
+        searched by ``TAKE_FUNCTION`` (``_references_args``)."""
         in_ledger, kept = ledger_state if ledger_state is not None else self._ledger_state(company)
         highest = in_ledger or 0
         if kept:
-            cr.execute('SELECT max(number) FROM "%s" WHERE company_id = %%s' % KEPT_LEDGER, [company.id])
-            highest = max(highest, cr.fetchone()[0] or 0)
-        cr.execute(*self._references_above(pattern, prefix, seq.padding, company, highest))
-        return max(highest, cr.fetchone()[0] or 0)
+            self.env.cr.execute('SELECT max(number) FROM "%s" WHERE company_id = %%s' % KEPT_LEDGER, [company.id])
+            highest = max(highest, self.env.cr.fetchone()[0] or 0)
+        return highest
 
     @api.model
-    def _references_above(self, pattern, prefix, padding, company, highest):
-        """(query, parameters): the highest number that ``pattern`` finds in the references of the company's
-        orders, among the references that may hold a number above ``highest`` (None when none does).
+    def _references_args(self, prefix, suffix, padding, highest):
+        """(pattern, LIKE pattern, top): how ``TAKE_FUNCTION`` searches the highest number printed in the
+        references of the company's orders that start with the sequence's prefix (``prefix``, ``suffix``: as
+        ``_get_prefix_suffix`` gives them), among the references that may hold a number above ``highest``:
+        the number that the regular expression ``pattern`` finds, in the references matching the LIKE
+        pattern, whose ``padding`` characters after the prefix are above ``top`` (byte order) or are followed
+        by a digit (``top`` None: every reference).
 
         Every confirmation runs it, over every numbered order of the company, so the regular expression (a
         few microseconds a reference) runs only on the references that may hold more than ``highest``. Not
@@ -220,17 +238,11 @@ class SaleFiscalNumber(models.Model):
         sequence as it is: the digits that the expression can find there start the ``padding`` characters
         and end in them, and at each length such digits are at most the first digits of ``highest``, so
         at most ``highest`` (whatever the suffix)."""
-        query = """SELECT max(substring(name from %s)::bigint) FROM sale_order
-                    WHERE company_id = %s AND name LIKE %s"""
-        params = [pattern, company.id, _like_prefix(prefix)]
+        pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix), re.escape(suffix))
+        top = None
         if padding > 0:
-            start = len(prefix) + 1
             top = '9' * padding if highest >= 10 ** padding else '%0*d' % (padding, highest)
-            query += """
-                      AND NOT (substr(name, %s, %s) COLLATE "C" <= %s
-                               AND substr(name, %s, 1) NOT IN ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'))"""
-            params += [start, padding, top, start + padding]
-        return query, params
+        return pattern, _like_prefix(prefix), top
 
     @api.model
     def _take_next(self, order, company=None, ledger_state=None, rename=None):
@@ -244,16 +256,18 @@ class SaleFiscalNumber(models.Model):
         seq, values, in_ledger, kept = ledger_state or self._sequence_and_ledger(company)
         # back into the cache, which a chatter message may have emptied since they were read
         seq._cache.update(values)
-        # Read before the lock: the transaction's snapshot (REPEATABLE READ) is already taken, so these reads
-        # would see the same after it; numbers committed since are skipped by the insert (TAKE_FUNCTION). The
-        # locked section, which the next confirmation waits for, is then only the insert and the end of the
-        # transaction.
-        last = self._highest_given(seq, company, (in_ledger, kept))
+        # Read before the lock (the ledgers here, the orders' references in TAKE_FUNCTION before it takes the
+        # lock): the transaction's snapshot (REPEATABLE READ) is already taken, so these reads would see the
+        # same after it; numbers committed since are skipped by the insert (TAKE_FUNCTION). The locked section,
+        # which the next confirmation waits for, is then only the insert and the end of the transaction.
+        highest = self._highest_in_ledgers(company, (in_ledger, kept))
         prefix, suffix = seq._get_prefix_suffix()
+        prefix, suffix = prefix or '', suffix or ''
+        pattern, like, top = self._references_args(prefix, suffix, seq.padding, highest)
         tail, messages_after = rename or (None, None)
-        cr.execute("SELECT impact_fiscal_take(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                   [seq.id, last + 1 if last else seq.number_next, prefix or '', suffix or '', seq.padding,
-                    company.id, order.id, self.env.uid, MAX_BUMPS, tail, messages_after])
+        cr.execute("SELECT impact_fiscal_take(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                   [seq.id, highest + 1 if highest else seq.number_next, prefix, suffix, seq.padding, company.id,
+                    order.id, self.env.uid, MAX_BUMPS, tail, messages_after, highest, pattern, like, top])
         name = cr.fetchone()[0]
         if name is None:
             raise UserError(_("No free fiscal number found after %d attempts.") % MAX_BUMPS)
