@@ -41,6 +41,15 @@ FISCAL_CODE = 'sale.order.fiscal'
 # the numbers committed since the transaction's snapshot began (see the module docstring), in one round trip:
 # the confirmations queue for that lock until the holder's commit, and the numbers committed since a waiting
 # transaction's snapshot are most often several under load (each one an insert refused by the unique index).
+# The search of the numbers printed on the orders' references (``sale.fiscal.number._references_args``) by index
+# rather than over every numbered order of the company, for a padding of at least LONG_RUN - 1 digits: the
+# references in byte order (a range after the prefix followed by the highest number), and the few references
+# holding a run of LONG_RUN digits or more (every number of more digits than such a padding has one).
+LONG_RUN = 6
+REFERENCE_INDEXES = (
+    ('sale_order_impact_reference_index', 'ON sale_order (company_id, name COLLATE "C")'),
+    ('sale_order_impact_long_digits_index', "ON sale_order (company_id) WHERE name ~ '[0-9]{%d}'" % LONG_RUN),
+)
 # Returns the number's name, NULL after max_bumps numbers taken. Its name as ir.sequence.get_next_char writes
 # it: the prefix, the number with at least ``padding`` digits, the suffix. With ``ref_pattern``, the candidate
 # first moves above the highest number printed on the company's orders when that is above ``highest`` (the
@@ -53,7 +62,8 @@ TAKE_FUNCTION = """
                                                   uid integer, max_bumps integer, record_name_tail text DEFAULT NULL,
                                                   messages_after integer DEFAULT NULL, highest integer DEFAULT NULL,
                                                   ref_pattern text DEFAULT NULL, ref_like text DEFAULT NULL,
-                                                  ref_top text DEFAULT NULL) RETURNS text AS $body$
+                                                  ref_top text DEFAULT NULL, ref_upper text DEFAULT NULL)
+                                                  RETURNS text AS $body$
     DECLARE
         started timestamptz;
         waited double precision;
@@ -61,12 +71,25 @@ TAKE_FUNCTION = """
         taken boolean := false;
         above bigint;
     BEGIN
-        IF ref_pattern IS NOT NULL THEN
+        IF ref_pattern IS NOT NULL AND ref_top IS NOT NULL AND padding >= %(long_run)s - 1 THEN
+            -- by the two indexes (REFERENCE_INDEXES): the references above the prefix followed by ref_top (byte
+            -- order), and those with a run of more digits than the padding (its characters followed by a digit)
+            SELECT max(n) INTO above FROM (
+                SELECT substring(o.name from ref_pattern)::bigint AS n FROM sale_order o
+                 WHERE o.company_id = company AND o.name COLLATE "C" > prefix || ref_top
+                   AND (ref_upper IS NULL OR o.name COLLATE "C" < ref_upper) AND o.name LIKE ref_like
+                UNION ALL
+                SELECT substring(o.name from ref_pattern)::bigint FROM sale_order o
+                 WHERE o.company_id = company AND o.name ~ '[0-9]{%(long_run)s}' AND o.name LIKE ref_like
+                   AND substr(o.name, length(prefix) + 1 + padding, 1) COLLATE "C" BETWEEN '0' AND '9') q;
+        ELSIF ref_pattern IS NOT NULL THEN
             SELECT max(substring(o.name from ref_pattern)::bigint) INTO above FROM sale_order o
              WHERE o.company_id = company AND o.name LIKE ref_like
                AND (ref_top IS NULL
                     OR substr(o.name, length(prefix) + 1, padding) COLLATE "C" > ref_top
                     OR substr(o.name, length(prefix) + 1 + padding, 1) COLLATE "C" BETWEEN '0' AND '9');
+        END IF;
+        IF ref_pattern IS NOT NULL THEN
             IF above > COALESCE(highest, 0) THEN
                 candidate := above + 1;
             END IF;
@@ -98,13 +121,15 @@ TAKE_FUNCTION = """
         RETURN fiscal_name;
     END
     $body$ LANGUAGE plpgsql
-"""
+""" % {'long_run': LONG_RUN}
 # its signatures, the earlier ones first (dropped on upgrade: a call would match several)
 TAKE_SIGNATURES = ('impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer)',
                    'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
                    'text, integer)',
                    'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
-                   'text, integer, integer, text, text, text)')
+                   'text, integer, integer, text, text, text)',
+                   'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
+                   'text, integer, integer, text, text, text, text)')
 # the highest number of a company's ledger, and whether a ledger kept by an uninstallation is there
 LEDGER_STATE_SQL = "(SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)"
 
@@ -158,6 +183,8 @@ class SaleFiscalNumber(models.Model):
                       ON sale_fiscal_number (company_id, name) WHERE NOT is_legacy""")
         for signature in TAKE_SIGNATURES[:-1]:
             cr.execute("DROP FUNCTION IF EXISTS %s" % signature)
+        for name, definition in REFERENCE_INDEXES:
+            cr.execute('CREATE INDEX IF NOT EXISTS %s %s' % (name, definition))
         cr.execute(TAKE_FUNCTION)
 
     @api.model
@@ -224,12 +251,13 @@ class SaleFiscalNumber(models.Model):
 
     @api.model
     def _references_args(self, prefix, suffix, padding, highest):
-        """(pattern, LIKE pattern, top): how ``TAKE_FUNCTION`` searches the highest number printed in the
+        """(pattern, LIKE pattern, top, upper): how ``TAKE_FUNCTION`` searches the highest number printed in the
         references of the company's orders that start with the sequence's prefix (``prefix``, ``suffix``: as
         ``_get_prefix_suffix`` gives them), among the references that may hold a number above ``highest``:
         the number that the regular expression ``pattern`` finds, in the references matching the LIKE
         pattern, whose ``padding`` characters after the prefix are above ``top`` (byte order) or are followed
-        by a digit (``top`` None: every reference).
+        by a digit (``top`` None: every reference); ``upper``: a text above every reference starting with the
+        prefix (byte order), None without one.
 
         Every confirmation runs it, over every numbered order of the company, so the regular expression (a
         few microseconds a reference) runs only on the references that may hold more than ``highest``. Not
@@ -237,12 +265,22 @@ class SaleFiscalNumber(models.Model):
         padding (byte order) and are not followed by a digit, which are all the orders numbered by the
         sequence as it is: the digits that the expression can find there start the ``padding`` characters
         and end in them, and at each length such digits are at most the first digits of ``highest``, so
-        at most ``highest`` (whatever the suffix)."""
+        at most ``highest`` (whatever the suffix).
+
+        Those candidates are found by index (``REFERENCE_INDEXES``) when the padding has at least LONG_RUN - 1
+        digits: the references whose characters after the prefix are above ``top`` are a range of the
+        references in byte order (after the prefix followed by ``top``, before ``upper``); a reference whose
+        ``padding`` characters after the prefix are followed by a digit holds a number only if those are digits
+        too, a run of LONG_RUN digits or more (a number of at most ``padding`` digits is covered above,
+        whatever follows it)."""
         pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix), re.escape(suffix))
         top = None
         if padding > 0:
             top = '9' * padding if highest >= 10 ** padding else '%0*d' % (padding, highest)
-        return pattern, _like_prefix(prefix), top
+        upper = None
+        if prefix and ord(prefix[-1]) < 0x10ffff:
+            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return pattern, _like_prefix(prefix), top, upper
 
     @api.model
     def _take_next(self, order, company=None, ledger_state=None, rename=None):
@@ -263,11 +301,11 @@ class SaleFiscalNumber(models.Model):
         highest = self._highest_in_ledgers(company, (in_ledger, kept))
         prefix, suffix = seq._get_prefix_suffix()
         prefix, suffix = prefix or '', suffix or ''
-        pattern, like, top = self._references_args(prefix, suffix, seq.padding, highest)
+        pattern, like, top, upper = self._references_args(prefix, suffix, seq.padding, highest)
         tail, messages_after = rename or (None, None)
-        cr.execute("SELECT impact_fiscal_take(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        cr.execute("SELECT impact_fiscal_take(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                    [seq.id, highest + 1 if highest else seq.number_next, prefix, suffix, seq.padding, company.id,
-                    order.id, self.env.uid, MAX_BUMPS, tail, messages_after, highest, pattern, like, top])
+                    order.id, self.env.uid, MAX_BUMPS, tail, messages_after, highest, pattern, like, top, upper])
         name = cr.fetchone()[0]
         if name is None:
             raise UserError(_("No free fiscal number found after %d attempts.") % MAX_BUMPS)
@@ -375,6 +413,8 @@ class SaleFiscalNumber(models.Model):
         cr.execute("DROP INDEX IF EXISTS ir_sequence_impact_fiscal_company_uniq")
         for signature in TAKE_SIGNATURES:
             cr.execute("DROP FUNCTION IF EXISTS %s" % signature)
+        for name, _definition in REFERENCE_INDEXES:
+            cr.execute("DROP INDEX IF EXISTS %s" % name)
         if not ledger:
             return
         if kept:
