@@ -446,6 +446,24 @@ class CrmLeadPeople(models.Model):
 # --------------------------------------------------------------------------------------------------
 
 
+# The deals (ids twice) with their company currency and its rounding, the sum of ``amount`` over their counted
+# orders (``where``) and ``foreign`` (an aggregate: whether one of those orders is in another currency than its
+# company's).
+AMOUNT_ORDERED_SQL = """
+    SELECT l.id, rc_lead.currency_id, cur.rounding, o.amount, o.in_foreign
+      FROM crm_lead l
+      LEFT JOIN res_company rc_lead ON rc_lead.id = l.company_id
+      LEFT JOIN res_currency cur ON cur.id = rc_lead.currency_id
+      LEFT JOIN (
+            SELECT so.opportunity_id AS lead_id, SUM({amount}) AS amount, {foreign} AS in_foreign
+              FROM sale_order so
+              JOIN product_pricelist pl ON pl.id = so.pricelist_id
+              JOIN res_company rc ON rc.id = so.company_id
+             WHERE so.opportunity_id IN %s AND {where}
+             GROUP BY so.opportunity_id) o ON o.lead_id = l.id
+     WHERE l.id IN %s"""
+
+
 class CrmLeadExecution(models.Model):
     _inherit = 'crm.lead'
 
@@ -477,24 +495,29 @@ class CrmLeadExecution(models.Model):
         ids = tuple(lead.id for lead in self if isinstance(lead.id, int))
         ordered = {}
         if ids:
-            # with the deal's company currency, which rounds the amount as it is set: not read again by the ORM
-            # (the deal's company, then the company's currency)
-            self.env.cr.execute("""
-                SELECT l.id, rc_lead.currency_id, o.amount
-                  FROM crm_lead l
-                  LEFT JOIN res_company rc_lead ON rc_lead.id = l.company_id
-                  LEFT JOIN (
-                        SELECT so.opportunity_id AS lead_id, SUM({amount}) AS amount
-                          FROM sale_order so
-                          JOIN product_pricelist pl ON pl.id = so.pricelist_id
-                          JOIN res_company rc ON rc.id = so.company_id
-                         WHERE so.opportunity_id IN %s AND {where}
-                         GROUP BY so.opportunity_id) o ON o.lead_id = l.id
-                 WHERE l.id IN %s""".format(amount=order_company_amount_sql(), where=COUNTED_ORDER_WHERE), (ids, ids))
-            for lead_id, currency_id, amount in self.env.cr.fetchall():
-                self.browse(lead_id)._impact_cache_currency(currency_id)
-                if amount is not None:
+            # with the deal's company currency and its rounding, which rounds the amount as it is set: not read
+            # again by the ORM (the deal's company, then every column of the company's currency). The orders'
+            # totals are summed as they are where every counted order is in its company's currency (nearly
+            # always): PostgreSQL plans the query again in every request (Odoo resets each pooled connection
+            # with DISCARD ALL), and the lookups of the currency rates were a third of that. The deals with an
+            # order in another currency are summed again with the rates.
+            self.env.cr.execute(AMOUNT_ORDERED_SQL.format(
+                amount='so.amount_total', where=COUNTED_ORDER_WHERE,
+                foreign='bool_or(pl.currency_id IS DISTINCT FROM rc.currency_id)'), (ids, ids))
+            foreign = []
+            for lead_id, currency_id, rounding, amount, in_foreign in self.env.cr.fetchall():
+                self.browse(lead_id)._impact_cache_currency(currency_id, rounding)
+                if in_foreign:
+                    foreign.append(lead_id)
+                elif amount is not None:
                     ordered[lead_id] = amount
+            if foreign:
+                self.env.cr.execute(AMOUNT_ORDERED_SQL.format(
+                    amount=order_company_amount_sql(), where=COUNTED_ORDER_WHERE, foreign='TRUE'),
+                    (tuple(foreign), tuple(foreign)))
+                for lead_id, _currency_id, _rounding, amount, _in_foreign in self.env.cr.fetchall():
+                    if amount is not None:
+                        ordered[lead_id] = amount
         self._impact_read_new_currencies()
         for lead in self:
             lead.amount_ordered = ordered.get(lead.id, 0.0)
@@ -536,9 +559,15 @@ class CrmLeadExecution(models.Model):
             lead.amount_outstanding = residual
 
     @api.multi
-    def _impact_cache_currency(self, currency_id):
+    def _impact_cache_currency(self, currency_id, rounding=None):
+        """The deal's company currency into the cache, with its rounding when given (the rounding of the amounts
+        as they are set and written needs nothing else of the currency)."""
         if 'company_currency' not in self._cache:
             self._cache.update(self._convert_to_cache({'company_currency': currency_id or False}, validate=False))
+        if currency_id and rounding is not None:
+            currency = self.env['res.currency'].browse(currency_id)
+            if 'rounding' not in currency._cache:
+                currency._cache.update(currency._convert_to_cache({'rounding': rounding}, validate=False))
 
     @api.multi
     def _impact_read_new_currencies(self):

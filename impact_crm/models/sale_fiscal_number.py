@@ -41,17 +41,60 @@ FISCAL_CODE = 'sale.order.fiscal'
 # the numbers committed since the transaction's snapshot began (see the module docstring), in one round trip:
 # the confirmations queue for that lock until the holder's commit, and the numbers committed since a waiting
 # transaction's snapshot are most often several under load (each one an insert refused by the unique index).
+# The search of the numbers printed on the orders' references (``sale.fiscal.number._references_args``) by index
+# rather than over every numbered order of the company, for a padding of at least LONG_RUN - 1 digits: the
+# references in byte order (a range after the prefix followed by the highest number), and the few references
+# holding a run of LONG_RUN digits or more (every number of more digits than such a padding has one).
+LONG_RUN = 6
+REFERENCE_INDEXES = (
+    ('sale_order_impact_reference_index', 'ON sale_order (company_id, name COLLATE "C")'),
+    ('sale_order_impact_long_digits_index', "ON sale_order (company_id) WHERE name ~ '[0-9]{%d}'" % LONG_RUN),
+)
 # Returns the number's name, NULL after max_bumps numbers taken. Its name as ir.sequence.get_next_char writes
-# it: the prefix, the number with at least ``padding`` digits, the suffix.
+# it: the prefix, the number with at least ``padding`` digits, the suffix. With ``ref_pattern``, the candidate
+# first moves above the highest number printed on the company's orders when that is above ``highest`` (the
+# ledgers' highest number), searched before the lock (see ``sale.fiscal.number._references_args``). With
+# ``record_name_tail``, the order's chatter messages after ``messages_after`` (the confirmation's) get the
+# order's new name, the number's name followed by that tail. One round trip for the three.
 TAKE_FUNCTION = """
     CREATE OR REPLACE FUNCTION impact_fiscal_take(seq_id integer, candidate integer, prefix text, suffix text,
                                                   padding integer, company integer, order_ref integer,
-                                                  uid integer, max_bumps integer) RETURNS text AS $body$
+                                                  uid integer, max_bumps integer, record_name_tail text DEFAULT NULL,
+                                                  messages_after integer DEFAULT NULL, highest integer DEFAULT NULL,
+                                                  ref_pattern text DEFAULT NULL, ref_like text DEFAULT NULL,
+                                                  ref_top text DEFAULT NULL, ref_upper text DEFAULT NULL)
+                                                  RETURNS text AS $body$
     DECLARE
-        started timestamptz := clock_timestamp();
+        started timestamptz;
         waited double precision;
         fiscal_name text;
+        taken boolean := false;
+        above bigint;
     BEGIN
+        IF ref_pattern IS NOT NULL AND ref_top IS NOT NULL AND padding >= %(long_run)s - 1 THEN
+            -- by the two indexes (REFERENCE_INDEXES): the references above the prefix followed by ref_top (byte
+            -- order), and those with a run of more digits than the padding (its characters followed by a digit)
+            SELECT max(n) INTO above FROM (
+                SELECT substring(o.name from ref_pattern)::bigint AS n FROM sale_order o
+                 WHERE o.company_id = company AND o.name COLLATE "C" > prefix || ref_top
+                   AND (ref_upper IS NULL OR o.name COLLATE "C" < ref_upper) AND o.name LIKE ref_like
+                UNION ALL
+                SELECT substring(o.name from ref_pattern)::bigint FROM sale_order o
+                 WHERE o.company_id = company AND o.name ~ '[0-9]{%(long_run)s}' AND o.name LIKE ref_like
+                   AND substr(o.name, length(prefix) + 1 + padding, 1) COLLATE "C" BETWEEN '0' AND '9') q;
+        ELSIF ref_pattern IS NOT NULL THEN
+            SELECT max(substring(o.name from ref_pattern)::bigint) INTO above FROM sale_order o
+             WHERE o.company_id = company AND o.name LIKE ref_like
+               AND (ref_top IS NULL
+                    OR substr(o.name, length(prefix) + 1, padding) COLLATE "C" > ref_top
+                    OR substr(o.name, length(prefix) + 1 + padding, 1) COLLATE "C" BETWEEN '0' AND '9');
+        END IF;
+        IF ref_pattern IS NOT NULL THEN
+            IF above > COALESCE(highest, 0) THEN
+                candidate := above + 1;
+            END IF;
+        END IF;
+        started := clock_timestamp();
         PERFORM 1 FROM ir_sequence WHERE id = seq_id FOR UPDATE;
         waited := extract(epoch FROM clock_timestamp() - started) * 1000.0;
         FOR attempt IN 1..max_bumps LOOP
@@ -62,15 +105,31 @@ TAKE_FUNCTION = """
                                                 lock_wait_ms, create_uid, write_uid, create_date, write_date)
                 VALUES (fiscal_name, candidate, seq_id, company, order_ref, now() at time zone 'UTC', false, waited,
                         uid, uid, now() at time zone 'UTC', now() at time zone 'UTC');
-                RETURN fiscal_name;
+                taken := true;
             EXCEPTION WHEN unique_violation THEN
                 candidate := candidate + 1;     -- committed by another transaction after our snapshot began
             END;
+            EXIT WHEN taken;
         END LOOP;
-        RETURN NULL;
+        IF NOT taken THEN
+            RETURN NULL;
+        END IF;
+        IF record_name_tail IS NOT NULL THEN
+            UPDATE mail_message SET record_name = fiscal_name || record_name_tail
+             WHERE model = 'sale.order' AND res_id = order_ref AND id > messages_after;
+        END IF;
+        RETURN fiscal_name;
     END
     $body$ LANGUAGE plpgsql
-"""
+""" % {'long_run': LONG_RUN}
+# its signatures, the earlier ones first (dropped on upgrade: a call would match several)
+TAKE_SIGNATURES = ('impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer)',
+                   'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
+                   'text, integer)',
+                   'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
+                   'text, integer, integer, text, text, text)',
+                   'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
+                   'text, integer, integer, text, text, text, text)')
 # the highest number of a company's ledger, and whether a ledger kept by an uninstallation is there
 LEDGER_STATE_SQL = "(SELECT max(number) FROM sale_fiscal_number WHERE company_id = %s), to_regclass(%s)"
 
@@ -122,6 +181,10 @@ class SaleFiscalNumber(models.Model):
                       ON ir_sequence (company_id) WHERE code = %s""", [FISCAL_CODE])
         cr.execute("""CREATE UNIQUE INDEX IF NOT EXISTS sale_fiscal_number_company_name_uniq
                       ON sale_fiscal_number (company_id, name) WHERE NOT is_legacy""")
+        for signature in TAKE_SIGNATURES[:-1]:
+            cr.execute("DROP FUNCTION IF EXISTS %s" % signature)
+        for name, definition in REFERENCE_INDEXES:
+            cr.execute('CREATE INDEX IF NOT EXISTS %s %s' % (name, definition))
         cr.execute(TAKE_FUNCTION)
 
     @api.model
@@ -141,23 +204,31 @@ class SaleFiscalNumber(models.Model):
                                 create)
 
     @api.model
-    def _sequence_and_ledger(self, company):
-        """(the company's fiscal sequence, the highest number of its ledger, whether a kept ledger is there),
-        in one statement: the sequence's prefix, suffix, padding and next number come with it into the
-        cache (every confirmation reads them), instead of a search and a read of every column. A company
-        without a sequence yet gets one (``_fiscal_sequence``)."""
+    def _sequence_and_ledger(self, company, last_message=False):
+        """(the company's fiscal sequence, its prefix, suffix, padding and next number as cached values, the
+        highest number of its ledger, whether a kept ledger is there), in one statement: the sequence's values
+        come with it into the cache (every confirmation reads them), instead of a search and a read of every
+        column. A company without a sequence yet gets one (``_fiscal_sequence``). With ``last_message``, the id
+        of the last chatter message (0 without any) follows, read in the same statement."""
         cr = self.env.cr
-        cr.execute("""SELECT s.id, s.prefix, s.suffix, s.padding, s.number_next, """ + LEDGER_STATE_SQL + """
+        message_sql = ", (SELECT coalesce(max(id), 0) FROM mail_message)" if last_message else ""
+        cr.execute("""SELECT s.id, s.prefix, s.suffix, s.padding, s.number_next, """
+                   + LEDGER_STATE_SQL + message_sql + """
                         FROM ir_sequence s WHERE s.code = %s AND s.company_id = %s
                        ORDER BY s.name LIMIT 1""", [company.id, KEPT_LEDGER, FISCAL_CODE, company.id])
         row = cr.fetchone()
         if not row:
-            return (self._fiscal_sequence(company),) + self._ledger_state(company)
-        seq_id, prefix, suffix, padding, number_next, in_ledger, kept = row
+            state = (self._fiscal_sequence(company), {}) + tuple(self._ledger_state(company))
+            if last_message:
+                cr.execute("SELECT coalesce(max(id), 0) FROM mail_message")
+                state += tuple(cr.fetchone())
+            return state
+        seq_id, prefix, suffix, padding, number_next, in_ledger, kept = row[:7]
         seq = self.env['ir.sequence'].sudo().browse(seq_id)
-        seq._cache.update(seq._convert_to_cache({'prefix': prefix, 'suffix': suffix, 'padding': padding,
-                                                 'number_next': number_next}, validate=False))
-        return seq, in_ledger, kept
+        values = seq._convert_to_cache({'prefix': prefix, 'suffix': suffix, 'padding': padding,
+                                        'number_next': number_next}, validate=False)
+        seq._cache.update(values)
+        return (seq, values, in_ledger, kept) + tuple(row[7:])
 
     @api.model
     def _ledger_state(self, company):
@@ -166,27 +237,27 @@ class SaleFiscalNumber(models.Model):
         return self.env.cr.fetchone()
 
     @api.model
-    def _highest_given(self, seq, company, ledger_state=None):
-        """The highest number given in the company: in the ledger (any of its sequences), in the ledger kept
-        by an uninstallation, and in the references of its orders that start with the sequence's prefix
-        (``ledger_state``: ``_ledger_state``'s pair as ``_sequence_and_ledger`` read it, read here when not
-        given)."""
-        cr = self.env.cr
-        prefix, suffix = seq._get_prefix_suffix()
-        prefix, suffix = prefix or '', suffix or ''
-        pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix), re.escape(suffix))
+    def _highest_in_ledgers(self, company, ledger_state=None):
+        """The highest number given in the company according to its ledger (any of its sequences) and the ledger
+        kept by an uninstallation, 0 without any (``ledger_state``: ``_ledger_state``'s pair as
+        ``_sequence_and_ledger`` read it, read here when not given). The references of its orders are
+        searched by ``TAKE_FUNCTION`` (``_references_args``)."""
         in_ledger, kept = ledger_state if ledger_state is not None else self._ledger_state(company)
         highest = in_ledger or 0
         if kept:
-            cr.execute('SELECT max(number) FROM "%s" WHERE company_id = %%s' % KEPT_LEDGER, [company.id])
-            highest = max(highest, cr.fetchone()[0] or 0)
-        cr.execute(*self._references_above(pattern, prefix, seq.padding, company, highest))
-        return max(highest, cr.fetchone()[0] or 0)
+            self.env.cr.execute('SELECT max(number) FROM "%s" WHERE company_id = %%s' % KEPT_LEDGER, [company.id])
+            highest = max(highest, self.env.cr.fetchone()[0] or 0)
+        return highest
 
     @api.model
-    def _references_above(self, pattern, prefix, padding, company, highest):
-        """(query, parameters): the highest number that ``pattern`` finds in the references of the company's
-        orders, among the references that may hold a number above ``highest`` (None when none does).
+    def _references_args(self, prefix, suffix, padding, highest):
+        """(pattern, LIKE pattern, top, upper): how ``TAKE_FUNCTION`` searches the highest number printed in the
+        references of the company's orders that start with the sequence's prefix (``prefix``, ``suffix``: as
+        ``_get_prefix_suffix`` gives them), among the references that may hold a number above ``highest``:
+        the number that the regular expression ``pattern`` finds, in the references matching the LIKE
+        pattern, whose ``padding`` characters after the prefix are above ``top`` (byte order) or are followed
+        by a digit (``top`` None: every reference); ``upper``: a text above every reference starting with the
+        prefix (byte order), None without one.
 
         Every confirmation runs it, over every numbered order of the company, so the regular expression (a
         few microseconds a reference) runs only on the references that may hold more than ``highest``. Not
@@ -194,35 +265,47 @@ class SaleFiscalNumber(models.Model):
         padding (byte order) and are not followed by a digit, which are all the orders numbered by the
         sequence as it is: the digits that the expression can find there start the ``padding`` characters
         and end in them, and at each length such digits are at most the first digits of ``highest``, so
-        at most ``highest`` (whatever the suffix)."""
-        query = """SELECT max(substring(name from %s)::bigint) FROM sale_order
-                    WHERE company_id = %s AND name LIKE %s"""
-        params = [pattern, company.id, _like_prefix(prefix)]
+        at most ``highest`` (whatever the suffix).
+
+        Those candidates are found by index (``REFERENCE_INDEXES``) when the padding has at least LONG_RUN - 1
+        digits: the references whose characters after the prefix are above ``top`` are a range of the
+        references in byte order (after the prefix followed by ``top``, before ``upper``); a reference whose
+        ``padding`` characters after the prefix are followed by a digit holds a number only if those are digits
+        too, a run of LONG_RUN digits or more (a number of at most ``padding`` digits is covered above,
+        whatever follows it)."""
+        pattern = '^%s([0-9]+)%s( |$)' % (re.escape(prefix), re.escape(suffix))
+        top = None
         if padding > 0:
-            start = len(prefix) + 1
             top = '9' * padding if highest >= 10 ** padding else '%0*d' % (padding, highest)
-            query += """
-                      AND NOT (substr(name, %s, %s) COLLATE "C" <= %s
-                               AND substr(name, %s, 1) NOT IN ('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'))"""
-            params += [start, padding, top, start + padding]
-        return query, params
+        upper = None
+        if prefix and ord(prefix[-1]) < 0x10ffff:
+            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return pattern, _like_prefix(prefix), top, upper
 
     @api.model
-    def _take_next(self, order, company=None):
+    def _take_next(self, order, company=None, ledger_state=None, rename=None):
         """Insert the next fiscal number of the order's company (``company``, when already read) into the
-        ledger: its name."""
+        ledger: its name. ``ledger_state``: what ``_sequence_and_ledger`` returns for the company, when read
+        in this transaction before any number was taken (read here otherwise). ``rename``: (the order's name
+        after the number, the id of the last chatter message before the confirmation's), to give the
+        confirmation's messages the order's new name in the same round trip."""
         cr = self.env.cr
         company = company or order.company_id
-        seq, in_ledger, kept = self._sequence_and_ledger(company)
-        # Read before the lock: the transaction's snapshot (REPEATABLE READ) is already taken, so these reads
-        # would see the same after it; numbers committed since are skipped by the insert (TAKE_FUNCTION). The
-        # locked section, which the next confirmation waits for, is then only the insert and the end of the
-        # transaction.
-        last = self._highest_given(seq, company, (in_ledger, kept))
+        seq, values, in_ledger, kept = ledger_state or self._sequence_and_ledger(company)
+        # back into the cache, which a chatter message may have emptied since they were read
+        seq._cache.update(values)
+        # Read before the lock (the ledgers here, the orders' references in TAKE_FUNCTION before it takes the
+        # lock): the transaction's snapshot (REPEATABLE READ) is already taken, so these reads would see the
+        # same after it; numbers committed since are skipped by the insert (TAKE_FUNCTION). The locked section,
+        # which the next confirmation waits for, is then only the insert and the end of the transaction.
+        highest = self._highest_in_ledgers(company, (in_ledger, kept))
         prefix, suffix = seq._get_prefix_suffix()
-        cr.execute("SELECT impact_fiscal_take(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                   [seq.id, last + 1 if last else seq.number_next, prefix or '', suffix or '', seq.padding,
-                    company.id, order.id, self.env.uid, MAX_BUMPS])
+        prefix, suffix = prefix or '', suffix or ''
+        pattern, like, top, upper = self._references_args(prefix, suffix, seq.padding, highest)
+        tail, messages_after = rename or (None, None)
+        cr.execute("SELECT impact_fiscal_take(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                   [seq.id, highest + 1 if highest else seq.number_next, prefix, suffix, seq.padding, company.id,
+                    order.id, self.env.uid, MAX_BUMPS, tail, messages_after, highest, pattern, like, top, upper])
         name = cr.fetchone()[0]
         if name is None:
             raise UserError(_("No free fiscal number found after %d attempts.") % MAX_BUMPS)
@@ -328,8 +411,10 @@ class SaleFiscalNumber(models.Model):
         cr.execute("SELECT to_regclass('sale_fiscal_number'), to_regclass(%s)", [KEPT_LEDGER])
         ledger, kept = cr.fetchone()
         cr.execute("DROP INDEX IF EXISTS ir_sequence_impact_fiscal_company_uniq")
-        cr.execute("DROP FUNCTION IF EXISTS impact_fiscal_take(integer, integer, text, text, integer, integer, "
-                   "integer, integer, integer)")
+        for signature in TAKE_SIGNATURES:
+            cr.execute("DROP FUNCTION IF EXISTS %s" % signature)
+        for name, _definition in REFERENCE_INDEXES:
+            cr.execute("DROP INDEX IF EXISTS %s" % name)
         if not ledger:
             return
         if kept:

@@ -203,8 +203,13 @@ class SaleOrder(models.Model):
                 # state's write posts drops the orders from the cache (they would be read again in full)
                 numbering = [(order, order.company_id, order._impact_reference())
                              for order in unnumbered.sorted('id')]
-                self.env.cr.execute("SELECT coalesce(max(id), 0) FROM mail_message")
-                messages_before = self.env.cr.fetchone()[0]
+                # the first order's fiscal sequence and ledger, read with the id of the last chatter message (the
+                # messages after it are the confirmation's) in one statement: the transaction's snapshot
+                # (REPEATABLE READ) is already taken, so the ledger reads the same before the state's write
+                Ledger = self.env['sale.fiscal.number'].sudo()
+                first_company = numbering[0][1]
+                ledger_state = Ledger._sequence_and_ledger(first_company, last_message=True)
+                ledger_states, messages_before = {first_company: ledger_state[:-1]}, ledger_state[-1]
                 with numbering_guard():
                     super(SaleOrder, unnumbered).write(dict(vals, fiscal_number=PENDING_FISCAL_NUMBER))
                 # what the confirmation reads once numbered, read before the numbers (the products' expense
@@ -212,19 +217,38 @@ class SaleOrder(models.Model):
                 # confirmation waiting for the fiscal sequence waits for whatever runs between the number and
                 # the commit
                 unnumbered.mapped('order_line.product_id.expense_policy')
-                unnumbered.sudo().with_context(prefetch_fields=False).mapped('opportunity_id.stage_group_kind')
-                Ledger = self.env['sale.fiscal.number'].sudo()
+                unnumbered._impact_read_deal_stage_groups()
                 for order, company, reference in numbering:
-                    values = order._impact_fiscal_vals(Ledger._take_next(order, company), reference)
-                    # the confirmation's chatter messages carry the order's new name, as Discuss shows it
-                    self.env.cr.execute("""UPDATE mail_message SET record_name = %s
-                                          WHERE model = 'sale.order' AND res_id = %s AND id > %s""",
-                                        [values['name'], order.id, messages_before])
+                    # the confirmation's chatter messages get the order's new name (as Discuss shows it) with
+                    # the number, in the same round trip
+                    number = Ledger._take_next(order, company, ledger_states.pop(company, None),
+                                               rename=(order._impact_fiscal_name_tail(reference), messages_before))
+                    values = order._impact_fiscal_vals(number, reference)
                     with numbering_guard():
                         super(SaleOrder, order._impact_untracked_if_silent(values)).write(values)
                 self.env['mail.message'].invalidate_cache(['record_name'])
                 return res
         return super(SaleOrder, self).write(vals)
+
+    @api.multi
+    def _impact_read_deal_stage_groups(self):
+        """The stage group of these orders' deals into the cache where ``crm.lead._check_auto_done`` reads it
+        (as superuser, without prefetching the deal's other columns), by one query joining the orders: the
+        chatter message of the state's write dropped the orders from the cache, so the ORM read the orders'
+        deal again first (two statements)."""
+        Lead = self.sudo().with_context(prefetch_fields=False).env['crm.lead']
+        field = Lead._fields['stage_group_kind']
+        if self.env.field_todo(field):
+            # a stage group waiting for its recomputation: read through the ORM, which recomputes it
+            self.sudo().with_context(prefetch_fields=False).mapped('opportunity_id.stage_group_kind')
+            return
+        self.env.cr.execute("""SELECT l.id, l.stage_group_kind FROM sale_order so
+                                 JOIN crm_lead l ON l.id = so.opportunity_id
+                                WHERE so.id IN %s""", [tuple(self.ids)])
+        for lead_id, kind in self.env.cr.fetchall():
+            lead = Lead.browse(lead_id)
+            if field.name not in lead._cache:
+                lead._cache.update(lead._convert_to_cache({field.name: kind}, validate=False))
 
     @api.multi
     def _impact_untracked_if_silent(self, vals):
@@ -326,9 +350,14 @@ class SaleOrder(models.Model):
     def _impact_fiscal_vals(self, fiscal_number, reference=None):
         """The values that give this order the fiscal number ``fiscal_number`` (the name of its ledger entry);
         ``reference``: the order's ``_impact_reference()``, when already read."""
+        return {'fiscal_number': fiscal_number, 'name': fiscal_number + self._impact_fiscal_name_tail(reference)}
+
+    @api.multi
+    def _impact_fiscal_name_tail(self, reference=None):
+        """What follows the fiscal number in this order's numbered name (``_impact_name``): its quotation number
+        and revision, or its reference when it has no quotation number, in parentheses."""
         base, revision, name = reference or self._impact_reference()
-        name = self._impact_name(base, revision, fiscal_number) if base else '%s (%s)' % (fiscal_number, name)
-        return {'fiscal_number': fiscal_number, 'name': name}
+        return ' (%s)' % ('%s%s%d' % (base, REVISION_SEPARATOR, revision) if base else name)
 
     # ------------------------------------------------------------------ revisions
     @api.multi

@@ -175,6 +175,23 @@ class TestExecution(ExecutionCase):
         self._pay(invoice2, invoice2.residual)
         self.assertEqual(lead.stage_id, self.stage_done)
 
+    def test_confirmation_completing_the_execution_moves_to_done(self):
+        """A confirmation checks its deal too: an order with nothing to invoice (no lines: Odoo counts it as
+        invoiced) confirmed on an Execution deal whose other orders are invoiced and paid completes it. The
+        confirmation reads the deal's stage group by one query joining the orders (the cache where the check
+        reads it)."""
+        lead, order, invoice = self._sold_deal('Nothing left to invoice', 3)
+        self._pay(invoice, invoice.residual)
+        self.assertEqual(lead.stage_id, self.stage_done)
+        lead.sudo(self.rep).write({'stage_id': self.stage_won.id})
+        self.assertEqual(lead.stage_group_kind, 'execution')
+        empty = self.env['sale.order'].sudo(self.rep).create({
+            'partner_id': lead.partner_id.id, 'opportunity_id': lead.id, 'user_id': self.rep.id})
+        self.assertEqual(lead.stage_id, self.stage_won, "a quotation does not complete the deal")
+        empty.sudo(self.rep).action_confirm()
+        self.assertEqual(empty.invoice_status, 'invoiced')
+        self.assertEqual(lead.stage_id, self.stage_done)
+
     def test_credit_note(self):
         lead, order, invoice = self._sold_deal('Credit note', 10)
         self._pay(invoice, 300.0)

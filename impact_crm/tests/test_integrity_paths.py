@@ -219,6 +219,23 @@ class TestFiscalNumberingPaths(IntegrityCase):
         last = self.order()
         self.assertEqual(last.fiscal_number, 'PRT/%05d' % (read_as + 1))
 
+    def test_numbers_printed_on_orders_count_with_a_short_padding(self):
+        """With a padding shorter than the indexed search handles (a run of digits one longer than the padding
+        is not rare then), every reference of the prefix is searched: a number above the highest given, and one
+        of more digits than the padding, are never given again."""
+        first = self.order()
+        seq = self.env['sale.fiscal.number'].search([('order_id', '=', first.id)]).sequence_id
+        seq.write({'prefix': 'SHT/', 'suffix': '', 'padding': 3})
+        highest = self.env['sale.fiscal.number'].search([('order_id', '=', self.order().id)]).number
+        other = self.quotation()
+
+        def next_number_after(reference):
+            self.cr.execute("UPDATE sale_order SET name = %s WHERE id = %s", [reference, other.id])
+            order = self.order()
+            return self.env['sale.fiscal.number'].search([('order_id', '=', order.id)]).number
+        self.assertEqual(next_number_after('SHT/%03d (old)' % (highest + 10)), highest + 11)
+        self.assertEqual(next_number_after('SHT/0%03d' % (highest + 20)), highest + 21)
+
     def test_numbers_written_as_the_sequence_writes_them(self):
         """The ledger writes a number's name as ir.sequence does (prefix and suffix with their dates, at least
         ``padding`` digits, more when the number has more), and moves up past the numbers already taken."""
