@@ -122,12 +122,8 @@ TAKE_FUNCTION = """
     END
     $body$ LANGUAGE plpgsql
 """ % {'long_run': LONG_RUN}
-# its signatures, the earlier ones first (dropped on upgrade: a call would match several)
+# its signatures: the one of the earlier release first (dropped on upgrade: a call could match both), then this one
 TAKE_SIGNATURES = ('impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer)',
-                   'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
-                   'text, integer)',
-                   'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
-                   'text, integer, integer, text, text, text)',
                    'impact_fiscal_take(integer, integer, text, text, integer, integer, integer, integer, integer, '
                    'text, integer, integer, text, text, text, text)')
 # the highest number of a company's ledger, and whether a ledger kept by an uninstallation is there
@@ -278,7 +274,9 @@ class SaleFiscalNumber(models.Model):
         if padding > 0:
             top = '9' * padding if highest >= 10 ** padding else '%0*d' % (padding, highest)
         upper = None
-        if prefix and ord(prefix[-1]) < 0x10ffff:
+        # the next code point after the prefix's last character (UTF-8 keeps the order of code points in its
+        # bytes); none after the last one before the surrogates, which UTF-8 cannot encode, nor after the last
+        if prefix and ord(prefix[-1]) not in (0xd7ff, 0x10ffff):
             upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return pattern, _like_prefix(prefix), top, upper
 

@@ -17,6 +17,8 @@ from ..internal_flags import has_flag
 from ..sql_rules import company_sequence, is_counted_order
 
 REVISION_SEPARATOR = '-'
+# what follows the fiscal number in a numbered order's name: its quotation number and revision (or reference)
+FISCAL_NAME_TAIL = ' (%s)'
 
 # Fields only this module's own methods may set (never through RPC, whatever the context):
 # a thread-local guard, not a context key, opens them for the duration of our own code.
@@ -115,7 +117,7 @@ class SaleOrder(models.Model):
 
     def _impact_name(self, base, revision, fiscal_number):
         quote = '%s%s%d' % (base, REVISION_SEPARATOR, revision)
-        return '%s (%s)' % (fiscal_number, quote) if fiscal_number else quote
+        return fiscal_number + FISCAL_NAME_TAIL % quote if fiscal_number else quote
 
     # ------------------------------------------------------------------ numbering of new quotations
     @api.model
@@ -357,7 +359,7 @@ class SaleOrder(models.Model):
         """What follows the fiscal number in this order's numbered name (``_impact_name``): its quotation number
         and revision, or its reference when it has no quotation number, in parentheses."""
         base, revision, name = reference or self._impact_reference()
-        return ' (%s)' % ('%s%s%d' % (base, REVISION_SEPARATOR, revision) if base else name)
+        return FISCAL_NAME_TAIL % (self._impact_name(base, revision, False) if base else name)
 
     # ------------------------------------------------------------------ revisions
     @api.multi
