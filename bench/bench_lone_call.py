@@ -128,6 +128,41 @@ def run_round(odoo, dbname, deal_ids, stage_id, log, keep):
     return lone_calls(odoo, dbname, operations, log, keep)
 
 
+def alternating_rounds(odoo, args, prepare_db, run):
+    """The rounds of a benchmark comparing ``args.plain_db`` and ``args.impact_db`` (``add_database_pair_arguments``),
+    the two alternating every round (plain first in odd rounds); the databases dropped afterwards unless --keep.
+
+    ``prepare_db(dbname)``: what ``run`` needs of the database, made once; ``run(dbname, setup, last)``: one round,
+    ``lone_calls``' pair ({name: (wall s, statements, CPU s, Python CPU s)}, {name: statements}), ``last`` true in
+    the last round, whose kept statements are listed at the end. Returns ({(dbname, name): [best wall,
+    statements, best CPU, best Python CPU]}, {dbname: its setup})."""
+    best, kept = {}, {}
+    try:
+        setup = dict((dbname, prepare_db(dbname)) for dbname in (args.plain_db, args.impact_db))
+        for rnd in range(args.rounds):
+            for dbname in ((args.plain_db, args.impact_db) if rnd % 2 == 0 else (args.impact_db, args.plain_db)):
+                result, kept[dbname] = run(dbname, setup[dbname], rnd == args.rounds - 1)
+                print('round %d %-22s %s' % (rnd + 1, dbname, ', '.join(
+                    '%s %.1f ms (CPU %.1f ms) %.1f statements' % (
+                        name, seconds * 1000 / args.calls, cpu * 1000 / args.calls, total / float(args.calls))
+                    for name, (seconds, total, cpu, _python) in sorted(result.items()))), flush=True)
+                for name, values in result.items():
+                    previous = best.get((dbname, name))
+                    best[(dbname, name)] = list(values) if not previous else [
+                        min(previous[0], values[0]), values[1], min(previous[2], values[2]),
+                        min(previous[3], values[3])]
+    finally:
+        if not args.keep:
+            odoo.sql_db.close_all()
+            shell('drop_db %s; drop_db %s' % (args.plain_db, args.impact_db))
+    for dbname in (args.plain_db, args.impact_db):
+        for name, statements in sorted(kept.get(dbname, {}).items()):
+            print('\n%s, one %s call: %d statements' % (dbname, name, len(statements)))
+            for statement in statements:
+                print('  ' + statement)
+    return best, setup
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--rounds', type=int, default=3)
@@ -139,36 +174,12 @@ def main():
         database_pair(args.plain_db, args.impact_db)
     odoo = odoo_in_process()
     log = StatementLog(odoo)
-    best = {}
-    kept = {}
-    try:
-        setup = dict((dbname, prepare(odoo, dbname, dbname == args.impact_db, args.calls))
-                     for dbname in (args.plain_db, args.impact_db))
-        for rnd in range(args.rounds):
-            order = (args.plain_db, args.impact_db) if rnd % 2 == 0 else (args.impact_db, args.plain_db)
-            for dbname in order:
-                deal_ids, stage_id = setup[dbname]
-                result, statements = run_round(odoo, dbname, deal_ids, stage_id, log,
-                                               args.statements and rnd == args.rounds - 1)
-                kept[dbname] = statements
-                print('round %d %-22s %s' % (rnd + 1, dbname, ', '.join(
-                    '%s %.1f ms (CPU %.1f ms) %.1f statements' % (
-                        kind, seconds * 1000 / args.calls, cpu * 1000 / args.calls, total / float(args.calls))
-                    for kind, (seconds, total, cpu, _python) in sorted(result.items()))), flush=True)
-                for kind, (seconds, total, cpu, _python) in result.items():
-                    previous = best.get((dbname, kind))
-                    best[(dbname, kind)] = (min(previous[0], seconds) if previous else seconds, total,
-                                            min(previous[2], cpu) if previous else cpu)
-    finally:
-        if not args.keep:
-            odoo.sql_db.close_all()
-            shell('drop_db %s; drop_db %s' % (args.plain_db, args.impact_db))
-    if args.statements:
-        for dbname in (args.plain_db, args.impact_db):
-            for kind, statements in sorted(kept.get(dbname, {}).items()):
-                print('\n%s, one %s call: %d statements' % (dbname, kind, len(statements)))
-                for statement in statements:
-                    print('  ' + statement)
+
+    def run(dbname, setup, last):
+        deal_ids, stage_id = setup
+        return run_round(odoo, dbname, deal_ids, stage_id, log, args.statements and last)
+    best, _setup = alternating_rounds(
+        odoo, args, lambda dbname: prepare(odoo, dbname, dbname == args.impact_db, args.calls), run)
     load = os.getloadavg()
     print('\n%s, %d cores, load average %.1f %.1f %.1f, best of %d rounds of %d calls' % (
         time.strftime('%Y-%m-%d'), os.cpu_count(), load[0], load[1], load[2], args.rounds, args.calls))

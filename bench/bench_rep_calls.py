@@ -23,8 +23,8 @@ os.environ['TZ'] = 'UTC'
 time.tzset()
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_lone_call import StatementLog, lone_calls  # noqa: E402
-from bench_writes import add_database_pair_arguments, database_pair, odoo_in_process, shell  # noqa: E402
+from bench_lone_call import StatementLog, alternating_rounds, lone_calls  # noqa: E402
+from bench_writes import add_database_pair_arguments, database_pair, odoo_in_process  # noqa: E402
 
 
 def prepare(odoo, dbname, impact):
@@ -110,30 +110,9 @@ def main():
         database_pair(args.plain_db, args.impact_db)
     odoo = odoo_in_process()
     log = StatementLog(odoo)
-    best, kept = {}, {}
-    try:
-        setup = dict((dbname, prepare(odoo, dbname, dbname == args.impact_db))
-                     for dbname in (args.plain_db, args.impact_db))
-        for rnd in range(args.rounds):
-            for dbname in ((args.plain_db, args.impact_db) if rnd % 2 == 0 else (args.impact_db, args.plain_db)):
-                result, statements = run_round(odoo, dbname, setup[dbname], args.calls, log,
-                                               args.statements if rnd == args.rounds - 1 else None)
-                kept[dbname] = statements
-                print('round %d %s done' % (rnd + 1, dbname), flush=True)
-                for name, values in result.items():
-                    previous = best.get((dbname, name))
-                    best[(dbname, name)] = list(values) if not previous else [
-                        min(previous[0], values[0]), values[1], min(previous[2], values[2]),
-                        min(previous[3], values[3])]
-    finally:
-        if not args.keep:
-            odoo.sql_db.close_all()
-            shell('drop_db %s; drop_db %s' % (args.plain_db, args.impact_db))
-    for dbname in (args.plain_db, args.impact_db):
-        for name, statements in kept.get(dbname, {}).items():
-            print('\n%s, one %s call: %d statements' % (dbname, name, len(statements)))
-            for statement in statements:
-                print('  ' + statement)
+    best, setup = alternating_rounds(
+        odoo, args, lambda dbname: prepare(odoo, dbname, dbname == args.impact_db),
+        lambda dbname, ctx, last: run_round(odoo, dbname, ctx, args.calls, log, args.statements if last else None))
     load = os.getloadavg()
     print('\n%s, %d cores, load average %.1f %.1f %.1f, best of %d rounds of %d calls, as a sales rep' % (
         time.strftime('%Y-%m-%d'), os.cpu_count(), load[0], load[1], load[2], args.rounds, args.calls))
