@@ -187,6 +187,13 @@ class TestFiscalNumberingPaths(IntegrityCase):
         self.cr.execute("ROLLBACK TO SAVEPOINT ledger_gone")
         self.env['sale.fiscal.number'].invalidate_cache()
 
+    def _next_number_after(self, other, reference):
+        """The number of the next confirmation once the quotation ``other`` bears ``reference``, a reference made
+        outside the numbering (before the installation, by an import ...)."""
+        self.cr.execute("UPDATE sale_order SET name = %s WHERE id = %s", [reference, other.id])
+        order = self.order()
+        return self.env['sale.fiscal.number'].search([('order_id', '=', order.id)]).number
+
     def test_numbers_printed_on_orders_count_whatever_their_form(self):
         """A number printed on an order is never given again, whether its reference has the sequence's padding,
         more digits, or was given under another prefix that the edited one reads as a larger number: only the
@@ -199,16 +206,10 @@ class TestFiscalNumberingPaths(IntegrityCase):
         highest = self.env['sale.fiscal.number'].search([('order_id', '=', numbered.id)]).number
         self.assertEqual(numbered.fiscal_number, 'PRT/%05d' % highest)
         other = self.quotation()
-
-        def next_number_after(reference):
-            # a reference made outside the numbering (before the installation, by an import ...)
-            self.cr.execute("UPDATE sale_order SET name = %s WHERE id = %s", [reference, other.id])
-            order = self.order()
-            return self.env['sale.fiscal.number'].search([('order_id', '=', order.id)]).number
         # the sequence's padding, a number above the highest given
-        self.assertEqual(next_number_after('PRT/%05d (old)' % (highest + 10)), highest + 11)
+        self.assertEqual(self._next_number_after(other, 'PRT/%05d (old)' % (highest + 10)), highest + 11)
         # more digits than the padding
-        self.assertEqual(next_number_after('PRT/0%05d' % (highest + 20)), highest + 21)
+        self.assertEqual(self._next_number_after(other, 'PRT/0%05d' % (highest + 20)), highest + 21)
         # given under the prefix 'PRT/1', read under 'PRT/' as a number of six digits
         seq.write({'prefix': 'PRT/1'})
         given = self.order()
@@ -228,13 +229,8 @@ class TestFiscalNumberingPaths(IntegrityCase):
         seq.write({'prefix': 'SHT/', 'suffix': '', 'padding': 3})
         highest = self.env['sale.fiscal.number'].search([('order_id', '=', self.order().id)]).number
         other = self.quotation()
-
-        def next_number_after(reference):
-            self.cr.execute("UPDATE sale_order SET name = %s WHERE id = %s", [reference, other.id])
-            order = self.order()
-            return self.env['sale.fiscal.number'].search([('order_id', '=', order.id)]).number
-        self.assertEqual(next_number_after('SHT/%03d (old)' % (highest + 10)), highest + 11)
-        self.assertEqual(next_number_after('SHT/0%03d' % (highest + 20)), highest + 21)
+        self.assertEqual(self._next_number_after(other, 'SHT/%03d (old)' % (highest + 10)), highest + 11)
+        self.assertEqual(self._next_number_after(other, 'SHT/0%03d' % (highest + 20)), highest + 21)
 
     def test_numbers_written_as_the_sequence_writes_them(self):
         """The ledger writes a number's name as ir.sequence does (prefix and suffix with their dates, at least
