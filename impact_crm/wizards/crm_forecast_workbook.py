@@ -19,6 +19,7 @@ from ..models.crm_stage import FORECAST_CATEGORIES
 from ..reports.crm_forecast_report import SOURCES
 from ..reports.crm_forecast_totals import forecast_totals
 from ..sql_rules import is_rtl_code, period_start
+from .crm_forecast_workbook_cells import worksheet_class
 from .crm_forecast_workbook_sheets import ForecastWorkbookSheets
 
 
@@ -268,6 +269,8 @@ class CrmForecastWorkbook(models.TransientModel):
 
         output = io.BytesIO()
         book = xlsxwriter.Workbook(output, {'in_memory': True})
+        # every sheet of the book (this file's, the extension's) of the worksheet class with the lean cells
+        book.worksheet_class = worksheet_class() or book.worksheet_class
         sheets = ForecastWorkbookSheets(self.env)
         fmt = sheets.formats(book)
         dimensions = self._dimensions()

@@ -86,6 +86,21 @@ class ForecastWorkbookSheets(object):
         return self._column_names[col]
 
     @staticmethod
+    def _number_row_writer(sheet):
+        """A function writing a row of numbers with one format from a column on, (row, col, values, format):
+        the lean worksheet's ``write_number_row`` (crm_forecast_workbook_cells.py), else ``write_number``
+        cell by cell (the same cells)."""
+        write_row = getattr(sheet, 'write_number_row', None)
+        if write_row is not None:
+            return write_row
+
+        def write_numbers(row, col, values, cell_format):
+            for offset, value in enumerate(values):
+                sheet.write_number(row, col + offset, value, cell_format)
+            return 0
+        return write_numbers
+
+    @staticmethod
     def _write_text(sheet, row, col, text, cell_format):
         """A text cell, always as text (``write`` would turn a name starting with '=' into a formula, or one
         with 'http://' into a link); an empty text as a blank cell with its format, as ``write`` does."""
@@ -158,11 +173,11 @@ class ForecastWorkbookSheets(object):
             sheet.write(header_row, col0 + index, labels[key], fmt['header'])
         sheet.write(header_row - 1, col0, _('Forecast call (unweighted amounts)'), fmt['title'])
         values = []
+        write_numbers = self._number_row_writer(sheet)
         for index, (start, _label) in enumerate(periods):
-            for offset, key in enumerate(categories):
-                value = data.get((key, start), {}).get('amount', 0.0)
-                values.append(value)
-                sheet.write_number(first + index, col0 + offset, value, fmt['money'])
+            row_values = [data.get((key, start), {}).get('amount', 0.0) for key in categories]
+            values.extend(row_values)
+            write_numbers(first + index, col0, row_values, fmt['money'])
         last = first + len(periods) - 1
         for offset, key in enumerate(categories):
             value = sum(data.get((key, start), {}).get('amount', 0.0) for start, _label in periods)
@@ -212,7 +227,7 @@ class ForecastWorkbookSheets(object):
             col += n + 2  # one empty column between the blocks
         first = 5
         all_values = []
-        write_number, write_formula = sheet.write_number, sheet.write_formula
+        write_numbers, write_formula = self._number_row_writer(sheet), sheet.write_formula
         money, total_format, label_format = fmt['money'], fmt['total'], fmt['label']
         column_totals = ([0.0] * n, [0.0] * n)
         for row, member in enumerate(members, first):
@@ -222,8 +237,8 @@ class ForecastWorkbookSheets(object):
             for index, (measure, _block_title) in enumerate(blocks):
                 col = block_start[measure]
                 values, totals = rows_of[member][index], column_totals[index]
+                write_numbers(row, col, values, money)
                 for offset, value in enumerate(values):
-                    write_number(row, col + offset, value, money)
                     totals[offset] += value
                 row_total = sum(values)
                 write_formula(row, col + n, '=SUM(%s%d:%s%d)' % (self._column(col), excel_row,
@@ -267,7 +282,7 @@ class ForecastWorkbookSheets(object):
         first = header_row + 1
         money_values = []
         # a manager's thousand quotas are 15,000 cells: each written straight with its type and format
-        write_number, write_text = sheet.write_number, self._write_text
+        write_numbers, write_text = self._number_row_writer(sheet), self._write_text
         label, money = fmt['label'], fmt['money']
         for row, quota in enumerate(quotas, first):
             (user, team, region, category, period, amount, ordered, invoiced, paid, attainment_ordered,
@@ -277,16 +292,11 @@ class ForecastWorkbookSheets(object):
             write_text(sheet, row, 2, region, label)
             write_text(sheet, row, 3, category, label)
             write_text(sheet, row, 4, period, label)
-            write_number(row, 5, amount, money)
-            write_number(row, 6, ordered, money)
-            write_number(row, 7, invoiced, money)
-            write_number(row, 8, paid, money)
-            write_number(row, 9, attainment_ordered / 100.0, percent)
-            write_number(row, 10, attainment_invoiced / 100.0, percent)
-            write_number(row, 11, attainment_paid / 100.0, percent)
-            write_number(row, 12, pipeline, money)
-            write_number(row, 13, to_reach, money)
-            write_number(row, 14, coverage, ratio)
+            write_numbers(row, 5, (amount, ordered, invoiced, paid), money)
+            write_numbers(row, 9, (attainment_ordered / 100.0, attainment_invoiced / 100.0,
+                                   attainment_paid / 100.0), percent)
+            write_numbers(row, 12, (pipeline, to_reach), money)
+            write_numbers(row, 14, (coverage,), ratio)
             money_values.extend((amount, ordered, invoiced, paid, pipeline))
         last = first + len(quotas) - 1
         colours = [('#F8CBAD', '#9C0006'), ('#FFEB9C', '#9C5700'), ('#C6EFCE', '#006100')]

@@ -1,0 +1,151 @@
+"""The forecast workbook's worksheets: xlsxwriter's Worksheet with a lean path for the cells the workbook
+writes by the thousand (numbers, shared strings, blanks, formulas with a number as their cached value).
+
+xlsxwriter spends most of a big book in generic code: each cell written goes through an argument-converting
+decorator and a bounds check; when the book is closed each cell's XML goes through a list of attributes, a
+regular-expression search per attribute value and one write to the sheet's buffer. Here a row of numbers is
+stored in one call (the bounds checked for its two ends), and the rows' XML is formatted as plain strings, one
+buffer write per row. The XML is byte for byte the stock Worksheet's (test_forecast_workbook_cells.py builds
+the same books both ways and compares every part of the file); any other kind of cell (booleans, array
+formulas, formulas with a text or error value, constant-memory books, sheets with comments) is handed to the
+stock code. Only used with the xlsxwriter versions the comparison was run with (see ``worksheet_class``)."""
+import math
+
+try:
+    import xlsxwriter
+    from xlsxwriter import worksheet as xlsx_worksheet
+    from xlsxwriter.utility import xl_col_to_name
+except ImportError:  # pragma: no cover - declared in external_dependencies
+    xlsxwriter = xlsx_worksheet = xl_col_to_name = None
+
+# the versions whose XML the fast path was compared with, byte for byte (the stock Worksheet otherwise)
+VERIFIED_VERSIONS = ('1.1.2',)
+
+
+def _escape_formula(formula):
+    """A formula as the text of an XML element: &, < and > as entities (quotes and new lines as they are)."""
+    if '&' in formula or '<' in formula or '>' in formula:
+        formula = formula.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
+    return formula
+
+
+if xlsx_worksheet is not None:
+    _NUMBER = xlsx_worksheet.cell_number_tuple
+    _STRING = xlsx_worksheet.cell_string_tuple
+    _BLANK = xlsx_worksheet.cell_blank_tuple
+    _FORMULA = xlsx_worksheet.cell_formula_tuple
+
+    class FastWorksheet(xlsx_worksheet.Worksheet):
+        """A Worksheet writing rows of numbers in one call and the XML of its usual cells as plain strings."""
+
+        # -- writing -------------------------------------------------------------------------------
+
+        def write_number_row(self, row, col, values, cell_format=None):
+            """``values`` as numbers in ``row`` from column ``col`` on, all with ``cell_format``: the cells
+            ``write_number`` would store, the sheet's dimensions checked and widened once for the row's two
+            ends. Not a number, an infinity or a cell out of the sheet: each value through ``write_number``
+            (its error or its conversion). Returns 0, or the first error ``write_number`` returned."""
+            if not values:
+                return 0
+            last = col + len(values) - 1
+            try:
+                finite = math.isfinite(sum(values))
+            except (TypeError, ValueError, OverflowError):
+                finite = False
+            if (not finite or self.constant_memory or row < 0 or col < 0 or row >= self.xls_rowmax
+                    or last >= self.xls_colmax):
+                # a sum can overflow to infinity with finite values: the stock path then, same cells
+                errors = [self.write_number(row, col + offset, value, cell_format)
+                          for offset, value in enumerate(values)]
+                return next((error for error in errors if error), 0)
+            self._check_dimensions(row, col)
+            self._check_dimensions(row, last)
+            new = tuple.__new__
+            cells = self.table[row]
+            for offset, value in enumerate(values, col):
+                cells[offset] = new(_NUMBER, (value, cell_format))
+            return 0
+
+        # -- the sheet's XML -----------------------------------------------------------------------
+
+        def _calculate_spans(self):
+            """The ``spans`` of each block of 16 rows (first:last column holding a cell, 1-based)."""
+            if self.comments:
+                return super(FastWorksheet, self)._calculate_spans()
+            bounds = {}
+            rowmin, rowmax = self.dim_rowmin, self.dim_rowmax
+            for row_num, cells in self.table.items():
+                if cells and rowmin <= row_num <= rowmax:
+                    block = row_num // 16
+                    low, high = min(cells), max(cells)
+                    known = bounds.get(block)
+                    if known:
+                        low, high = min(low, known[0]), max(high, known[1])
+                    bounds[block] = (low, high)
+            self.row_spans = dict((block, '%s:%s' % (low + 1, high + 1))
+                                  for block, (low, high) in bounds.items())
+
+        def _write_rows(self):
+            if self.comments or self.constant_memory:
+                return super(FastWorksheet, self)._write_rows()
+            self._calculate_spans()
+            table, set_rows, spans = self.table, self.set_rows, self.row_spans
+            write = self.fh.write
+            names = {}     # {column: its letters}
+            styles = {}    # {id(format): ' s="index"'}
+            for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+                cells = table.get(row_num)
+                if not cells:
+                    if row_num in set_rows:
+                        self._write_empty_row(row_num, spans.get(row_num // 16), set_rows[row_num])
+                    continue
+                self._write_row(row_num, spans.get(row_num // 16), set_rows.get(row_num))
+                excel_row = row_num + 1
+                parts = []
+                for col_num in sorted(cells):
+                    cell = cells[col_num]
+                    kind = type(cell)
+                    cell_format = cell.format
+                    if cell_format:
+                        style = styles.get(id(cell_format))
+                        if style is None:
+                            style = styles[id(cell_format)] = ' s="%d"' % cell_format._get_xf_index()
+                    else:
+                        style = self._fast_default_style(row_num, col_num)
+                    name = names.get(col_num)
+                    if name is None:
+                        name = names[col_num] = xl_col_to_name(col_num)
+                    if kind is _NUMBER:
+                        parts.append('<c r="%s%d"%s><v>%.16g</v></c>' % (name, excel_row, style, cell.number))
+                    elif kind is _STRING:
+                        parts.append('<c r="%s%d"%s t="s"><v>%d</v></c>' % (name, excel_row, style, cell.string))
+                    elif kind is _BLANK:
+                        parts.append('<c r="%s%d"%s/>' % (name, excel_row, style))
+                    elif kind is _FORMULA and type(cell.value) in (float, int):
+                        parts.append('<c r="%s%d"%s><f>%s</f><v>%s</v></c>' % (
+                            name, excel_row, style, _escape_formula(cell.formula), cell.value))
+                    else:
+                        # another kind of cell: the stock writer, after what this row holds so far
+                        write(''.join(parts))
+                        parts = []
+                        self._write_cell(row_num, col_num, cell)
+                parts.append('</row>')
+                write(''.join(parts))
+
+        def _fast_default_style(self, row, col):
+            """The style of a cell without a format of its own: its row's format, else its column's."""
+            if row in self.set_rows and self.set_rows[row][1]:
+                return ' s="%d"' % self.set_rows[row][1]._get_xf_index()
+            if col in self.col_formats:
+                return ' s="%d"' % self.col_formats[col]._get_xf_index()
+            return ''
+else:  # pragma: no cover
+    FastWorksheet = None
+
+
+def worksheet_class():
+    """The Worksheet class a forecast workbook's sheets are made of: the fast one with a verified xlsxwriter,
+    else None (the book's own, stock class)."""
+    if FastWorksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
+        return FastWorksheet
+    return None
