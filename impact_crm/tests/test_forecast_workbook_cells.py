@@ -1,5 +1,6 @@
 import datetime
 import io
+import random
 import re
 import zipfile
 from unittest.mock import patch
@@ -164,7 +165,14 @@ class TestForecastWorkbookCells(ExecutionCase):
             self.assertEqual(misc.write_number_row(9, 16383, [1.0, 2.0]), -1)
             self.assertEqual(misc.write_number_row(-1, 0, [1.0]), -1)
             self.assertEqual(misc.write_number_row(9, 0, []), 0)
+            self.assertEqual(misc.write_text_row(10, 0, ['a & b', '', None, 'x' * 40000, '=B1'], bold), -2)
+            self.assertEqual(misc.write_text_row(11, 2, ['', None]), 0)
+            self.assertEqual(misc.write_text_row(11, 4, ['only text', '']), 0)
         else:
+            for col, text in enumerate(['a & b', '', None, 'x' * 40000, '=B1']):
+                ForecastWorkbookSheets._write_text(misc, 10, col, text, bold)
+            for col, text in enumerate(['only text', ''], 4):
+                ForecastWorkbookSheets._write_text(misc, 11, col, text, None)
             for col, value in enumerate([1.5, float('nan'), 3]):
                 misc.write_number(8, col, value, bold)
             misc.write_number(9, 16383, 1.0)
@@ -191,3 +199,19 @@ class TestForecastWorkbookCells(ExecutionCase):
             _book, broken = self._writers_book(cells.FastWorksheet)
         self.assertNotEqual(self._parts(broken)['xl/worksheets/sheet5.xml'],
                             self._parts(stock)['xl/worksheets/sheet5.xml'])
+
+    def test_money_width_is_the_longest_amount(self):
+        """The width of a column of amounts (two amounts formatted) is that of its longest amount as text,
+        every amount formatted: on amounts of every size and sign, those that round up to one more digit
+        (9.995, 999999.995), minus zero, not-a-number and infinities."""
+        sheets = ForecastWorkbookSheets(self.env)
+        rng = random.Random(17)
+        edges = [0.0, -0.0, 0.004, -0.004, 9.995, -9.995, 99.994999, 999999.995, -999999.995, 1e16, -1e16, 1e-7,
+                 float('nan'), float('inf'), float('-inf'), 12345678.9, -0.1]
+        for _round in range(300):
+            values = rng.sample(edges, rng.randint(0, 5))
+            values += [rng.choice((1, -1)) * rng.random() * 10 ** rng.randint(-3, 17)
+                       for _i in range(rng.randint(0, 6))]
+            rng.shuffle(values)
+            expected = max([12] + [len('{:,.2f}'.format(value)) + 5 for value in values])
+            self.assertEqual(sheets._money_width(values), expected, values)

@@ -58,13 +58,54 @@ if xlsx_worksheet is not None:
                 errors = [self.write_number(row, col + offset, value, cell_format)
                           for offset, value in enumerate(values)]
                 return next((error for error in errors if error), 0)
-            self._check_dimensions(row, col)
-            self._check_dimensions(row, last)
+            self._fast_widen(row, col, last)
             new = tuple.__new__
             cells = self.table[row]
             for offset, value in enumerate(values, col):
                 cells[offset] = new(_NUMBER, (value, cell_format))
             return 0
+
+        def write_text_row(self, row, col, texts, cell_format=None):
+            """``texts`` in ``row`` from column ``col`` on, all with ``cell_format``, each as the forecast
+            workbook writes a name: a text as a shared string (``write_string``'s cell), an empty one (or None)
+            as a blank cell with the format (``write_blank``'s: nothing without a format). Out of the sheet:
+            cell by cell through those methods. Returns 0, or the first error they returned."""
+            if not texts:
+                return 0
+            last = col + len(texts) - 1
+            if (self.constant_memory or row < 0 or col < 0 or row >= self.xls_rowmax or last >= self.xls_colmax
+                    or any(text and len(text) > self.xls_strmax for text in texts)):
+                errors = [self.write_string(row, offset, text, cell_format) if text
+                          else self.write_blank(row, offset, None, cell_format)
+                          for offset, text in enumerate(texts, col)]
+                return next((error for error in errors if error), 0)
+            new, cells, index = tuple.__new__, self.table[row], self.str_table._get_shared_string_index
+            stored = []
+            for offset, text in enumerate(texts, col):
+                if text:
+                    cells[offset] = new(_STRING, (index(text), cell_format))
+                elif cell_format is not None:
+                    cells[offset] = new(_BLANK, (cell_format,))
+                else:
+                    continue
+                stored.append(offset)
+            if stored:
+                self._fast_widen(row, stored[0], stored[-1])
+            elif not cells:
+                del self.table[row]
+            return 0
+
+        def _fast_widen(self, row, first_col, last_col):
+            """The sheet's dimensions widened to cells of ``row`` from ``first_col`` to ``last_col`` (inside the
+            sheet), as ``_check_dimensions`` widens them for each cell."""
+            if self.dim_rowmin is None or row < self.dim_rowmin:
+                self.dim_rowmin = row
+            if self.dim_rowmax is None or row > self.dim_rowmax:
+                self.dim_rowmax = row
+            if self.dim_colmin is None or first_col < self.dim_colmin:
+                self.dim_colmin = first_col
+            if self.dim_colmax is None or last_col > self.dim_colmax:
+                self.dim_colmax = last_col
 
         # -- the sheet's XML -----------------------------------------------------------------------
 
@@ -91,46 +132,74 @@ if xlsx_worksheet is not None:
             self._calculate_spans()
             table, set_rows, spans = self.table, self.set_rows, self.row_spans
             write = self.fh.write
-            names = {}     # {column: its letters}
-            styles = {}    # {id(format): ' s="index"'}
+            names = [xl_col_to_name(col) for col in range(self.dim_colmax + 1)]
+            plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
+            # {(kind of cell, its format, column): the cell's XML with %-holes for its row and its value}
+            templates = {}
             for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
                 cells = table.get(row_num)
                 if not cells:
                     if row_num in set_rows:
                         self._write_empty_row(row_num, spans.get(row_num // 16), set_rows[row_num])
                     continue
-                self._write_row(row_num, spans.get(row_num // 16), set_rows.get(row_num))
-                excel_row = row_num + 1
+                row_text = str(row_num + 1)
+                span = spans.get(row_num // 16)
                 parts = []
-                for col_num in sorted(cells):
-                    cell = cells[col_num]
+                append = parts.append
+                if plain_rows and row_num not in set_rows:
+                    # a row of the default height without a format of its own: its number and its span
+                    append('<row r="%s" spans="%s">' % (row_text, span) if span else '<row r="%s">' % row_text)
+                else:
+                    self._write_row(row_num, span, set_rows.get(row_num))
+                for col_num, cell in sorted(cells.items()):
                     kind = type(cell)
-                    cell_format = cell.format
-                    if cell_format:
-                        style = styles.get(id(cell_format))
-                        if style is None:
-                            style = styles[id(cell_format)] = ' s="%d"' % cell_format._get_xf_index()
-                    else:
-                        style = self._fast_default_style(row_num, col_num)
-                    name = names.get(col_num)
-                    if name is None:
-                        name = names[col_num] = xl_col_to_name(col_num)
-                    if kind is _NUMBER:
-                        parts.append('<c r="%s%d"%s><v>%.16g</v></c>' % (name, excel_row, style, cell.number))
-                    elif kind is _STRING:
-                        parts.append('<c r="%s%d"%s t="s"><v>%d</v></c>' % (name, excel_row, style, cell.string))
+                    if kind is _NUMBER or kind is _STRING:
+                        key = (kind, cell[1], col_num)
+                        template = templates.get(key) if cell[1] else None
+                        if template is None:
+                            template = self._fast_template(kind, cell[1], row_num, col_num, names)
+                            if cell[1]:
+                                templates[key] = template
+                        append(template % (row_text, cell[0]))
+                    elif kind is _FORMULA and type(cell[2]) in (float, int):
+                        key = (kind, cell[1], col_num)
+                        template = templates.get(key) if cell[1] else None
+                        if template is None:
+                            template = self._fast_template(kind, cell[1], row_num, col_num, names)
+                            if cell[1]:
+                                templates[key] = template
+                        append(template % (row_text, _escape_formula(cell[0]), cell[2]))
                     elif kind is _BLANK:
-                        parts.append('<c r="%s%d"%s/>' % (name, excel_row, style))
-                    elif kind is _FORMULA and type(cell.value) in (float, int):
-                        parts.append('<c r="%s%d"%s><f>%s</f><v>%s</v></c>' % (
-                            name, excel_row, style, _escape_formula(cell.formula), cell.value))
+                        key = (kind, cell[0], col_num)
+                        template = templates.get(key) if cell[0] else None
+                        if template is None:
+                            template = self._fast_template(kind, cell[0], row_num, col_num, names)
+                            if cell[0]:
+                                templates[key] = template
+                        append(template % row_text)
                     else:
                         # another kind of cell: the stock writer, after what this row holds so far
                         write(''.join(parts))
-                        parts = []
+                        del parts[:]
                         self._write_cell(row_num, col_num, cell)
-                parts.append('</row>')
+                append('</row>')
                 write(''.join(parts))
+
+        def _fast_template(self, kind, cell_format, row, col, names):
+            """The XML of a cell of this kind, format and column, with %-holes for its row and its value
+            (a number: 16 significant digits; a shared string: its index; a formula: its text and its value)."""
+            if cell_format:
+                style = ' s="%d"' % cell_format._get_xf_index()
+            else:
+                style = self._fast_default_style(row, col)
+            head = '<c r="' + names[col] + '%s"' + style
+            if kind is _NUMBER:
+                return head + '><v>%.16g</v></c>'
+            if kind is _STRING:
+                return head + ' t="s"><v>%d</v></c>'
+            if kind is _FORMULA:
+                return head + '><f>%s</f><v>%s</v></c>'
+            return head + '/>'
 
         def _fast_default_style(self, row, col):
             """The style of a cell without a format of its own: its row's format, else its column's."""

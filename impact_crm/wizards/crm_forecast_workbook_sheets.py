@@ -14,6 +14,8 @@ from ..reports.crm_collection_report import AGE_BUCKETS
 from ..reports.crm_forecast_accuracy_report import HORIZONS
 from ..reports.crm_forecast_waterfall_report import BUCKETS
 
+_INFINITY = float('inf')
+
 # the columns of the forecast call on the summary sheet, surest first (Omitted is never summed)
 CALL_CATEGORIES = ['closed', 'commit', 'best_case', 'pipeline']
 
@@ -55,7 +57,15 @@ class ForecastWorkbookSheets(object):
         return max([minimum] + [len(t) + 2 for t in texts if t])
 
     def _money_width(self, values):
-        return max([12] + [len('{:,.2f}'.format(v)) + 5 for v in values])
+        """The width of a column of amounts: the longest amount as text ('{:,.2f}'), at least 12.
+
+        The text of an amount only grows with its size (and a minus sign), so the longest is that of the
+        largest or of the smallest amount: two formatted, not thousands. Not-a-number and infinities ('nan',
+        'inf', '-inf') are shorter than the minimum: left out."""
+        finite = [value for value in values if -_INFINITY < value < _INFINITY]
+        if not finite:
+            return 12
+        return max(12, len('{:,.2f}'.format(min(finite))) + 5, len('{:,.2f}'.format(max(finite))) + 5)
 
     def _start_sheet(self, sheet, fmt, title, subtitle, rtl):
         """Direction, title and subtitle of a sheet."""
@@ -99,6 +109,21 @@ class ForecastWorkbookSheets(object):
                 sheet.write_number(row, col + offset, value, cell_format)
             return 0
         return write_numbers
+
+    @classmethod
+    def _text_row_writer(cls, sheet):
+        """A function writing a row of names with one format from a column on, (row, col, texts, format),
+        each as ``_write_text`` writes it: the lean worksheet's ``write_text_row``, else ``_write_text``
+        cell by cell (the same cells)."""
+        write_row = getattr(sheet, 'write_text_row', None)
+        if write_row is not None:
+            return write_row
+
+        def write_texts(row, col, texts, cell_format):
+            for offset, text in enumerate(texts):
+                cls._write_text(sheet, row, col + offset, text, cell_format)
+            return 0
+        return write_texts
 
     @staticmethod
     def _write_text(sheet, row, col, text, cell_format):
@@ -282,16 +307,12 @@ class ForecastWorkbookSheets(object):
         first = header_row + 1
         money_values = []
         # a manager's thousand quotas are 15,000 cells: each written straight with its type and format
-        write_numbers, write_text = self._number_row_writer(sheet), self._write_text
+        write_numbers, write_texts = self._number_row_writer(sheet), self._text_row_writer(sheet)
         label, money = fmt['label'], fmt['money']
         for row, quota in enumerate(quotas, first):
             (user, team, region, category, period, amount, ordered, invoiced, paid, attainment_ordered,
              attainment_invoiced, attainment_paid, pipeline, to_reach, coverage) = quota
-            write_text(sheet, row, 0, user, label)
-            write_text(sheet, row, 1, team, label)
-            write_text(sheet, row, 2, region, label)
-            write_text(sheet, row, 3, category, label)
-            write_text(sheet, row, 4, period, label)
+            write_texts(row, 0, (user, team, region, category, period), label)
             write_numbers(row, 5, (amount, ordered, invoiced, paid), money)
             write_numbers(row, 9, (attainment_ordered / 100.0, attainment_invoiced / 100.0,
                                    attainment_paid / 100.0), percent)
