@@ -7,7 +7,7 @@ from unittest.mock import patch
 
 import xlsxwriter
 
-from odoo import fields
+from odoo import _, fields
 
 from ..wizards import crm_forecast_workbook_cells as cells
 from ..wizards.crm_forecast_workbook_sheets import ForecastWorkbookSheets
@@ -15,6 +15,16 @@ from .test_execution_collection import ExecutionCase
 
 # the moment the book was written, the only part of the file that may differ between two builds
 _CORE_DATES = re.compile(rb'<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>')
+
+
+class _OdooText(object):
+    """Odoo's own ``_`` called from a method of an object with ``env``, as the sheet writers called it."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def text(self, source):
+        return _(source)
 
 
 class TestForecastWorkbookCells(ExecutionCase):
@@ -215,3 +225,20 @@ class TestForecastWorkbookCells(ExecutionCase):
             rng.shuffle(values)
             expected = max([12] + [len('{:,.2f}'.format(value)) + 5 for value in values])
             self.assertEqual(sheets._money_width(values), expected, values)
+
+    def test_book_texts_are_odoo_translations(self):
+        """The book's texts, translated once a book, are what Odoo's ``_`` gives: in Hebrew, in English, and
+        without a language in the context (``_`` then takes the user's)."""
+        sources = ['Total', 'Sales Forecast by %s', 'Weighted: Open', 'Quotas: Attainment and Coverage',
+                   'No salesperson', 'A text without a translation']
+        self.rep.lang = 'he_IL'
+        for context in ({'lang': 'he_IL'}, {'lang': 'en_US'}, {}):
+            env = self.env(user=self.rep.id, context=context)
+            sheets = ForecastWorkbookSheets(env)
+            for source in sources:
+                self.assertEqual(sheets.translate(source), _OdooText(env).text(source), (context, source))
+                self.assertEqual(sheets.translate(source), _OdooText(env).text(source), (context, source))
+        hebrew = ForecastWorkbookSheets(self.env(context={'lang': 'he_IL'}))
+        self.assertNotEqual(hebrew.translate('Total'), 'Total')
+        self.assertEqual(ForecastWorkbookSheets(self.env(user=self.rep.id, context={})).translate('Total'),
+                         hebrew.translate('Total'))

@@ -3,7 +3,7 @@ the data and the texts its sheet shows (totals, rows, records) and writes them i
 none runs a query of its own. The wizard (crm_forecast_workbook.py, crm_forecast_workbook_history.py)
 checks the input, reads the report models and calls these writers (the idea of OCA's report_xlsx: the
 book's life cycle apart from the code that writes sheets)."""
-from odoo import _
+from odoo import _ as odoo_gettext
 
 try:
     import xlsxwriter
@@ -21,11 +21,29 @@ CALL_CATEGORIES = ['closed', 'commit', 'best_case', 'pipeline']
 
 
 class ForecastWorkbookSheets(object):
-    """The sheet writers. ``env`` gives the language of the texts (``_``) and the company's currency."""
+    """The sheet writers. ``env`` gives the language of the texts (``_``) and the company's currency.
+
+    Each writer's fixed texts are Odoo's translatable ``_('...')`` calls (what the .pot export finds), with
+    ``_`` bound to ``translate``: each text translated once a book."""
 
     def __init__(self, env):
         self.env = env
         self._column_names = {}   # {column index: its letters}, for the A1 references of the formulas
+        self._translations = {}   # {source text: its translation}
+
+    def translate(self, source):
+        """Odoo's ``_`` for the book's texts, each translated once a book: in the language of ``env``, from
+        the translations' cache (what ``_`` reads after looking for the language in its caller's frame);
+        without a language in ``env``, by ``_`` itself."""
+        text = self._translations.get(source)
+        if text is None:
+            lang = self.env.lang
+            if lang:
+                text = self.env['ir.translation']._get_source(None, ('code', 'sql_constraint'), lang, source)
+            else:
+                text = odoo_gettext(source)
+            self._translations[source] = text
+        return text
 
     def formats(self, book):
         """The cell formats of every sheet, by name."""
@@ -135,6 +153,7 @@ class ForecastWorkbookSheets(object):
             sheet.write_blank(row, col, None, cell_format)
 
     def _write_summary(self, book, sheet, fmt, periods, data, subtitle, rtl, has_data):
+        _ = self.translate
         self._start_sheet(sheet, fmt, _('Sales Forecast'), subtitle, rtl)
         if not has_data:
             sheet.write(3, 0, _('No data: no deal matches the chosen period and filters.'), fmt['note'])
@@ -189,6 +208,7 @@ class ForecastWorkbookSheets(object):
         """Right of the summary table, after an empty column: the forecast call, the amounts of the
         Closed, Commit, Best Case and Pipeline deals per period side by side (unweighted: the category
         says how sure the deal is), with their totals. ``chosen``: the forecast categories of the filters."""
+        _ = self.translate
         header_row, first = 3, 4
         col0 = 8
         categories = [key for key in CALL_CATEGORIES if key in chosen]
@@ -219,6 +239,7 @@ class ForecastWorkbookSheets(object):
         The thousands of cells of a manager's sheets are written from a row of numbers per member and measure,
         read from ``data`` in one pass (no lookup per cell), and the column totals summed while the rows are
         written, member after member (the same sums, in the same order, as summing each column)."""
+        _ = self.translate
         n = len(periods)
         position = dict((start, offset) for offset, (start, _label) in enumerate(periods))
         measures = ('weighted_amount', 'amount')
@@ -294,6 +315,7 @@ class ForecastWorkbookSheets(object):
         weighted open pipeline, what is still to reach and the coverage; percentages and coverage coloured
         (red below half / below 1x, amber below the quota / below 3x, green above). ``quotas``: the rows of
         crm.quota._sheet_rows()."""
+        _ = self.translate
         self._start_sheet(sheet, fmt, _('Quotas: Attainment and Coverage'),
                           _('Attainment: deals won in the period; coverage: weighted open pipeline dated in the '
                             'period / quota still to reach (ordered basis)'), rtl)
@@ -343,6 +365,7 @@ class ForecastWorkbookSheets(object):
     def _write_lost(self, sheet, fmt, rows, rtl, date_from, date_to):
         """Lost deals of the period: one row per (criterion, reason), a subtotal per criterion and a grand
         total of the subtotals, all as SUM formulas."""
+        _ = self.translate
         self._start_sheet(sheet, fmt, _('Lost Deals by Criterion and Reason'),
                           '%s - %s' % (date_from, date_to), rtl)
         headers = [_('Criterion'), _('Reason'), _('Lost Deals'), _('Lost Amount')]
@@ -391,6 +414,7 @@ class ForecastWorkbookSheets(object):
     def _write_collection(self, sheet, fmt, rows, rtl, today):
         """Money due on won deals by customer and salesperson (customers with the most due first), with the
         age of the oldest unpaid invoice of each deal in buckets, row and column totals as SUM formulas."""
+        _ = self.translate
         self._start_sheet(sheet, fmt, _('Collection: Won Deals with Money Due'),
                           _('Aged by the oldest unpaid invoice of each deal, on %s') % today, rtl)
         buckets = [key for key, _label in AGE_BUCKETS]
@@ -441,6 +465,7 @@ class ForecastWorkbookSheets(object):
     def _write_accuracy(self, sheet, fmt, data, rtl, granularity, date_from, date_to):
         """Per salesperson, then per sales channel: for each horizon the forecast, the won amount, the error
         (forecast - won) and the bias (error / won)."""
+        _ = self.translate
         kind = _('months') if granularity == 'month' else _('quarters')
         self._start_sheet(sheet, fmt, _('Forecast Accuracy'),
                           _('Closed %s starting %s - %s') % (kind, date_from, date_to), rtl)
@@ -482,6 +507,7 @@ class ForecastWorkbookSheets(object):
 
         :param totals: {bucket: weighted amount}; ``labels``: {bucket: label}; ``movements``: the
             crm.forecast.waterfall.report rows of the movements, in their order"""
+        _ = self.translate
         self._start_sheet(sheet, fmt, _('Forecast Waterfall'), subtitle, rtl)
         headers = [_('Step'), _('Weighted Amount'), _('Base'), _('Increase'), _('Decrease'), _('Total')]
         header_row = 3
