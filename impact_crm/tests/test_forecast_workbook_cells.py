@@ -147,7 +147,9 @@ class TestForecastWorkbookCells(ExecutionCase):
                                 nan_data, labels, 'NaN', 'empty', 'sub', False)
         quota_rows = [('Rep & <1>', '', '  spaced', '=categ', 'Q1 2026', 0.1, 1e-7, 1e16, -5.0, 12.5, 0.0, 1e-9,
                        3.0, 0.0, 1.5),
-                      ('', 'Team "A"', '', '', '2026', 1e16, 0, 2, 3, 100.0, 200.0, 300.0, -1.0, 1e16, 0.0)]
+                      ('', 'Team "A"', '', '', '2026', 1e16, 0, 2, 3, 100.0, 200.0, 300.0, -1.0, 1e16, 0.0),
+                      ('NaN', '', '', '', '2026', 1.0, 2.0, float('nan'), 3.0, 4.0, float('inf'), 5.0, 6.0, 7.0,
+                       8.0)]
         sheets._write_quotas(book, book.add_worksheet('Quotas', worksheet_class=worksheet_class), fmt,
                              quota_rows, True)
         misc = book.add_worksheet('Misc', worksheet_class=worksheet_class)

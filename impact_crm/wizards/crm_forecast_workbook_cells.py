@@ -41,13 +41,15 @@ if xlsx_worksheet is not None:
         # -- writing -------------------------------------------------------------------------------
 
         def write_number_row(self, row, col, values, cell_format=None):
-            """``values`` as numbers in ``row`` from column ``col`` on, all with ``cell_format``: the cells
-            ``write_number`` would store, the sheet's dimensions checked and widened once for the row's two
-            ends. Not a number, an infinity or a cell out of the sheet: each value through ``write_number``
-            (its error or its conversion). Returns 0, or the first error ``write_number`` returned."""
+            """``values`` as numbers in ``row`` from column ``col`` on, with ``cell_format`` (one format for
+            all, or a list of one format per value): the cells ``write_number`` would store, the sheet's
+            dimensions widened once for the row's two ends. Not a number, an infinity or a cell out of the
+            sheet: each value through ``write_number`` (its error or its conversion). Returns 0, or the first
+            error ``write_number`` returned."""
             if not values:
                 return 0
             last = col + len(values) - 1
+            formats = cell_format if isinstance(cell_format, (list, tuple)) else None
             try:
                 finite = math.isfinite(sum(values))
             except (TypeError, ValueError, OverflowError):
@@ -55,14 +57,18 @@ if xlsx_worksheet is not None:
             if (not finite or self.constant_memory or row < 0 or col < 0 or row >= self.xls_rowmax
                     or last >= self.xls_colmax):
                 # a sum can overflow to infinity with finite values: the stock path then, same cells
-                errors = [self.write_number(row, col + offset, value, cell_format)
-                          for offset, value in enumerate(values)]
+                errors = [self.write_number(row, offset, value, formats[offset - col] if formats else cell_format)
+                          for offset, value in enumerate(values, col)]
                 return next((error for error in errors if error), 0)
             self._fast_widen(row, col, last)
             new = tuple.__new__
             cells = self.table[row]
-            for offset, value in enumerate(values, col):
-                cells[offset] = new(_NUMBER, (value, cell_format))
+            if formats:
+                for offset, value, value_format in zip(range(col, last + 1), values, formats):
+                    cells[offset] = new(_NUMBER, (value, value_format))
+            else:
+                for offset, value in enumerate(values, col):
+                    cells[offset] = new(_NUMBER, (value, cell_format))
             return 0
 
         def write_text_row(self, row, col, texts, cell_format=None):

@@ -3,7 +3,7 @@ the data and the texts its sheet shows (totals, rows, records) and writes them i
 none runs a query of its own. The wizard (crm_forecast_workbook.py, crm_forecast_workbook_history.py)
 checks the input, reads the report models and calls these writers (the idea of OCA's report_xlsx: the
 book's life cycle apart from the code that writes sheets)."""
-from odoo import _ as odoo_gettext
+from odoo.http import request
 
 try:
     import xlsxwriter
@@ -30,20 +30,33 @@ class ForecastWorkbookSheets(object):
         self.env = env
         self._column_names = {}   # {column index: its letters}, for the A1 references of the formulas
         self._translations = {}   # {source text: its translation}
+        self._lang = None           # the language of the texts, found at the first one
 
     def translate(self, source):
-        """Odoo's ``_`` for the book's texts, each translated once a book: in the language of ``env``, from
-        the translations' cache (what ``_`` reads after looking for the language in its caller's frame);
-        without a language in ``env``, by ``_`` itself."""
+        """Odoo's ``_`` for the book's texts, each translated once a book, from the translations' cache
+        (what ``_`` reads after looking for the language in its caller's frame at every call)."""
         text = self._translations.get(source)
         if text is None:
-            lang = self.env.lang
-            if lang:
-                text = self.env['ir.translation']._get_source(None, ('code', 'sql_constraint'), lang, source)
-            else:
-                text = odoo_gettext(source)
+            if self._lang is None:
+                self._lang = self._texts_language()
+            text = source
+            if self._lang:
+                text = self.env['ir.translation']._get_source(None, ('code', 'sql_constraint'), self._lang, source)
             self._translations[source] = text
         return text
+
+    def _texts_language(self):
+        """The language ``_`` translates into when called by a writer: that of ``env``'s context, else of the
+        web request, else the user's."""
+        lang = self.env.lang
+        if not lang:
+            try:
+                lang = request.env.lang
+            except RuntimeError:   # no web request
+                pass
+        if not lang:
+            lang = self.env['res.users'].context_get()['lang']
+        return lang or False
 
     def formats(self, book):
         """The cell formats of every sheet, by name."""
@@ -115,7 +128,7 @@ class ForecastWorkbookSheets(object):
 
     @staticmethod
     def _number_row_writer(sheet):
-        """A function writing a row of numbers with one format from a column on, (row, col, values, format):
+        """A function writing a row of numbers from a column on, (row, col, values, format or [formats]):
         the lean worksheet's ``write_number_row`` (crm_forecast_workbook_cells.py), else ``write_number``
         cell by cell (the same cells)."""
         write_row = getattr(sheet, 'write_number_row', None)
@@ -123,8 +136,9 @@ class ForecastWorkbookSheets(object):
             return write_row
 
         def write_numbers(row, col, values, cell_format):
+            formats = cell_format if isinstance(cell_format, (list, tuple)) else [cell_format] * len(values)
             for offset, value in enumerate(values):
-                sheet.write_number(row, col + offset, value, cell_format)
+                sheet.write_number(row, col + offset, value, formats[offset])
             return 0
         return write_numbers
 
@@ -328,18 +342,17 @@ class ForecastWorkbookSheets(object):
         ratio = book.add_format({'num_format': '0.0"x"', 'border': 1})
         first = header_row + 1
         money_values = []
-        # a manager's thousand quotas are 15,000 cells: each written straight with its type and format
+        # a manager's thousand quotas are 15,000 cells: a quota's names in one call, its numbers in another
         write_numbers, write_texts = self._number_row_writer(sheet), self._text_row_writer(sheet)
         label, money = fmt['label'], fmt['money']
+        number_formats = [money] * 4 + [percent] * 3 + [money] * 2 + [ratio]
         for row, quota in enumerate(quotas, first):
             (user, team, region, category, period, amount, ordered, invoiced, paid, attainment_ordered,
              attainment_invoiced, attainment_paid, pipeline, to_reach, coverage) = quota
             write_texts(row, 0, (user, team, region, category, period), label)
-            write_numbers(row, 5, (amount, ordered, invoiced, paid), money)
-            write_numbers(row, 9, (attainment_ordered / 100.0, attainment_invoiced / 100.0,
-                                   attainment_paid / 100.0), percent)
-            write_numbers(row, 12, (pipeline, to_reach), money)
-            write_numbers(row, 14, (coverage,), ratio)
+            write_numbers(row, 5, (amount, ordered, invoiced, paid, attainment_ordered / 100.0,
+                                   attainment_invoiced / 100.0, attainment_paid / 100.0, pipeline, to_reach,
+                                   coverage), number_formats)
             money_values.extend((amount, ordered, invoiced, paid, pipeline))
         last = first + len(quotas) - 1
         colours = [('#F8CBAD', '#9C0006'), ('#FFEB9C', '#9C5700'), ('#C6EFCE', '#006100')]
