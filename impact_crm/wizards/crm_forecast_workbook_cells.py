@@ -22,6 +22,17 @@ except ImportError:  # pragma: no cover - declared in external_dependencies
 VERIFIED_VERSIONS = ('1.1.2',)
 
 
+_COLUMN_NAMES = [[]]   # the letters of the first columns, by index (the list replaced whole, never changed)
+
+
+def _column_names(count):
+    """The letters of at least the first ``count`` columns, by index."""
+    names = _COLUMN_NAMES[0]
+    if len(names) < count:
+        names = _COLUMN_NAMES[0] = [xl_col_to_name(col) for col in range(max(count, 256))]
+    return names
+
+
 def _escape_formula(formula):
     """A formula as the text of an XML element: &, < and > as entities (quotes and new lines as they are)."""
     if '&' in formula or '<' in formula or '>' in formula:
@@ -138,7 +149,7 @@ if xlsx_worksheet is not None:
             self._calculate_spans()
             table, set_rows, spans = self.table, self.set_rows, self.row_spans
             write = self.fh.write
-            names = [xl_col_to_name(col) for col in range(self.dim_colmax + 1)]
+            names = _column_names(self.dim_colmax + 1)
             plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
             # {(kind of cell, its format, column): the cell's XML with %-holes for its row and its value}
             templates = {}

@@ -278,12 +278,12 @@ class ForecastWorkbookSheets(object):
         sheet.merge_range(3, 0, 4, 0, title, header)
         block_start = {}
         col = 1
+        column_titles = [label for _start, label in periods] + [total_text]
+        write_texts = self._text_row_writer(sheet)
         for measure, block_title in blocks:
             block_start[measure] = col
             sheet.merge_range(3, col, 3, col + n, block_title, header)
-            for index, (_start, label) in enumerate(periods):
-                sheet.write(4, col + index, label, header)
-            sheet.write(4, col + n, total_text, header)
+            write_texts(4, col, column_titles, header)
             col += n + 2  # one empty column between the blocks
         first = 5
         all_values = []
