@@ -113,6 +113,11 @@ class TestForecastWorkbookCells(ExecutionCase):
                     sheet_counts.add(len([name for name in self._parts(fast) if name.startswith('xl/worksheets/s')]))
         fast, stock = self._wizard_books(self.manager, 'en_US', granularity='quarter', date_basis='delivery')
         self._assert_same_parts(fast, stock, 'manager by quarter, delivery period')
+        # the sheets of the extension (waterfall of the changes since yesterday, accuracy)
+        yesterday = fields.Datetime.to_string(datetime.datetime.now() - datetime.timedelta(days=1))
+        fast, stock = self._wizard_books(self.manager, 'he_IL', waterfall_from=yesterday, accuracy_sheet=True)
+        self._assert_same_parts(fast, stock, 'manager with the waterfall')
+        self.assertIn('xl/charts/chart2.xml', self._parts(fast))   # the waterfall's chart: the sheet is there
         # the books compared hold the sheets of the test's data: summary, four dimensions, forecast category,
         # quotas, lost deals (and collection for the manager)
         self.assertGreaterEqual(max(sheet_counts), 9)
