@@ -84,22 +84,27 @@ if xlsx_worksheet is not None:
 
         def write_text_row(self, row, col, texts, cell_format=None):
             """``texts`` in ``row`` from column ``col`` on, all with ``cell_format``, each as the forecast
-            workbook writes a name: a text as a shared string (``write_string``'s cell), an empty one (or None)
-            as a blank cell with the format (``write_blank``'s: nothing without a format). Out of the sheet:
-            cell by cell through those methods. Returns 0, or the first error they returned."""
+            workbook writes a name: a text as a shared string (``write_string``'s cell, cut to Excel's 32,767
+            characters), an empty one (or None) as a blank cell with the format (``write_blank``'s: nothing
+            without a format). Out of the sheet: cell by cell through those methods. Returns 0, or the first
+            error they returned (-2: a text was cut)."""
             if not texts:
                 return 0
             last = col + len(texts) - 1
-            if (self.constant_memory or row < 0 or col < 0 or row >= self.xls_rowmax or last >= self.xls_colmax
-                    or any(text and len(text) > self.xls_strmax for text in texts)):
+            if self.constant_memory or row < 0 or col < 0 or row >= self.xls_rowmax or last >= self.xls_colmax:
                 errors = [self.write_string(row, offset, text, cell_format) if text
                           else self.write_blank(row, offset, None, cell_format)
                           for offset, text in enumerate(texts, col)]
                 return next((error for error in errors if error), 0)
             new, cells, index = tuple.__new__, self.table[row], self.str_table._get_shared_string_index
+            limit = self.xls_strmax
+            error = 0
             stored = []
             for offset, text in enumerate(texts, col):
                 if text:
+                    if len(text) > limit:
+                        text = text[:limit]
+                        error = error or -2
                     cells[offset] = new(_STRING, (index(text), cell_format))
                 elif cell_format is not None:
                     cells[offset] = new(_BLANK, (cell_format,))
@@ -110,7 +115,7 @@ if xlsx_worksheet is not None:
                 self._fast_widen(row, stored[0], stored[-1])
             elif not cells:
                 del self.table[row]
-            return 0
+            return error
 
         def _fast_widen(self, row, first_col, last_col):
             """The sheet's dimensions widened to cells of ``row`` from ``first_col`` to ``last_col`` (inside the
