@@ -12,6 +12,7 @@ from . import test_stage_rules
 from . import test_stage_rule_cache
 from . import test_sale_revision
 from . import test_forecast_workbook_sheets
+from . import test_forecast_workbook_cells
 from . import test_coexistence
 from . import test_forecast_stored
 from . import test_forecast_category

@@ -19,7 +19,10 @@ from ..models.crm_stage import FORECAST_CATEGORIES
 from ..reports.crm_forecast_report import SOURCES
 from ..reports.crm_forecast_totals import forecast_totals
 from ..sql_rules import is_rtl_code, period_start
+from .crm_forecast_workbook_cells import worksheet_class
 from .crm_forecast_workbook_sheets import ForecastWorkbookSheets
+
+odoo_gettext = _   # Odoo's, for the methods that may be given the book's own (ForecastWorkbookSheets.translate)
 
 
 @contextlib.contextmanager
@@ -101,9 +104,11 @@ class CrmForecastWorkbook(models.TransientModel):
 
     # -- input ---------------------------------------------------------------------------------
 
-    def _dimensions(self):
-        """[(field of crm.forecast.report, sheet title, label of the empty member)] chosen by the user."""
+    def _dimensions(self, translate=None):
+        """[(field of crm.forecast.report, sheet title, label of the empty member)] chosen by the user.
+        ``translate``: the book's ``_`` (ForecastWorkbookSheets.translate), else Odoo's."""
         self.ensure_one()
+        _ = translate or odoo_gettext
         dims = []
         if self.by_user:
             dims.append(('user_id', _('Salesperson'), _('No salesperson')))
@@ -253,10 +258,13 @@ class CrmForecastWorkbook(models.TransientModel):
 
     def _write_workbook(self):
         """Open the book, write a sheet per chosen part, close it."""
+        sheets = ForecastWorkbookSheets(self.env)
+        _ = sheets.translate   # each text translated once a book
         code = self.env.context.get('lang') or 'en_US'
-        lang = self.env['res.lang'].search([('code', '=', code)], limit=1)
+        # the language from Odoo's cache of languages (it falls back to another one for an unknown code)
+        lang = self.env['res.lang']._lang_get(code)
         # Odoo 11 ships he_IL (and ar_*) as left-to-right: decide by the language too
-        rtl = lang.direction == 'rtl' or is_rtl_code(code)
+        rtl = (lang.code == code and lang.direction == 'rtl') or is_rtl_code(code)
         periods = self._periods()
         source_label = dict(self._fields['source']._description_selection(self.env))[self.source]
         basis_label = dict(self._fields['date_basis']._description_selection(self.env))[self.date_basis]
@@ -268,9 +276,10 @@ class CrmForecastWorkbook(models.TransientModel):
 
         output = io.BytesIO()
         book = xlsxwriter.Workbook(output, {'in_memory': True})
-        sheets = ForecastWorkbookSheets(self.env)
+        # every sheet of the book (this file's, the extension's) of the worksheet class with the lean cells
+        book.worksheet_class = worksheet_class() or book.worksheet_class
         fmt = sheets.formats(book)
-        dimensions = self._dimensions()
+        dimensions = self._dimensions(translate=_)
         names = [field_name for field_name, _title, _empty in dimensions]
         totals = self._read(['status'] + (['forecast_category'] if 'forecast_category' not in names else []) +
                             names)

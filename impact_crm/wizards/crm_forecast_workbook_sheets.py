@@ -3,7 +3,7 @@ the data and the texts its sheet shows (totals, rows, records) and writes them i
 none runs a query of its own. The wizard (crm_forecast_workbook.py, crm_forecast_workbook_history.py)
 checks the input, reads the report models and calls these writers (the idea of OCA's report_xlsx: the
 book's life cycle apart from the code that writes sheets)."""
-from odoo import _
+from odoo.http import request
 
 try:
     import xlsxwriter
@@ -14,16 +14,49 @@ from ..reports.crm_collection_report import AGE_BUCKETS
 from ..reports.crm_forecast_accuracy_report import HORIZONS
 from ..reports.crm_forecast_waterfall_report import BUCKETS
 
+_INFINITY = float('inf')
+
 # the columns of the forecast call on the summary sheet, surest first (Omitted is never summed)
 CALL_CATEGORIES = ['closed', 'commit', 'best_case', 'pipeline']
 
 
 class ForecastWorkbookSheets(object):
-    """The sheet writers. ``env`` gives the language of the texts (``_``) and the company's currency."""
+    """The sheet writers. ``env`` gives the language of the texts (``_``) and the company's currency.
+
+    Each writer's fixed texts are Odoo's translatable ``_('...')`` calls (what the .pot export finds), with
+    ``_`` bound to ``translate``: each text translated once a book."""
 
     def __init__(self, env):
         self.env = env
         self._column_names = {}   # {column index: its letters}, for the A1 references of the formulas
+        self._translations = {}   # {source text: its translation}
+        self._lang = None           # the language of the texts, found at the first one
+
+    def translate(self, source):
+        """Odoo's ``_`` for the book's texts, each translated once a book, from the translations' cache
+        (what ``_`` reads after looking for the language in its caller's frame at every call)."""
+        text = self._translations.get(source)
+        if text is None:
+            if self._lang is None:
+                self._lang = self._texts_language()
+            text = source
+            if self._lang:
+                text = self.env['ir.translation']._get_source(None, ('code', 'sql_constraint'), self._lang, source)
+            self._translations[source] = text
+        return text
+
+    def _texts_language(self):
+        """The language ``_`` translates into when called by a writer: that of ``env``'s context, else of the
+        web request, else the user's."""
+        lang = self.env.lang
+        if not lang:
+            try:
+                lang = request.env.lang
+            except RuntimeError:   # no web request
+                pass
+        if not lang:
+            lang = self.env['res.users'].context_get()['lang']
+        return lang or False
 
     def formats(self, book):
         """The cell formats of every sheet, by name."""
@@ -55,7 +88,15 @@ class ForecastWorkbookSheets(object):
         return max([minimum] + [len(t) + 2 for t in texts if t])
 
     def _money_width(self, values):
-        return max([12] + [len('{:,.2f}'.format(v)) + 5 for v in values])
+        """The width of a column of amounts: the longest amount as text ('{:,.2f}'), at least 12.
+
+        The text of an amount only grows with its size (and a minus sign), so the longest is that of the
+        largest or of the smallest amount: two formatted, not thousands. Not-a-number and infinities ('nan',
+        'inf', '-inf') are shorter than the minimum: left out."""
+        finite = [value for value in values if -_INFINITY < value < _INFINITY]
+        if not finite:
+            return 12
+        return max(12, len('{:,.2f}'.format(min(finite))) + 5, len('{:,.2f}'.format(max(finite))) + 5)
 
     def _start_sheet(self, sheet, fmt, title, subtitle, rtl):
         """Direction, title and subtitle of a sheet."""
@@ -86,6 +127,37 @@ class ForecastWorkbookSheets(object):
         return self._column_names[col]
 
     @staticmethod
+    def _number_row_writer(sheet):
+        """A function writing a row of numbers from a column on, (row, col, values, format or [formats]):
+        the lean worksheet's ``write_number_row`` (crm_forecast_workbook_cells.py), else ``write_number``
+        cell by cell (the same cells)."""
+        write_row = getattr(sheet, 'write_number_row', None)
+        if write_row is not None:
+            return write_row
+
+        def write_numbers(row, col, values, cell_format):
+            formats = cell_format if isinstance(cell_format, (list, tuple)) else [cell_format] * len(values)
+            for offset, value in enumerate(values):
+                sheet.write_number(row, col + offset, value, formats[offset])
+            return 0
+        return write_numbers
+
+    @classmethod
+    def _text_row_writer(cls, sheet):
+        """A function writing a row of names with one format from a column on, (row, col, texts, format),
+        each as ``_write_text`` writes it: the lean worksheet's ``write_text_row``, else ``_write_text``
+        cell by cell (the same cells)."""
+        write_row = getattr(sheet, 'write_text_row', None)
+        if write_row is not None:
+            return write_row
+
+        def write_texts(row, col, texts, cell_format):
+            for offset, text in enumerate(texts):
+                cls._write_text(sheet, row, col + offset, text, cell_format)
+            return 0
+        return write_texts
+
+    @staticmethod
     def _write_text(sheet, row, col, text, cell_format):
         """A text cell, always as text (``write`` would turn a name starting with '=' into a formula, or one
         with 'http://' into a link); an empty text as a blank cell with its format, as ``write`` does."""
@@ -95,6 +167,7 @@ class ForecastWorkbookSheets(object):
             sheet.write_blank(row, col, None, cell_format)
 
     def _write_summary(self, book, sheet, fmt, periods, data, subtitle, rtl, has_data):
+        _ = self.translate
         self._start_sheet(sheet, fmt, _('Sales Forecast'), subtitle, rtl)
         if not has_data:
             sheet.write(3, 0, _('No data: no deal matches the chosen period and filters.'), fmt['note'])
@@ -149,6 +222,7 @@ class ForecastWorkbookSheets(object):
         """Right of the summary table, after an empty column: the forecast call, the amounts of the
         Closed, Commit, Best Case and Pipeline deals per period side by side (unweighted: the category
         says how sure the deal is), with their totals. ``chosen``: the forecast categories of the filters."""
+        _ = self.translate
         header_row, first = 3, 4
         col0 = 8
         categories = [key for key in CALL_CATEGORIES if key in chosen]
@@ -158,11 +232,11 @@ class ForecastWorkbookSheets(object):
             sheet.write(header_row, col0 + index, labels[key], fmt['header'])
         sheet.write(header_row - 1, col0, _('Forecast call (unweighted amounts)'), fmt['title'])
         values = []
+        write_numbers = self._number_row_writer(sheet)
         for index, (start, _label) in enumerate(periods):
-            for offset, key in enumerate(categories):
-                value = data.get((key, start), {}).get('amount', 0.0)
-                values.append(value)
-                sheet.write_number(first + index, col0 + offset, value, fmt['money'])
+            row_values = [data.get((key, start), {}).get('amount', 0.0) for key in categories]
+            values.extend(row_values)
+            write_numbers(first + index, col0, row_values, fmt['money'])
         last = first + len(periods) - 1
         for offset, key in enumerate(categories):
             value = sum(data.get((key, start), {}).get('amount', 0.0) for start, _label in periods)
@@ -179,6 +253,7 @@ class ForecastWorkbookSheets(object):
         The thousands of cells of a manager's sheets are written from a row of numbers per member and measure,
         read from ``data`` in one pass (no lookup per cell), and the column totals summed while the rows are
         written, member after member (the same sums, in the same order, as summing each column)."""
+        _ = self.translate
         n = len(periods)
         position = dict((start, offset) for offset, (start, _label) in enumerate(periods))
         measures = ('weighted_amount', 'amount')
@@ -203,16 +278,16 @@ class ForecastWorkbookSheets(object):
         sheet.merge_range(3, 0, 4, 0, title, header)
         block_start = {}
         col = 1
+        column_titles = [label for _start, label in periods] + [total_text]
+        write_texts = self._text_row_writer(sheet)
         for measure, block_title in blocks:
             block_start[measure] = col
             sheet.merge_range(3, col, 3, col + n, block_title, header)
-            for index, (_start, label) in enumerate(periods):
-                sheet.write(4, col + index, label, header)
-            sheet.write(4, col + n, total_text, header)
+            write_texts(4, col, column_titles, header)
             col += n + 2  # one empty column between the blocks
         first = 5
         all_values = []
-        write_number, write_formula = sheet.write_number, sheet.write_formula
+        write_numbers, write_formula = self._number_row_writer(sheet), sheet.write_formula
         money, total_format, label_format = fmt['money'], fmt['total'], fmt['label']
         column_totals = ([0.0] * n, [0.0] * n)
         for row, member in enumerate(members, first):
@@ -222,8 +297,8 @@ class ForecastWorkbookSheets(object):
             for index, (measure, _block_title) in enumerate(blocks):
                 col = block_start[measure]
                 values, totals = rows_of[member][index], column_totals[index]
+                write_numbers(row, col, values, money)
                 for offset, value in enumerate(values):
-                    write_number(row, col + offset, value, money)
                     totals[offset] += value
                 row_total = sum(values)
                 write_formula(row, col + n, '=SUM(%s%d:%s%d)' % (self._column(col), excel_row,
@@ -254,6 +329,7 @@ class ForecastWorkbookSheets(object):
         weighted open pipeline, what is still to reach and the coverage; percentages and coverage coloured
         (red below half / below 1x, amber below the quota / below 3x, green above). ``quotas``: the rows of
         crm.quota._sheet_rows()."""
+        _ = self.translate
         self._start_sheet(sheet, fmt, _('Quotas: Attainment and Coverage'),
                           _('Attainment: deals won in the period; coverage: weighted open pipeline dated in the '
                             'period / quota still to reach (ordered basis)'), rtl)
@@ -266,27 +342,17 @@ class ForecastWorkbookSheets(object):
         ratio = book.add_format({'num_format': '0.0"x"', 'border': 1})
         first = header_row + 1
         money_values = []
-        # a manager's thousand quotas are 15,000 cells: each written straight with its type and format
-        write_number, write_text = sheet.write_number, self._write_text
+        # a manager's thousand quotas are 15,000 cells: a quota's names in one call, its numbers in another
+        write_numbers, write_texts = self._number_row_writer(sheet), self._text_row_writer(sheet)
         label, money = fmt['label'], fmt['money']
+        number_formats = [money] * 4 + [percent] * 3 + [money] * 2 + [ratio]
         for row, quota in enumerate(quotas, first):
             (user, team, region, category, period, amount, ordered, invoiced, paid, attainment_ordered,
              attainment_invoiced, attainment_paid, pipeline, to_reach, coverage) = quota
-            write_text(sheet, row, 0, user, label)
-            write_text(sheet, row, 1, team, label)
-            write_text(sheet, row, 2, region, label)
-            write_text(sheet, row, 3, category, label)
-            write_text(sheet, row, 4, period, label)
-            write_number(row, 5, amount, money)
-            write_number(row, 6, ordered, money)
-            write_number(row, 7, invoiced, money)
-            write_number(row, 8, paid, money)
-            write_number(row, 9, attainment_ordered / 100.0, percent)
-            write_number(row, 10, attainment_invoiced / 100.0, percent)
-            write_number(row, 11, attainment_paid / 100.0, percent)
-            write_number(row, 12, pipeline, money)
-            write_number(row, 13, to_reach, money)
-            write_number(row, 14, coverage, ratio)
+            write_texts(row, 0, (user, team, region, category, period), label)
+            write_numbers(row, 5, (amount, ordered, invoiced, paid, attainment_ordered / 100.0,
+                                   attainment_invoiced / 100.0, attainment_paid / 100.0, pipeline, to_reach,
+                                   coverage), number_formats)
             money_values.extend((amount, ordered, invoiced, paid, pipeline))
         last = first + len(quotas) - 1
         colours = [('#F8CBAD', '#9C0006'), ('#FFEB9C', '#9C5700'), ('#C6EFCE', '#006100')]
@@ -312,6 +378,7 @@ class ForecastWorkbookSheets(object):
     def _write_lost(self, sheet, fmt, rows, rtl, date_from, date_to):
         """Lost deals of the period: one row per (criterion, reason), a subtotal per criterion and a grand
         total of the subtotals, all as SUM formulas."""
+        _ = self.translate
         self._start_sheet(sheet, fmt, _('Lost Deals by Criterion and Reason'),
                           '%s - %s' % (date_from, date_to), rtl)
         headers = [_('Criterion'), _('Reason'), _('Lost Deals'), _('Lost Amount')]
@@ -360,6 +427,7 @@ class ForecastWorkbookSheets(object):
     def _write_collection(self, sheet, fmt, rows, rtl, today):
         """Money due on won deals by customer and salesperson (customers with the most due first), with the
         age of the oldest unpaid invoice of each deal in buckets, row and column totals as SUM formulas."""
+        _ = self.translate
         self._start_sheet(sheet, fmt, _('Collection: Won Deals with Money Due'),
                           _('Aged by the oldest unpaid invoice of each deal, on %s') % today, rtl)
         buckets = [key for key, _label in AGE_BUCKETS]
@@ -410,6 +478,7 @@ class ForecastWorkbookSheets(object):
     def _write_accuracy(self, sheet, fmt, data, rtl, granularity, date_from, date_to):
         """Per salesperson, then per sales channel: for each horizon the forecast, the won amount, the error
         (forecast - won) and the bias (error / won)."""
+        _ = self.translate
         kind = _('months') if granularity == 'month' else _('quarters')
         self._start_sheet(sheet, fmt, _('Forecast Accuracy'),
                           _('Closed %s starting %s - %s') % (kind, date_from, date_to), rtl)
@@ -451,6 +520,7 @@ class ForecastWorkbookSheets(object):
 
         :param totals: {bucket: weighted amount}; ``labels``: {bucket: label}; ``movements``: the
             crm.forecast.waterfall.report rows of the movements, in their order"""
+        _ = self.translate
         self._start_sheet(sheet, fmt, _('Forecast Waterfall'), subtitle, rtl)
         headers = [_('Step'), _('Weighted Amount'), _('Base'), _('Increase'), _('Decrease'), _('Total')]
         header_row = 3

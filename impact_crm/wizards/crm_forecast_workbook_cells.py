@@ -1,0 +1,242 @@
+"""The forecast workbook's worksheets: xlsxwriter's Worksheet with a lean path for the cells the workbook
+writes by the thousand (numbers, shared strings, blanks, formulas with a number as their cached value).
+
+xlsxwriter spends most of a big book in generic code: each cell written goes through an argument-converting
+decorator and a bounds check; when the book is closed each cell's XML goes through a list of attributes, a
+regular-expression search per attribute value and one write to the sheet's buffer. Here a row of numbers is
+stored in one call (the bounds checked for its two ends), and the rows' XML is formatted as plain strings, one
+buffer write per row. The XML is byte for byte the stock Worksheet's (test_forecast_workbook_cells.py builds
+the same books both ways and compares every part of the file); any other kind of cell (booleans, array
+formulas, formulas with a text or error value, constant-memory books, sheets with comments) is handed to the
+stock code. Only used with the xlsxwriter versions the comparison was run with (see ``worksheet_class``)."""
+import math
+
+try:
+    import xlsxwriter
+    from xlsxwriter import worksheet as xlsx_worksheet
+    from xlsxwriter.utility import xl_col_to_name
+except ImportError:  # pragma: no cover - declared in external_dependencies
+    xlsxwriter = xlsx_worksheet = xl_col_to_name = None
+
+# the versions whose XML the fast path was compared with, byte for byte (the stock Worksheet otherwise)
+VERIFIED_VERSIONS = ('1.1.2',)
+
+
+_COLUMN_NAMES = [[]]   # the letters of the first columns, by index (the list replaced whole, never changed)
+
+
+def _column_names(count):
+    """The letters of at least the first ``count`` columns, by index."""
+    names = _COLUMN_NAMES[0]
+    if len(names) < count:
+        names = _COLUMN_NAMES[0] = [xl_col_to_name(col) for col in range(max(count, 256))]
+    return names
+
+
+def _escape_formula(formula):
+    """A formula as the text of an XML element: &, < and > as entities (quotes and new lines as they are)."""
+    if '&' in formula or '<' in formula or '>' in formula:
+        formula = formula.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
+    return formula
+
+
+if xlsx_worksheet is not None:
+    _NUMBER = xlsx_worksheet.cell_number_tuple
+    _STRING = xlsx_worksheet.cell_string_tuple
+    _BLANK = xlsx_worksheet.cell_blank_tuple
+    _FORMULA = xlsx_worksheet.cell_formula_tuple
+
+    class FastWorksheet(xlsx_worksheet.Worksheet):
+        """A Worksheet writing rows of numbers in one call and the XML of its usual cells as plain strings."""
+
+        # -- writing -------------------------------------------------------------------------------
+
+        def write_number_row(self, row, col, values, cell_format=None):
+            """``values`` as numbers in ``row`` from column ``col`` on, with ``cell_format`` (one format for
+            all, or a list of one format per value): the cells ``write_number`` would store, the sheet's
+            dimensions widened once for the row's two ends. Not a number, an infinity or a cell out of the
+            sheet: each value through ``write_number`` (its error or its conversion). Returns 0, or the first
+            error ``write_number`` returned."""
+            if not values:
+                return 0
+            last = col + len(values) - 1
+            formats = cell_format if isinstance(cell_format, (list, tuple)) else None
+            try:
+                finite = math.isfinite(sum(values))
+            except (TypeError, ValueError, OverflowError):
+                finite = False
+            if (not finite or self.constant_memory or row < 0 or col < 0 or row >= self.xls_rowmax
+                    or last >= self.xls_colmax):
+                # a sum can overflow to infinity with finite values: the stock path then, same cells
+                errors = [self.write_number(row, offset, value, formats[offset - col] if formats else cell_format)
+                          for offset, value in enumerate(values, col)]
+                return next((error for error in errors if error), 0)
+            self._fast_widen(row, col, last)
+            new = tuple.__new__
+            cells = self.table[row]
+            if formats:
+                for offset, value, value_format in zip(range(col, last + 1), values, formats):
+                    cells[offset] = new(_NUMBER, (value, value_format))
+            else:
+                for offset, value in enumerate(values, col):
+                    cells[offset] = new(_NUMBER, (value, cell_format))
+            return 0
+
+        def write_text_row(self, row, col, texts, cell_format=None):
+            """``texts`` in ``row`` from column ``col`` on, all with ``cell_format``, each as the forecast
+            workbook writes a name: a text as a shared string (``write_string``'s cell, cut to Excel's 32,767
+            characters), an empty one (or None) as a blank cell with the format (``write_blank``'s: nothing
+            without a format). Out of the sheet: cell by cell through those methods. Returns 0, or the first
+            error they returned (-2: a text was cut)."""
+            if not texts:
+                return 0
+            last = col + len(texts) - 1
+            if self.constant_memory or row < 0 or col < 0 or row >= self.xls_rowmax or last >= self.xls_colmax:
+                errors = [self.write_string(row, offset, text, cell_format) if text
+                          else self.write_blank(row, offset, None, cell_format)
+                          for offset, text in enumerate(texts, col)]
+                return next((error for error in errors if error), 0)
+            new, cells, index = tuple.__new__, self.table[row], self.str_table._get_shared_string_index
+            limit = self.xls_strmax
+            error = 0
+            stored = []
+            for offset, text in enumerate(texts, col):
+                if text:
+                    if len(text) > limit:
+                        text = text[:limit]
+                        error = error or -2
+                    cells[offset] = new(_STRING, (index(text), cell_format))
+                elif cell_format is not None:
+                    cells[offset] = new(_BLANK, (cell_format,))
+                else:
+                    continue
+                stored.append(offset)
+            if stored:
+                self._fast_widen(row, stored[0], stored[-1])
+            elif not cells:
+                del self.table[row]
+            return error
+
+        def _fast_widen(self, row, first_col, last_col):
+            """The sheet's dimensions widened to cells of ``row`` from ``first_col`` to ``last_col`` (inside the
+            sheet), as ``_check_dimensions`` widens them for each cell."""
+            if self.dim_rowmin is None or row < self.dim_rowmin:
+                self.dim_rowmin = row
+            if self.dim_rowmax is None or row > self.dim_rowmax:
+                self.dim_rowmax = row
+            if self.dim_colmin is None or first_col < self.dim_colmin:
+                self.dim_colmin = first_col
+            if self.dim_colmax is None or last_col > self.dim_colmax:
+                self.dim_colmax = last_col
+
+        # -- the sheet's XML -----------------------------------------------------------------------
+
+        def _calculate_spans(self):
+            """The ``spans`` of each block of 16 rows (first:last column holding a cell, 1-based)."""
+            if self.comments:
+                return super(FastWorksheet, self)._calculate_spans()
+            bounds = {}
+            rowmin, rowmax = self.dim_rowmin, self.dim_rowmax
+            for row_num, cells in self.table.items():
+                if cells and rowmin <= row_num <= rowmax:
+                    block = row_num // 16
+                    low, high = min(cells), max(cells)
+                    known = bounds.get(block)
+                    if known:
+                        low, high = min(low, known[0]), max(high, known[1])
+                    bounds[block] = (low, high)
+            self.row_spans = dict((block, '%s:%s' % (low + 1, high + 1))
+                                  for block, (low, high) in bounds.items())
+
+        def _write_rows(self):
+            if self.comments or self.constant_memory:
+                return super(FastWorksheet, self)._write_rows()
+            self._calculate_spans()
+            table, set_rows, spans = self.table, self.set_rows, self.row_spans
+            write = self.fh.write
+            names = _column_names(self.dim_colmax + 1)
+            plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
+            # {(kind of cell, its format, column): the cell's XML with %-holes for its row and its value}
+            templates = {}
+            for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+                cells = table.get(row_num)
+                if not cells:
+                    if row_num in set_rows:
+                        self._write_empty_row(row_num, spans.get(row_num // 16), set_rows[row_num])
+                    continue
+                row_text = str(row_num + 1)
+                span = spans.get(row_num // 16)
+                parts = []
+                append = parts.append
+                if plain_rows and row_num not in set_rows:
+                    # a row of the default height without a format of its own: its number and its span
+                    append('<row r="%s" spans="%s">' % (row_text, span) if span else '<row r="%s">' % row_text)
+                else:
+                    self._write_row(row_num, span, set_rows.get(row_num))
+                for col_num, cell in sorted(cells.items()):
+                    kind = type(cell)
+                    if kind is _NUMBER or kind is _STRING:
+                        key = (kind, cell[1], col_num)
+                        template = templates.get(key) if cell[1] else None
+                        if template is None:
+                            template = self._fast_template(kind, cell[1], row_num, col_num, names)
+                            if cell[1]:
+                                templates[key] = template
+                        append(template % (row_text, cell[0]))
+                    elif kind is _FORMULA and type(cell[2]) in (float, int):
+                        key = (kind, cell[1], col_num)
+                        template = templates.get(key) if cell[1] else None
+                        if template is None:
+                            template = self._fast_template(kind, cell[1], row_num, col_num, names)
+                            if cell[1]:
+                                templates[key] = template
+                        append(template % (row_text, _escape_formula(cell[0]), cell[2]))
+                    elif kind is _BLANK:
+                        key = (kind, cell[0], col_num)
+                        template = templates.get(key) if cell[0] else None
+                        if template is None:
+                            template = self._fast_template(kind, cell[0], row_num, col_num, names)
+                            if cell[0]:
+                                templates[key] = template
+                        append(template % row_text)
+                    else:
+                        # another kind of cell: the stock writer, after what this row holds so far
+                        write(''.join(parts))
+                        del parts[:]
+                        self._write_cell(row_num, col_num, cell)
+                append('</row>')
+                write(''.join(parts))
+
+        def _fast_template(self, kind, cell_format, row, col, names):
+            """The XML of a cell of this kind, format and column, with %-holes for its row and its value
+            (a number: 16 significant digits; a shared string: its index; a formula: its text and its value)."""
+            if cell_format:
+                style = ' s="%d"' % cell_format._get_xf_index()
+            else:
+                style = self._fast_default_style(row, col)
+            head = '<c r="' + names[col] + '%s"' + style
+            if kind is _NUMBER:
+                return head + '><v>%.16g</v></c>'
+            if kind is _STRING:
+                return head + ' t="s"><v>%d</v></c>'
+            if kind is _FORMULA:
+                return head + '><f>%s</f><v>%s</v></c>'
+            return head + '/>'
+
+        def _fast_default_style(self, row, col):
+            """The style of a cell without a format of its own: its row's format, else its column's."""
+            if row in self.set_rows and self.set_rows[row][1]:
+                return ' s="%d"' % self.set_rows[row][1]._get_xf_index()
+            if col in self.col_formats:
+                return ' s="%d"' % self.col_formats[col]._get_xf_index()
+            return ''
+else:  # pragma: no cover
+    FastWorksheet = None
+
+
+def worksheet_class():
+    """The Worksheet class a forecast workbook's sheets are made of: the fast one with a verified xlsxwriter,
+    else None (the book's own, stock class)."""
+    if FastWorksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
+        return FastWorksheet
+    return None
