@@ -117,11 +117,14 @@ class CrmQuota(models.Model):
                             (tuple(self.ids),))
         by_id = dict((row[0], dict(zip(('id',) + columns, row))) for row in self.env.cr.fetchall())
         records = [by_id[quota_id] for quota_id in self.ids]
+        # the names in one read per model, in the user's language (through the ORM: its rules and translations),
+        # not record by record (a salesperson's name is their partner's: the ORM computed it for every user
+        # it had met, a thousand values set in the cache one at a time)
         names = {}
         for link in links:
             linked = self.env[self._fields[link].comodel_name].browse(
                 set(record[link] for record in records if record[link]))
-            names[link] = dict((linked_record.id, linked_record.name) for linked_record in linked)
+            names[link] = dict((row['id'], row['name']) for row in linked.read(['name'])) if linked else {}
         rows = []
         for record in records:
             amount, rounding, ordered, invoiced, paid, pipeline = figures.get(
