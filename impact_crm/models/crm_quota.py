@@ -291,33 +291,37 @@ class CrmQuota(models.Model):
             if (by_user, True) in kinds:
                 branches.append(shared.format(key=key.format(alias='l'), which=which, match=self._match_sql(),
                                               shares=CATEG_SHARE_SQL))
+        # The deals summed first on their own columns: per salesperson, channel, region, company, stage and
+        # month of the date their stage's kind counts (the closing date of a won deal, the end of an open one;
+        # none for an open deal a rep omitted), each deal adding only the figures of its kind; then those few
+        # thousand sums joined with the stages (Lost ones left out). PostgreSQL sums in its parallel workers only
+        # below any join: joining every deal with its stage first made one process sum them all. The months are
+        # left to the quotas' join (a filter on the computed month made the planner expect a few hundred deals,
+        # sort them in one process and read the quotas by index once per monthly sum). Numeric sums of sums:
+        # exactly the same figures.
         cr.execute("""
-            WITH deal_months AS (
-                SELECT l.user_id, l.team_id, l.region_id, l.company_id, date_trunc('month',
-                           CASE WHEN g.kind = 'open' THEN COALESCE(l.date_end, l.date_deadline, l.create_date::date)
-                                ELSE l.date_closed::date END::timestamp)::date AS month,
-                       SUM(l.amount_ordered) FILTER (WHERE g.kind != 'open') AS ordered,
-                       SUM(l.amount_invoiced) FILTER (WHERE g.kind != 'open') AS invoiced,
-                       SUM(l.amount_paid) FILTER (WHERE g.kind != 'open') AS paid,
-                       SUM(l.weighted_revenue) FILTER (WHERE g.kind = 'open') AS pipeline
-                  -- only the deals of the quotas' salespeople and channels, read once (OFFSET 0: else the
-                  -- planner read them again for every stage)
-                  FROM (SELECT id, user_id, team_id, region_id, company_id, stage_id, forecast_category, date_end,
-                               date_deadline, create_date, date_closed, amount_ordered, amount_invoiced, amount_paid,
-                               weighted_revenue
-                          FROM crm_lead
-                         WHERE type = 'opportunity' AND active
-                           AND (user_id = ANY(%(user_ids)s::integer[]) OR team_id = ANY(%(team_ids)s::integer[]))
-                        OFFSET 0) l
-                  JOIN crm_stage st ON st.id = l.stage_id
-                  JOIN crm_stage_group g ON g.id = st.group_id
+            WITH lead_sums AS (
+                SELECT l.user_id, l.team_id, l.region_id, l.company_id, l.stage_id,
+                       CASE WHEN l.stage_group_kind != 'open'
+                            THEN date_trunc('month', l.date_closed::date::timestamp)::date
+                            WHEN COALESCE(l.forecast_category, '') != 'omitted'
+                            THEN date_trunc('month', COALESCE(l.date_end, l.date_deadline,
+                                                              l.create_date::date)::timestamp)::date END AS month,
+                       SUM(l.amount_ordered) FILTER (WHERE l.stage_group_kind != 'open') AS ordered,
+                       SUM(l.amount_invoiced) FILTER (WHERE l.stage_group_kind != 'open') AS invoiced,
+                       SUM(l.amount_paid) FILTER (WHERE l.stage_group_kind != 'open') AS paid,
+                       SUM(l.weighted_revenue) FILTER (WHERE l.stage_group_kind = 'open') AS pipeline
+                  -- only the deals of the quotas' salespeople and channels (by index for a salesperson's)
+                  FROM crm_lead l
+                 WHERE l.type = 'opportunity' AND l.active
+                   AND (l.user_id = ANY(%(user_ids)s::integer[]) OR l.team_id = ANY(%(team_ids)s::integer[]))
+                 GROUP BY 1, 2, 3, 4, 5, 6
+            ), deal_months AS (
+                SELECT s.user_id, s.team_id, s.region_id, s.company_id, s.month, SUM(s.ordered) AS ordered,
+                       SUM(s.invoiced) AS invoiced, SUM(s.paid) AS paid, SUM(s.pipeline) AS pipeline
+                  FROM lead_sums s
+                  JOIN crm_stage st ON st.id = s.stage_id
                  WHERE NOT COALESCE(st.is_lost, FALSE)
-                   AND (g.kind != 'open' OR COALESCE(l.forecast_category, '') != 'omitted')
-                   -- only the months the quotas read (a page of the list: a few months)
-                   AND CASE WHEN g.kind = 'open' THEN COALESCE(l.date_end, l.date_deadline, l.create_date::date)
-                            ELSE l.date_closed::date END
-                       BETWEEN (SELECT MIN(date_start) FROM crm_quota WHERE id IN %(ids)s)
-                           AND (SELECT MAX(date_end) FROM crm_quota WHERE id IN %(ids)s)
                  GROUP BY 1, 2, 3, 4, 5
             )
             SELECT q.id, q.amount, c.rounding, f.ordered, f.invoiced, f.paid, f.pipeline
