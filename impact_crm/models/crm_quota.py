@@ -10,6 +10,8 @@ from odoo.tools import float_round
 from ..sql_rules import quarter_start
 
 PERIOD_TYPES = [('month', 'Month'), ('quarter', 'Quarter')]
+# the quotas' own columns the attainment and the workbook read (crm.quota._quota_columns)
+QUOTA_COLUMNS = ('user_id', 'team_id', 'region_id', 'categ_id', 'period_type', 'date_start', 'amount')
 
 
 def period_label(period_type, date_start, _memo={}):
@@ -107,15 +109,11 @@ class CrmQuota(models.Model):
         without reading a thousand quotas field by field."""
         if not self:
             return []
-        figures = self._attainment_rows()
         links = ('user_id', 'team_id', 'region_id', 'categ_id')
-        columns = links + ('period_type', 'date_start', 'amount')
-        # the quotas' own columns in one statement (the ORM's read converts them value by value); the user
-        # found these quotas through their record rules
+        # the user found these quotas through their record rules
         self.check_access_rights('read')
-        self.env.cr.execute("SELECT id, %s FROM crm_quota WHERE id IN %%s" % ', '.join(columns),
-                            (tuple(self.ids),))
-        by_id = dict((row[0], dict(zip(('id',) + columns, row))) for row in self.env.cr.fetchall())
+        by_id = self._quota_columns()
+        figures = self._attainment_rows(by_id)
         records = [by_id[quota_id] for quota_id in self.ids]
         # the names in one read per model, in the user's language (through the ORM: its rules and translations),
         # not record by record (a salesperson's name is their partner's: the ORM computed it for every user
@@ -221,26 +219,28 @@ class CrmQuota(models.Model):
                 to_reach, money(pipeline), pipeline / to_reach if to_reach else 0.0)
 
     @api.multi
-    def _attainment_rows(self):
+    def _quota_columns(self):
+        """{quota id: {'id', 'user_id', 'team_id', 'region_id', 'categ_id', 'period_type', 'date_start',
+        'amount'}}: the quotas' own columns in one statement (the ORM's read converts them value by value)."""
+        self.env.cr.execute("SELECT id, %s FROM crm_quota WHERE id IN %%s" % ', '.join(QUOTA_COLUMNS),
+                            (tuple(self.ids),))
+        return dict((row[0], dict(zip(('id',) + QUOTA_COLUMNS, row))) for row in self.env.cr.fetchall())
+
+    @api.multi
+    def _attainment_rows(self, quotas=None):
         """{quota id: (amount, currency rounding, ordered, invoiced, paid, weighted open pipeline)} of the
-        quotas, read as superuser: a quota counts every deal of its salesperson/channel, whoever reads it."""
+        quotas, read as superuser: a quota counts every deal of its salesperson/channel, whoever reads it.
+        ``quotas``: their _quota_columns when the caller has them already."""
         cr = self.env.cr
         ids = tuple(self.ids)
-        # in one reading of the quotas: which kinds of quota there are (by salesperson or channel, with or
-        # without a category: one branch of the query each), and their salespeople and channels as values (the
+        # from the quotas' columns: which kinds of quota there are (by salesperson or channel, with or without
+        # a category: one branch of the query each), and their salespeople and channels as values (the
         # planner then reads their deals by index, a salesperson's quotas: a twentieth of the deals, where a
         # sub-query made it scan every deal)
-        cr.execute("""SELECT COALESCE(array_agg(DISTINCT user_id) FILTER (WHERE user_id IS NOT NULL), '{}'),
-                             COALESCE(array_agg(DISTINCT team_id) FILTER (WHERE team_id IS NOT NULL), '{}'),
-                             COALESCE(bool_or(user_id IS NOT NULL AND categ_id IS NULL), FALSE),
-                             COALESCE(bool_or(user_id IS NOT NULL AND categ_id IS NOT NULL), FALSE),
-                             COALESCE(bool_or(user_id IS NULL AND categ_id IS NULL), FALSE),
-                             COALESCE(bool_or(user_id IS NULL AND categ_id IS NOT NULL), FALSE)
-                        FROM crm_quota WHERE id IN %s""", (ids,))
-        user_ids, team_ids, by_user_plain, by_user_categ, by_team_plain, by_team_categ = cr.fetchone()
-        kinds = set(kind for kind, present in (((True, False), by_user_plain), ((True, True), by_user_categ),
-                                               ((False, False), by_team_plain), ((False, True), by_team_categ))
-                    if present)
+        quotas = list((self._quota_columns() if quotas is None else quotas).values())
+        user_ids = sorted(set(quota['user_id'] for quota in quotas if quota['user_id']))
+        team_ids = sorted(set(quota['team_id'] for quota in quotas if quota['team_id']))
+        kinds = set((bool(quota['user_id']), bool(quota['categ_id'])) for quota in quotas)
         branches = []
         # Without a category: the deals summed once per salesperson, channel, region, company and month (a
         # quota's period is whole months), then a quota joined with its salesperson's (or its channel's)
