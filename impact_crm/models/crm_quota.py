@@ -115,14 +115,11 @@ class CrmQuota(models.Model):
         by_id = self._quota_columns()
         figures = self._attainment_rows(by_id)
         records = [by_id[quota_id] for quota_id in self.ids]
-        # the names in one read per model, in the user's language (through the ORM: its rules and translations),
-        # not record by record (a salesperson's name is their partner's: the ORM computed it for every user
-        # it had met, a thousand values set in the cache one at a time)
         names = {}
         for link in links:
             linked = self.env[self._fields[link].comodel_name].browse(
                 set(record[link] for record in records if record[link]))
-            names[link] = dict((row['id'], row['name']) for row in linked.read(['name'])) if linked else {}
+            names[link] = dict((linked_record.id, linked_record.name) for linked_record in linked)
         rows = []
         for record in records:
             amount, rounding, ordered, invoiced, paid, pipeline = figures.get(
