@@ -240,16 +240,17 @@ class CrmQuota(models.Model):
         kinds = set((bool(quota['user_id']), bool(quota['categ_id'])) for quota in quotas)
         branches = []
         # Without a category: the deals summed once per salesperson, channel, region, company and month (a
-        # quota's period is whole months), then a quota joined with its salesperson's (or its channel's)
-        # monthly sums of its months: a few rows per quota, however many deals there are. (The months of the
-        # period as a range, not a series of months per quota: the planner joined the series after the sums,
-        # one series per quota and month of sums.)
+        # quota's period is whole months), then each month of a quota (quota_months) joined with its
+        # salesperson's (or its channel's) sums of that month by equality: a few rows per quota, however many
+        # deals there are. (The months of a quota as a range of dates compared each quota with every monthly
+        # sum of its salesperson; as a series generated per quota, the planner joined the series after the
+        # sums, one series per quota and monthly sum.)
         plain = """
             SELECT q.id, SUM(d.ordered) AS ordered, SUM(d.invoiced) AS invoiced, SUM(d.paid) AS paid,
                    SUM(d.pipeline) AS pipeline
-              FROM crm_quota q
-              JOIN deal_months d ON {key} AND d.month BETWEEN q.date_start AND q.date_end
-             WHERE q.id IN %(ids)s AND {which} AND q.categ_id IS NULL
+              FROM quota_months q
+              JOIN deal_months d ON {key} AND d.month = q.month
+             WHERE {which}
                AND (q.user_id IS NULL OR d.user_id = q.user_id)
                AND (q.team_id IS NULL OR d.team_id = q.team_id)
                AND (q.region_id IS NULL OR d.region_id = q.region_id)
@@ -320,6 +321,13 @@ class CrmQuota(models.Model):
                   JOIN crm_stage st ON st.id = s.stage_id
                  WHERE NOT COALESCE(st.is_lost, FALSE)
                  GROUP BY 1, 2, 3, 4, 5
+            ), quota_months AS MATERIALIZED (
+                -- the months of the quotas without a category: one for a month's quota, three for a quarter's
+                SELECT q.id, q.user_id, q.team_id, q.region_id, q.company_id,
+                       (q.date_start + o.n * INTERVAL '1 month')::date AS month
+                  FROM crm_quota q
+                  JOIN (VALUES (0), (1), (2)) AS o (n) ON o.n < CASE WHEN q.period_type = 'quarter' THEN 3 ELSE 1 END
+                 WHERE q.id IN %(ids)s AND q.categ_id IS NULL
             )
             SELECT q.id, q.amount, c.rounding, f.ordered, f.invoiced, f.paid, f.pipeline
               FROM crm_quota q
