@@ -130,6 +130,22 @@ class TestQuota(ExecutionCase):
         rows = dict(zip((self.q_rep | q2).ids, (self.q_rep | q2)._sheet_rows()))
         self.assertEqual([round(value, 2) for value in rows[q2.id][6:]], [3000, 0, 0, 30, 0, 0, 4000, 7000, 0.57])
 
+    def test_a_stage_moved_to_another_group_counts_its_deals_by_the_new_kind(self):
+        """The attainment reads each deal's stage kind: a stage moved from the Open group to the Execution one
+        turns its deals from pipeline into won deals (counted by their closing date)."""
+        stage = self.env['crm.stage'].create({'name': 'Quota Trial', 'probability': 50.0,
+                                              'group_id': self.env.ref('impact_crm.stage_group_open').id})
+        deal = self._open('O5', self.rep, 'order', 1000, '2033-03-10')
+        deal.write({'stage_id': stage.id, 'probability': 50.0})
+        deal.write({'date_closed': '2033-05-02 10:00:00'})
+        self.q_rep.invalidate_cache()
+        self.assertEqual(self.q_rep.pipeline_weighted, 12500.0, "O1's 12,000 and O5's 500")
+        stage.write({'group_id': self.env.ref('impact_crm.stage_group_execution').id})
+        self.assertEqual(deal.stage_group_kind, 'execution')
+        self.q_rep.invalidate_cache()
+        self.assertEqual(self.q_rep.pipeline_weighted, 12000.0, "O5 is won now, in Q2 (its closing date)")
+        self.assertEqual(self.q_rep.amount_ordered, 15000.0)
+
     def test_a_batch_equals_one_by_one(self):
         """The list and the export compute all their quotas at once: each gets exactly the figures it gets
         alone, whatever the mix (rep, channel, month, category, region, nothing won, a zero quota)."""
