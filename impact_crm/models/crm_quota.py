@@ -10,6 +10,8 @@ from odoo.tools import float_round
 from ..sql_rules import quarter_start
 
 PERIOD_TYPES = [('month', 'Month'), ('quarter', 'Quarter')]
+# the quotas' own columns the attainment and the workbook read (crm.quota._quota_columns)
+QUOTA_COLUMNS = ('user_id', 'team_id', 'region_id', 'categ_id', 'period_type', 'date_start', 'amount')
 
 
 def period_label(period_type, date_start, _memo={}):
@@ -107,15 +109,11 @@ class CrmQuota(models.Model):
         without reading a thousand quotas field by field."""
         if not self:
             return []
-        figures = self._attainment_rows()
         links = ('user_id', 'team_id', 'region_id', 'categ_id')
-        columns = links + ('period_type', 'date_start', 'amount')
-        # the quotas' own columns in one statement (the ORM's read converts them value by value); the user
-        # found these quotas through their record rules
+        # the user found these quotas through their record rules
         self.check_access_rights('read')
-        self.env.cr.execute("SELECT id, %s FROM crm_quota WHERE id IN %%s" % ', '.join(columns),
-                            (tuple(self.ids),))
-        by_id = dict((row[0], dict(zip(('id',) + columns, row))) for row in self.env.cr.fetchall())
+        by_id = self._quota_columns()
+        figures = self._attainment_rows(by_id)
         records = [by_id[quota_id] for quota_id in self.ids]
         names = {}
         for link in links:
@@ -218,38 +216,41 @@ class CrmQuota(models.Model):
                 to_reach, money(pipeline), pipeline / to_reach if to_reach else 0.0)
 
     @api.multi
-    def _attainment_rows(self):
+    def _quota_columns(self):
+        """{quota id: {'id', 'user_id', 'team_id', 'region_id', 'categ_id', 'period_type', 'date_start',
+        'amount'}}: the quotas' own columns in one statement (the ORM's read converts them value by value)."""
+        self.env.cr.execute("SELECT id, %s FROM crm_quota WHERE id IN %%s" % ', '.join(QUOTA_COLUMNS),
+                            (tuple(self.ids),))
+        return dict((row[0], dict(zip(('id',) + QUOTA_COLUMNS, row))) for row in self.env.cr.fetchall())
+
+    @api.multi
+    def _attainment_rows(self, quotas=None):
         """{quota id: (amount, currency rounding, ordered, invoiced, paid, weighted open pipeline)} of the
-        quotas, read as superuser: a quota counts every deal of its salesperson/channel, whoever reads it."""
+        quotas, read as superuser: a quota counts every deal of its salesperson/channel, whoever reads it.
+        ``quotas``: their _quota_columns when the caller has them already."""
         cr = self.env.cr
         ids = tuple(self.ids)
-        # in one reading of the quotas: which kinds of quota there are (by salesperson or channel, with or
-        # without a category: one branch of the query each), and their salespeople and channels as values (the
+        # from the quotas' columns: which kinds of quota there are (by salesperson or channel, with or without
+        # a category: one branch of the query each), and their salespeople and channels as values (the
         # planner then reads their deals by index, a salesperson's quotas: a twentieth of the deals, where a
         # sub-query made it scan every deal)
-        cr.execute("""SELECT COALESCE(array_agg(DISTINCT user_id) FILTER (WHERE user_id IS NOT NULL), '{}'),
-                             COALESCE(array_agg(DISTINCT team_id) FILTER (WHERE team_id IS NOT NULL), '{}'),
-                             COALESCE(bool_or(user_id IS NOT NULL AND categ_id IS NULL), FALSE),
-                             COALESCE(bool_or(user_id IS NOT NULL AND categ_id IS NOT NULL), FALSE),
-                             COALESCE(bool_or(user_id IS NULL AND categ_id IS NULL), FALSE),
-                             COALESCE(bool_or(user_id IS NULL AND categ_id IS NOT NULL), FALSE)
-                        FROM crm_quota WHERE id IN %s""", (ids,))
-        user_ids, team_ids, by_user_plain, by_user_categ, by_team_plain, by_team_categ = cr.fetchone()
-        kinds = set(kind for kind, present in (((True, False), by_user_plain), ((True, True), by_user_categ),
-                                               ((False, False), by_team_plain), ((False, True), by_team_categ))
-                    if present)
+        quotas = list((self._quota_columns() if quotas is None else quotas).values())
+        user_ids = sorted(set(quota['user_id'] for quota in quotas if quota['user_id']))
+        team_ids = sorted(set(quota['team_id'] for quota in quotas if quota['team_id']))
+        kinds = set((bool(quota['user_id']), bool(quota['categ_id'])) for quota in quotas)
         branches = []
         # Without a category: the deals summed once per salesperson, channel, region, company and month (a
-        # quota's period is whole months), then a quota joined with its salesperson's (or its channel's)
-        # monthly sums of its months: a few rows per quota, however many deals there are. (The months of the
-        # period as a range, not a series of months per quota: the planner joined the series after the sums,
-        # one series per quota and month of sums.)
+        # quota's period is whole months), then each month of a quota (quota_months) joined with its
+        # salesperson's (or its channel's) sums of that month by equality: a few rows per quota, however many
+        # deals there are. (The months of a quota as a range of dates compared each quota with every monthly
+        # sum of its salesperson; as a series generated per quota, the planner joined the series after the
+        # sums, one series per quota and monthly sum.)
         plain = """
             SELECT q.id, SUM(d.ordered) AS ordered, SUM(d.invoiced) AS invoiced, SUM(d.paid) AS paid,
                    SUM(d.pipeline) AS pipeline
-              FROM crm_quota q
-              JOIN deal_months d ON {key} AND d.month BETWEEN q.date_start AND q.date_end
-             WHERE q.id IN %(ids)s AND {which} AND q.categ_id IS NULL
+              FROM quota_months q
+              JOIN deal_months d ON {key} AND d.month = q.month
+             WHERE {which}
                AND (q.user_id IS NULL OR d.user_id = q.user_id)
                AND (q.team_id IS NULL OR d.team_id = q.team_id)
                AND (q.region_id IS NULL OR d.region_id = q.region_id)
@@ -288,34 +289,45 @@ class CrmQuota(models.Model):
             if (by_user, True) in kinds:
                 branches.append(shared.format(key=key.format(alias='l'), which=which, match=self._match_sql(),
                                               shares=CATEG_SHARE_SQL))
+        # The deals summed first on their own columns: per salesperson, channel, region, company, stage and
+        # month of the date their stage's kind counts (the closing date of a won deal, the end of an open one;
+        # none for an open deal a rep omitted), each deal adding only the figures of its kind; then those few
+        # thousand sums joined with the stages (Lost ones left out). PostgreSQL sums in its parallel workers only
+        # below any join: joining every deal with its stage first made one process sum them all. The months are
+        # left to the quotas' join (a filter on the computed month made the planner expect a few hundred deals,
+        # sort them in one process and read the quotas by index once per monthly sum). Numeric sums of sums:
+        # exactly the same figures.
         cr.execute("""
-            WITH deal_months AS (
-                SELECT l.user_id, l.team_id, l.region_id, l.company_id, date_trunc('month',
-                           CASE WHEN g.kind = 'open' THEN COALESCE(l.date_end, l.date_deadline, l.create_date::date)
-                                ELSE l.date_closed::date END::timestamp)::date AS month,
-                       SUM(l.amount_ordered) FILTER (WHERE g.kind != 'open') AS ordered,
-                       SUM(l.amount_invoiced) FILTER (WHERE g.kind != 'open') AS invoiced,
-                       SUM(l.amount_paid) FILTER (WHERE g.kind != 'open') AS paid,
-                       SUM(l.weighted_revenue) FILTER (WHERE g.kind = 'open') AS pipeline
-                  -- only the deals of the quotas' salespeople and channels, read once (OFFSET 0: else the
-                  -- planner read them again for every stage)
-                  FROM (SELECT id, user_id, team_id, region_id, company_id, stage_id, forecast_category, date_end,
-                               date_deadline, create_date, date_closed, amount_ordered, amount_invoiced, amount_paid,
-                               weighted_revenue
-                          FROM crm_lead
-                         WHERE type = 'opportunity' AND active
-                           AND (user_id = ANY(%(user_ids)s::integer[]) OR team_id = ANY(%(team_ids)s::integer[]))
-                        OFFSET 0) l
-                  JOIN crm_stage st ON st.id = l.stage_id
-                  JOIN crm_stage_group g ON g.id = st.group_id
+            WITH lead_sums AS (
+                SELECT l.user_id, l.team_id, l.region_id, l.company_id, l.stage_id,
+                       CASE WHEN l.stage_group_kind != 'open'
+                            THEN date_trunc('month', l.date_closed::date::timestamp)::date
+                            WHEN COALESCE(l.forecast_category, '') != 'omitted'
+                            THEN date_trunc('month', COALESCE(l.date_end, l.date_deadline,
+                                                              l.create_date::date)::timestamp)::date END AS month,
+                       SUM(l.amount_ordered) FILTER (WHERE l.stage_group_kind != 'open') AS ordered,
+                       SUM(l.amount_invoiced) FILTER (WHERE l.stage_group_kind != 'open') AS invoiced,
+                       SUM(l.amount_paid) FILTER (WHERE l.stage_group_kind != 'open') AS paid,
+                       SUM(l.weighted_revenue) FILTER (WHERE l.stage_group_kind = 'open') AS pipeline
+                  -- only the deals of the quotas' salespeople and channels (by index for a salesperson's)
+                  FROM crm_lead l
+                 WHERE l.type = 'opportunity' AND l.active
+                   AND (l.user_id = ANY(%(user_ids)s::integer[]) OR l.team_id = ANY(%(team_ids)s::integer[]))
+                 GROUP BY 1, 2, 3, 4, 5, 6
+            ), deal_months AS (
+                SELECT s.user_id, s.team_id, s.region_id, s.company_id, s.month, SUM(s.ordered) AS ordered,
+                       SUM(s.invoiced) AS invoiced, SUM(s.paid) AS paid, SUM(s.pipeline) AS pipeline
+                  FROM lead_sums s
+                  JOIN crm_stage st ON st.id = s.stage_id
                  WHERE NOT COALESCE(st.is_lost, FALSE)
-                   AND (g.kind != 'open' OR COALESCE(l.forecast_category, '') != 'omitted')
-                   -- only the months the quotas read (a page of the list: a few months)
-                   AND CASE WHEN g.kind = 'open' THEN COALESCE(l.date_end, l.date_deadline, l.create_date::date)
-                            ELSE l.date_closed::date END
-                       BETWEEN (SELECT MIN(date_start) FROM crm_quota WHERE id IN %(ids)s)
-                           AND (SELECT MAX(date_end) FROM crm_quota WHERE id IN %(ids)s)
                  GROUP BY 1, 2, 3, 4, 5
+            ), quota_months AS MATERIALIZED (
+                -- the months of the quotas without a category: one for a month's quota, three for a quarter's
+                SELECT q.id, q.user_id, q.team_id, q.region_id, q.company_id,
+                       (q.date_start + o.n * INTERVAL '1 month')::date AS month
+                  FROM crm_quota q
+                  JOIN (VALUES (0), (1), (2)) AS o (n) ON o.n < CASE WHEN q.period_type = 'quarter' THEN 3 ELSE 1 END
+                 WHERE q.id IN %(ids)s AND q.categ_id IS NULL
             )
             SELECT q.id, q.amount, c.rounding, f.ordered, f.invoiced, f.paid, f.pipeline
               FROM crm_quota q

@@ -113,6 +113,39 @@ class TestQuota(ExecutionCase):
         self.assertEqual(self._figures(self.q_rep2)[:3], [0, 0, 0], "W3 is won in Q2")
         self.assertEqual(self.q_rep2.pipeline_weighted, 2000.0)
 
+    def test_each_deal_counts_in_the_period_of_its_kind(self):
+        """A won deal counts in the period it was won, whatever its end date; an open deal in the period of
+        its end date, even with a closing date from an earlier win (reopened)."""
+        # W4: ended in February, won in April; O4: reopened, closed in February, ending in May
+        self._won('W4', self.rep, '2033-04-10', [(self.product, 30)], date_end='2033-02-15')
+        reopened = self._open('O4', self.rep, 'order', 10000, '2033-05-01')
+        reopened.write({'date_closed': '2033-02-01 10:00:00'})
+        q2 = self.env['crm.quota'].sudo(self.manager).create(
+            {'user_id': self.rep.id, 'date_start': '2033-04-01', 'amount': 10000})
+        (self.q_rep | self.q_month | q2).invalidate_cache()
+        self.assertEqual(self._figures(self.q_rep), [15000, 14000, 4000, 75, 70, 20, 5000, 12000, 2.4])
+        self.assertEqual(self._figures(self.q_month), [10000, 10000, 4000, 125, 125, 50, 0, 0, 0])
+        # W4's order 3,000 (30 %); O4 at 40 % of 10,000: 4,000 of pipeline over 7,000 still to reach
+        self.assertEqual(self._figures(q2), [3000, 0, 0, 30, 0, 0, 7000, 4000, 0.57])
+        rows = dict(zip((self.q_rep | q2).ids, (self.q_rep | q2)._sheet_rows()))
+        self.assertEqual([round(value, 2) for value in rows[q2.id][6:]], [3000, 0, 0, 30, 0, 0, 4000, 7000, 0.57])
+
+    def test_a_stage_moved_to_another_group_counts_its_deals_by_the_new_kind(self):
+        """The attainment reads each deal's stage kind: a stage moved from the Open group to the Execution one
+        turns its deals from pipeline into won deals (counted by their closing date)."""
+        stage = self.env['crm.stage'].create({'name': 'Quota Trial', 'probability': 50.0,
+                                              'group_id': self.env.ref('impact_crm.stage_group_open').id})
+        deal = self._open('O5', self.rep, 'order', 1000, '2033-03-10')
+        deal.write({'stage_id': stage.id, 'probability': 50.0})
+        deal.write({'date_closed': '2033-05-02 10:00:00'})
+        self.q_rep.invalidate_cache()
+        self.assertEqual(self.q_rep.pipeline_weighted, 12500.0, "O1's 12,000 and O5's 500")
+        stage.write({'group_id': self.env.ref('impact_crm.stage_group_execution').id})
+        self.assertEqual(deal.stage_group_kind, 'execution')
+        self.q_rep.invalidate_cache()
+        self.assertEqual(self.q_rep.pipeline_weighted, 12000.0, "O5 is won now, in Q2 (its closing date)")
+        self.assertEqual(self.q_rep.amount_ordered, 15000.0)
+
     def test_a_batch_equals_one_by_one(self):
         """The list and the export compute all their quotas at once: each gets exactly the figures it gets
         alone, whatever the mix (rep, channel, month, category, region, nothing won, a zero quota)."""
