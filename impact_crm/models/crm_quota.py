@@ -321,13 +321,16 @@ class CrmQuota(models.Model):
                   JOIN crm_stage st ON st.id = s.stage_id
                  WHERE NOT COALESCE(st.is_lost, FALSE)
                  GROUP BY 1, 2, 3, 4, 5
-            ), quota_months AS MATERIALIZED (
+            ), quota_months AS (
                 -- the months of the quotas without a category: one for a month's quota, three for a quarter's
+                -- (computed once: OFFSET 0 keeps the planner from inlining them into each branch, as
+                -- MATERIALIZED would, which PostgreSQL 11 does not know)
                 SELECT q.id, q.user_id, q.team_id, q.region_id, q.company_id,
                        (q.date_start + o.n * INTERVAL '1 month')::date AS month
                   FROM crm_quota q
                   JOIN (VALUES (0), (1), (2)) AS o (n) ON o.n < CASE WHEN q.period_type = 'quarter' THEN 3 ELSE 1 END
                  WHERE q.id IN %(ids)s AND q.categ_id IS NULL
+                OFFSET 0
             )
             SELECT q.id, q.amount, c.rounding, f.ordered, f.invoiced, f.paid, f.pipeline
               FROM crm_quota q
