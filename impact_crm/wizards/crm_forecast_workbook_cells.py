@@ -40,7 +40,9 @@ def _escape_formula(formula):
     return formula
 
 
-if xlsx_worksheet is not None:
+# the class is only defined with a verified version: it names the cell tuples of xlsxwriter 1.1.2, which later
+# versions renamed (CellNumberTuple ...), so importing it with another version would fail
+if xlsx_worksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
     _NUMBER = xlsx_worksheet.cell_number_tuple
     _STRING = xlsx_worksheet.cell_string_tuple
     _BLANK = xlsx_worksheet.cell_blank_tuple
