@@ -80,3 +80,14 @@ def test_workbook_download_over_rpc(admin, lost_deal, unpaid_deal):
     [line] = [[collection.cell(row=r, column=c).value for c in range(1, 9)] for r in range(5, collection.max_row)
               if collection.cell(row=r, column=1).value == 'RPC Workbook Customer']
     assert line[2:] == [1, 1000.0, 0.0, 0.0, 0.0, 1000.0]   # invoiced today: 0-30 days
+
+    # the quota sheet has the figures the quotas' own fields compute, read in another request
+    assert quotas >= 1
+    figures = ['amount', 'amount_ordered', 'amount_invoiced', 'amount_paid', 'pipeline_weighted', 'amount_to_reach']
+    records = admin('crm.quota', 'search_read', [('date_start', '<=', wizard['date_to']),
+                                                 ('date_end', '>=', wizard['date_from'])], figures,
+                    order='date_start, team_id, user_id, id')
+    sheet = book['Quotas']
+    rows = [[sheet.cell(row=r, column=c).value for c in (6, 7, 8, 9, 13, 14)] for r in range(5, sheet.max_row + 1)
+            if sheet.cell(row=r, column=5).value]
+    assert rows == [pytest.approx([record[name] for name in figures]) for record in records]
