@@ -177,35 +177,27 @@ if xlsx_worksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
                     self._write_row(row_num, span, set_rows.get(row_num))
                 for col_num, cell in sorted(cells.items()):
                     kind = type(cell)
+                    # the cell's format, and the values of its template's holes (its row first)
                     if kind is _NUMBER or kind is _STRING:
-                        key = (kind, cell[1], col_num)
-                        template = templates.get(key) if cell[1] else None
-                        if template is None:
-                            template = self._fast_template(kind, cell[1], row_num, col_num, names)
-                            if cell[1]:
-                                templates[key] = template
-                        append(template % (row_text, cell[0]))
+                        cell_format, values = cell[1], (row_text, cell[0])
                     elif kind is _FORMULA and type(cell[2]) in (float, int):
-                        key = (kind, cell[1], col_num)
-                        template = templates.get(key) if cell[1] else None
-                        if template is None:
-                            template = self._fast_template(kind, cell[1], row_num, col_num, names)
-                            if cell[1]:
-                                templates[key] = template
-                        append(template % (row_text, _escape_formula(cell[0]), cell[2]))
+                        cell_format, values = cell[1], (row_text, _escape_formula(cell[0]), cell[2])
                     elif kind is _BLANK:
-                        key = (kind, cell[0], col_num)
-                        template = templates.get(key) if cell[0] else None
-                        if template is None:
-                            template = self._fast_template(kind, cell[0], row_num, col_num, names)
-                            if cell[0]:
-                                templates[key] = template
-                        append(template % row_text)
+                        cell_format, values = cell[0], (row_text,)
                     else:
                         # another kind of cell: the stock writer, after what this row holds so far
                         write(''.join(parts))
                         del parts[:]
                         self._write_cell(row_num, col_num, cell)
+                        continue
+                    # a cell without a format of its own takes its row's or column's: not shared
+                    key = (kind, cell_format, col_num)
+                    template = templates.get(key) if cell_format else None
+                    if template is None:
+                        template = self._fast_template(kind, cell_format, row_num, col_num, names)
+                        if cell_format:
+                            templates[key] = template
+                    append(template % values)
                 append('</row>')
                 write(''.join(parts))
 
