@@ -25,7 +25,7 @@ VERIFIED_VERSIONS = ('1.1.2',)
 _COLUMN_NAMES = [[]]   # the letters of the first columns, by index (the list replaced whole, never changed)
 
 
-def _column_names(count):
+def column_names(count):
     """The letters of at least the first ``count`` columns, by index."""
     names = _COLUMN_NAMES[0]
     if len(names) < count:
@@ -156,7 +156,7 @@ if xlsx_worksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
             self._calculate_spans()
             table, set_rows, spans = self.table, self.set_rows, self.row_spans
             write = self.fh.write
-            names = _column_names(self.dim_colmax + 1)
+            names = column_names(self.dim_colmax + 1)
             plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
             # {(kind of cell, its format, column): the cell's XML with %-holes for its row and its value}
             templates = {}

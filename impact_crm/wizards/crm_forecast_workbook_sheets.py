@@ -5,14 +5,10 @@ checks the input, reads the report models and calls these writers (the idea of O
 book's life cycle apart from the code that writes sheets)."""
 from odoo.http import request
 
-try:
-    import xlsxwriter
-except ImportError:  # pragma: no cover - declared in external_dependencies
-    xlsxwriter = None
-
 from ..reports.crm_collection_report import AGE_BUCKETS
 from ..reports.crm_forecast_accuracy_report import HORIZONS
 from ..reports.crm_forecast_waterfall_report import BUCKETS
+from .crm_forecast_workbook_cells import column_names
 
 _INFINITY = float('inf')
 
@@ -28,7 +24,6 @@ class ForecastWorkbookSheets(object):
 
     def __init__(self, env):
         self.env = env
-        self._column_names = {}   # {column index: its letters}, for the A1 references of the formulas
         self._translations = {}   # {source text: its translation}
         self._lang = None           # the language of the texts, found at the first one
 
@@ -118,13 +113,12 @@ class ForecastWorkbookSheets(object):
         sheet.write_formula(row, col, '=SUM(%s)' % ','.join(parts), cell_format, value)
 
     def _cell(self, row, col):
-        """A1 name of a cell (the column letters computed once per column and book)."""
+        """A1 name of a cell (the column letters computed once a process, as the lean worksheet's)."""
         return '%s%d' % (self._column(col), row + 1)
 
-    def _column(self, col):
-        if col not in self._column_names:
-            self._column_names[col] = xlsxwriter.utility.xl_col_to_name(col)
-        return self._column_names[col]
+    @staticmethod
+    def _column(col):
+        return column_names(col + 1)[col]
 
     @staticmethod
     def _number_row_writer(sheet):
