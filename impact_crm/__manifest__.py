@@ -39,6 +39,7 @@
         'data/crm_region_data.xml',
         'views/crm_region_views.xml',
         'reports/crm_forecast_report_views.xml',
+        'data/crm_forecast_month_cron_data.xml',
         'wizards/crm_forecast_workbook_views.xml',
         'security/crm_lead_stage_history_security.xml',
         'views/crm_lead_stage_history_views.xml',

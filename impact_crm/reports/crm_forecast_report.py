@@ -28,6 +28,15 @@ BULK_REFRESH = 2000
 LOCK_CLASS = 0x66637374
 
 
+# The rows summed per month (see CrmForecastReport._month_function): the columns a workbook groups, filters or
+# applies the record rules by, the first day of the month as ``date``, the sums and the number of rows.
+MONTH_TABLE = 'crm_forecast_month'
+MONTH_KEYS = ('source', 'company_id', 'user_id', 'team_id', 'region_id', 'categ_id', 'stage_group_id', 'status',
+              'forecast_category')
+
+# advisory lock (namespace LOCK_CLASS) taken by the compaction of the monthly sums: one at a time
+MONTH_COMPACT_LOCK = -1
+
 # the periods a pivot or the workbook groups the rows' date by
 PIVOT_PERIODS = ('day', 'week', 'month', 'quarter', 'year')
 
@@ -649,11 +658,14 @@ class CrmForecastReport(models.Model):
         cr.execute('DROP FUNCTION IF EXISTS sale_order_forecast_in_place()')
         cr.execute('DROP FUNCTION IF EXISTS crm_forecast_report_refresh(integer[])')
         cr.execute('DROP FUNCTION IF EXISTS crm_forecast_report_gate()')
+        cr.execute('DROP TABLE IF EXISTS %s' % MONTH_TABLE)
+        cr.execute('DROP FUNCTION IF EXISTS crm_forecast_report_month() CASCADE')
 
     @api.model
     def _definition_hash(self):
-        text = self._insert_sql() + ''.join('%s%s%s' % (table, columns and self._changed_sql(columns), deals)
-                                            for table, columns, deals in self._triggers())
+        text = self._insert_sql() + self._month_function() + ''.join(
+            '%s%s%s' % (table, columns and self._changed_sql(columns), deals)
+            for table, columns, deals in self._triggers())
         return hashlib.sha1(text.encode('utf-8')).hexdigest()
 
     @api.model
@@ -676,19 +688,127 @@ class CrmForecastReport(models.Model):
 
     @api.model
     def _rebuild(self):
-        """Recompute every row in one statement (set-based: seconds for a hundred thousand deals)."""
+        """Recompute every row in one statement (set-based: seconds for a hundred thousand deals), then the
+        monthly sums from them."""
         cr = self.env.cr
         cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % self._table)
         cr.execute('SET LOCAL jit = off')
+        # the monthly sums are summed again from the new rows below, not through their trigger twice over
+        cr.execute("SET LOCAL impact_crm.forecast_month_deferred = 'on'")
         cr.execute('DELETE FROM %s' % self._table)
         # the rows of a sales channel and of each of its salespeople side by side on disk: a sales user's
         # pivot (record rules: own deals, led channels) reads a few pages, not a row in every page
         cr.execute(self._insert_sql() + ' ORDER BY source, team_id, user_id, date')
         count = cr.rowcount
+        cr.execute("SET LOCAL impact_crm.forecast_month_deferred = 'off'")
         cr.execute('ANALYZE %s' % self._table)
+        self._rebuild_months()
         cr.execute("COMMENT ON TABLE %s IS %%s" % self._table, (self._definition_hash(),))
         _logger.info("forecast rebuilt: %d rows", count)
         return count
+
+    @api.model
+    def _month_select(self, source, sign='', count='count(*)'):
+        """SQL: the rows of the relation ``source`` summed per MONTH_KEYS and month, as the monthly sums'
+        columns (``sign``: '-' to take them away)."""
+        keys = ', '.join(MONTH_KEYS)
+        return """SELECT {keys}, date_trunc('month', date::timestamp)::date, {sign}SUM(amount),
+                         {sign}SUM(weighted_amount), {sign}{count}
+                    FROM {source} GROUP BY {keys}, date_trunc('month', date::timestamp)""".format(
+            keys=keys, sign=sign, count=count, source=source)
+
+    @api.model
+    def _month_insert(self):
+        return 'INSERT INTO %s (%s, date, amount, weighted_amount, n) ' % (MONTH_TABLE, ', '.join(MONTH_KEYS))
+
+    @api.model
+    def _month_function(self):
+        """Statement-level trigger function of the forecast table: what a statement inserted, deleted or
+        changed, summed per month and added to (or taken from) the monthly sums, in the same transaction.
+        A rows' change only appends its differences (no row of the sums is updated, so concurrent writers
+        never wait for each other); ``_compact_months`` sums them up now and then."""
+        keys = ', '.join(MONTH_KEYS)
+        changed = """(SELECT {keys}, date, amount, weighted_amount, 1 AS n FROM new_rows
+                      UNION ALL
+                      SELECT {keys}, date, -amount, -weighted_amount, -1 FROM old_rows) c""".format(keys=keys)
+        return """
+            CREATE OR REPLACE FUNCTION crm_forecast_report_month() RETURNS trigger AS $body$
+            BEGIN
+                IF current_setting('impact_crm.forecast_month_deferred', true) = 'on' THEN
+                    RETURN NULL;    -- a rebuild, which sums the months again afterwards
+                END IF;
+                IF TG_OP = 'INSERT' THEN
+                    %(insert)s %(inserted)s;
+                ELSIF TG_OP = 'DELETE' THEN
+                    %(insert)s %(deleted)s;
+                ELSE
+                    %(insert)s %(updated)s HAVING SUM(n) != 0 OR SUM(amount) != 0 OR SUM(weighted_amount) != 0;
+                END IF;
+                RETURN NULL;
+            END
+            $body$ LANGUAGE plpgsql
+        """ % {'insert': self._month_insert(), 'inserted': self._month_select('new_rows'),
+               'deleted': self._month_select('old_rows', sign='-'),
+               'updated': self._month_select(changed, count='SUM(n)')}
+
+    @api.model
+    def _create_months(self):
+        """The monthly sums' table, its indexes (a sales user's rows: see init) and the trigger keeping it."""
+        cr = self.env.cr
+        types = dict(self._columns())
+        columns = ['"%s" %s' % (name, types[name]) for name in MONTH_KEYS] + [
+            'date date', 'amount numeric', 'weighted_amount numeric', 'n integer']
+        cr.execute('CREATE TABLE IF NOT EXISTS %s (%s)' % (MONTH_TABLE, ', '.join(columns)))
+        for column in ('user_id', 'team_id'):
+            cr.execute('CREATE INDEX IF NOT EXISTS %s_%s_source_index ON %s (%s, source)'
+                       % (MONTH_TABLE, column, MONTH_TABLE, column))
+        cr.execute(self._month_function())
+        for event, referencing in (('insert', 'NEW TABLE AS new_rows'), ('delete', 'OLD TABLE AS old_rows'),
+                                   ('update', 'NEW TABLE AS new_rows OLD TABLE AS old_rows')):
+            trigger = '%s_month_%s' % (self._table, event)
+            cr.execute('DROP TRIGGER IF EXISTS %s ON %s' % (trigger, self._table))
+            cr.execute("""CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s
+                          FOR EACH STATEMENT EXECUTE FUNCTION crm_forecast_report_month()""" % (
+                trigger, event.upper(), self._table, referencing))
+
+    @api.model
+    def _rebuild_months(self):
+        """The monthly sums summed again from the rows (after a rebuild of the rows)."""
+        cr = self.env.cr
+        cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % MONTH_TABLE)
+        cr.execute('DELETE FROM %s' % MONTH_TABLE)
+        cr.execute(self._month_insert() + self._month_select(self._table))
+        cr.execute('ANALYZE %s' % MONTH_TABLE)
+
+    @api.model
+    def _compact_months(self):
+        """The differences the writes appended to the monthly sums, summed into one row per month and members
+        (scheduled action, hourly): the workbook then reads a few rows per month however many writes there
+        were. Writers wait for it (a fraction of a second); a second compaction at the same time skips."""
+        cr = self.env.cr
+        cr.execute('SELECT pg_try_advisory_xact_lock(%s, %s)', (LOCK_CLASS, MONTH_COMPACT_LOCK))
+        if not cr.fetchone()[0]:
+            return False
+        cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % MONTH_TABLE)
+        keys = ', '.join(MONTH_KEYS)
+        cr.execute("""
+            WITH gone AS (DELETE FROM {table} RETURNING *)
+            {insert} SELECT {keys}, date, SUM(amount), SUM(weighted_amount), SUM(n)
+                       FROM gone GROUP BY {keys}, date HAVING SUM(n) != 0""".format(
+            table=MONTH_TABLE, insert=self._month_insert(), keys=keys))
+        return True
+
+    @api.model
+    def _stale_months(self):
+        """Number of groups differing between the monthly sums and the rows summed now (0 when in step)."""
+        keys = ', '.join(MONTH_KEYS)
+        kept = """SELECT {keys}, date, SUM(amount), SUM(weighted_amount), SUM(n) FROM {table}
+                   GROUP BY {keys}, date HAVING SUM(n) != 0""".format(keys=keys, table=MONTH_TABLE)
+        fresh = self._month_select(self._table)
+        self.env.cr.execute("""
+            SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d
+        """ % (kept, fresh, fresh, kept))
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def rebuild(self):
@@ -731,6 +851,7 @@ class CrmForecastReport(models.Model):
             cr.execute('CREATE INDEX IF NOT EXISTS %s_%s_source_index ON %s (%s, source)'
                        % (self._table, column, self._table, column))
         self._create_period_statistics()
+        self._create_months()
         # the refresh of a deal looks its orders and their lines up, and the rate of foreign-currency orders
         cr.execute("CREATE INDEX IF NOT EXISTS sale_order_opportunity_id_index ON sale_order (opportunity_id)")
         cr.execute("""CREATE INDEX IF NOT EXISTS res_currency_rate_forecast_index

@@ -4,9 +4,12 @@ dimension, as a GROUPING SETS query gives them, summed from the rows grouped twi
 built on the ORM's own query for the domain, with the current user's access rights and record rules applied
 exactly as read_group applies them (no sudo). Separate read_group calls would scan the report once per
 sheet."""
-from odoo import fields
+import re
+
+from odoo import fields, tools
 
 from ..models.crm_lead import SPREAD_SQL
+from .crm_forecast_report import MONTH_KEYS, MONTH_TABLE
 
 PERIOD_UNITS = ('month', 'quarter', 'year')
 
@@ -15,7 +18,24 @@ PERIOD_UNITS = ('month', 'quarter', 'year')
 SPLIT_FIELD = 'categ_id'
 
 
-def _totals_sql(table, columns, groupby_fields, period, from_clause, where_clause, share):
+def _on_months(Report, from_clause, where_clause):
+    """The WHERE clause of the report's rows, read from the monthly sums instead (crm_forecast_month, the same
+    columns), or None when the clause reads anything the sums do not keep: another column (a record rule
+    on the deal, say), a join, another mention of the table."""
+    table = '"%s"' % Report._table
+    if Report._name != 'crm.forecast.report' or from_clause != table:
+        return None
+    qualified = re.compile(r'%s\."(\w+)"' % re.escape(table))
+    if not set(qualified.findall(where_clause)) <= set(MONTH_KEYS + ('date',)):
+        return None
+    if Report._table in qualified.sub('', where_clause):
+        return None
+    if not tools.table_exists(Report.env.cr, MONTH_TABLE):   # the add-on's code ahead of its upgrade
+        return None
+    return qualified.sub(lambda match: '"%s"."%s"' % (MONTH_TABLE, match.group(1)), where_clause)
+
+
+def _totals_sql(table, columns, groupby_fields, period, from_clause, where_clause, share, having=''):
     """The SQL of the totals: for each field of ``groupby_fields``, its sums per (member, period), marked
     by GROUPING() = 0 on its own column, as one GROUPING SETS query would give them.
 
@@ -41,7 +61,7 @@ def _totals_sql(table, columns, groupby_fields, period, from_clause, where_claus
                FROM {from_clause} {where} {group}""".format(
         marker=marker, columns=', '.join('%s AS %s' % pair for pair in zip(columns, aliases)), period=period,
         amount=amount, weighted=weighted, from_clause=from_clause,
-        where=('WHERE %s' % where_clause) if where_clause else '', group=inner_group)
+        where=('WHERE %s' % where_clause) if where_clause else '', group=inner_group + having)
     # the fields but the category, from the sums per member of all of them
     outer = """SELECT {groupings}, {aliases}, period::date, SUM(amount), SUM(weighted_amount)
                FROM sums WHERE g = 1 GROUP BY GROUPING SETS ({sets})""".format(
@@ -56,7 +76,7 @@ def _totals_sql(table, columns, groupby_fields, period, from_clause, where_claus
     return 'WITH sums AS (%s) %s' % (inner, outer)
 
 
-def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=None):
+def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=None, months=False):
     """Sum the amount and weighted amount of the rows of ``Report`` matching ``domain``, per period and
     member of each field of ``groupby_fields``.
 
@@ -64,6 +84,10 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
     :param delivery_range: (first day, last day): date each row by the months its deal delivers in (the
         deal's revenue spread, shares of 1; rows of deals without a spread keep their date) and keep the
         dates of that range; None: the rows' own date (the domain filters it)
+    :param months: the domain's dates are whole months (from a first day to a last day): the totals may be
+        read from the monthly sums of the rows (crm_forecast_month, a few rows per month and members instead
+        of a row per deal and category), when the domain and the user's record rules read only columns the
+        sums keep; the same totals either way
     :return: {field: ({(member, period start): {'amount': x, 'weighted_amount': y}}, {member: label})}
     """
     if granularity not in PERIOD_UNITS:
@@ -74,6 +98,13 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
     Report._apply_ir_rules(query, 'read')
     from_clause, where_clause, params = query.get_sql()
     table = '"%s"' % Report._table
+    having = ''
+    month_where = None if delivery_range or not months else _on_months(Report, from_clause, where_clause)
+    if month_where is not None:
+        table = from_clause = '"%s"' % MONTH_TABLE
+        where_clause = month_where
+        # a member and month whose rows were all taken away since the last compaction sums to nothing
+        having = ' HAVING SUM(%s."n") > 0' % table
     columns = ['%s."%s"' % (table, name) for name in groupby_fields]
     date, share = '%s."date"' % table, '1.0'
     if delivery_range:
@@ -85,7 +116,7 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
         params = list(params) + list(delivery_range)
     # grouped by the expression the report's period statistics describe (crm.forecast.report), read as a date
     period = "date_trunc('%s', %s)" % (granularity, date)
-    sql = _totals_sql(table, columns, groupby_fields, period, from_clause, where_clause, share)
+    sql = _totals_sql(table, columns, groupby_fields, period, from_clause, where_clause, share, having)
     if getattr(Report, '_history_parameters', ()):
         Report._apply_history_parameters()   # the 'as of' moment of the history view
     else:

@@ -19,3 +19,4 @@ from . import test_forecast_category
 from . import test_crm_quota
 from . import test_revenue_spread
 from . import test_write_cost
+from . import test_forecast_months

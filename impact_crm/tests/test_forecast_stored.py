@@ -47,8 +47,9 @@ class TestForecastStored(SavepointCase):
 
     def _totals(self, source='opportunity', groupby='categ_id', user=None):
         """{member: (amount, weighted)} of the test's deals, as ``user`` (the manager) sees them, and the
-        table checked against a fresh computation of every row."""
+        table checked against a fresh computation of every row, its monthly sums against the rows."""
         self.assertEqual(self.env['crm.forecast.report']._stale_rows(), 0)
+        self.assertEqual(self.env['crm.forecast.report']._stale_months(), 0)
         Report = self.env['crm.forecast.report'].sudo(user or self.manager)
         groups = Report.read_group([('team_id', '=', self.team.id), ('source', '=', source)],
                                    ['amount', 'weighted_amount', groupby.split(':')[0]], [groupby], lazy=False)

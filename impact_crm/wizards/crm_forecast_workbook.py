@@ -182,7 +182,15 @@ class CrmForecastWorkbook(models.TransientModel):
             # only the whitelisted units ever reach the SQL text, whatever the caller stored
             raise ValidationError(_("Unknown period: %r.") % (self.granularity,))
         delivery_range = (self.date_from, self.date_to) if self.date_basis == 'delivery' else None
-        return forecast_totals(self._report(), self._domain(), groupby_fields, self.granularity, delivery_range)
+        return forecast_totals(self._report(), self._domain(), groupby_fields, self.granularity, delivery_range,
+                               months=self._whole_months())
+
+    def _whole_months(self):
+        """The period runs from the first day of a month to the last day of a month (the default: whole
+        years), so the totals may be read from the rows' monthly sums."""
+        first = fields.Date.from_string(self.date_from)
+        last = fields.Date.from_string(self.date_to)
+        return first.day == 1 and (last + relativedelta(days=1)).day == 1
 
     def _report(self):
         """The forecast report the workbook reads: the live one, or the one as of the chosen moment."""
