@@ -28,8 +28,9 @@ BULK_REFRESH = 2000
 LOCK_CLASS = 0x66637374
 
 
-# The rows summed per month (see CrmForecastReport._month_function): the columns a workbook groups, filters or
-# applies the record rules by, the first day of the month as ``date``, the sums and the number of rows.
+# The opportunities' rows summed per month (see CrmForecastReport._month_function): the columns a workbook
+# groups, filters or applies the record rules by, the first day of the month as ``date``, the sums and the
+# number of rows.
 MONTH_TABLE = 'crm_forecast_month'
 MONTH_KEYS = ('source', 'company_id', 'user_id', 'team_id', 'region_id', 'categ_id', 'stage_group_id', 'status',
               'forecast_category')
@@ -709,12 +710,13 @@ class CrmForecastReport(models.Model):
 
     @api.model
     def _month_select(self, source, sign='', count='count(*)'):
-        """SQL: the rows of the relation ``source`` summed per MONTH_KEYS and month, as the monthly sums'
-        columns (``sign``: '-' to take them away)."""
+        """SQL: the opportunities' rows of the relation ``source`` summed per MONTH_KEYS and month, as the
+        monthly sums' columns (``sign``: '-' to take them away)."""
         keys = ', '.join(MONTH_KEYS)
         return """SELECT {keys}, date_trunc('month', date::timestamp)::date, {sign}SUM(amount),
                          {sign}SUM(weighted_amount), {sign}{count}
-                    FROM {source} GROUP BY {keys}, date_trunc('month', date::timestamp)""".format(
+                    FROM {source} WHERE source = 'opportunity'
+                   GROUP BY {keys}, date_trunc('month', date::timestamp)""".format(
             keys=keys, sign=sign, count=count, source=source)
 
     @api.model
@@ -723,37 +725,43 @@ class CrmForecastReport(models.Model):
 
     @api.model
     def _month_function(self):
-        """Statement-level trigger function of the forecast table: what a statement inserted, deleted or
-        changed, summed per month and added to (or taken from) the monthly sums, in the same transaction.
-        A rows' change only appends its differences (no row of the sums is updated, so concurrent writers
-        never wait for each other); ``_compact_months`` sums them up now and then."""
-        keys = ', '.join(MONTH_KEYS)
-        changed = """(SELECT {keys}, date, amount, weighted_amount, 1 AS n FROM new_rows
-                      UNION ALL
-                      SELECT {keys}, date, -amount, -weighted_amount, -1 FROM old_rows) c""".format(keys=keys)
+        """Trigger function of the forecast table: what a statement inserted or deleted (statement-level), or
+        what an update changed in a row (row-level), summed per month and added to (or taken from) the
+        monthly sums, in the same transaction. Only the differences are appended (no row of the sums is
+        updated, so concurrent writers never wait for each other); ``_compact_months`` sums them up now and
+        then. The opportunities' rows only: an order's rows are updated in place by its confirmation while
+        the fiscal sequence is locked (see _order_in_place_function), where any more work would hold every
+        other confirmation back; the update trigger does not even fire for them (its WHEN clause)."""
+        old = ', '.join('OLD.%s' % key for key in MONTH_KEYS)
+        new = ', '.join('NEW.%s' % key for key in MONTH_KEYS)
         return """
             CREATE OR REPLACE FUNCTION crm_forecast_report_month() RETURNS trigger AS $body$
             BEGIN
                 IF current_setting('impact_crm.forecast_month_deferred', true) = 'on' THEN
                     RETURN NULL;    -- a rebuild, which sums the months again afterwards
                 END IF;
-                IF TG_OP = 'INSERT' THEN
+                IF TG_LEVEL = 'ROW' THEN
+                    %(insert)s
+                    SELECT %(old)s, date_trunc('month', OLD.date::timestamp)::date, -OLD.amount,
+                           -OLD.weighted_amount, -1
+                     WHERE OLD.source = 'opportunity'
+                    UNION ALL
+                    SELECT %(new)s, date_trunc('month', NEW.date::timestamp)::date, NEW.amount, NEW.weighted_amount, 1
+                     WHERE NEW.source = 'opportunity';
+                ELSIF TG_OP = 'INSERT' THEN
                     %(insert)s %(inserted)s;
-                ELSIF TG_OP = 'DELETE' THEN
-                    %(insert)s %(deleted)s;
                 ELSE
-                    %(insert)s %(updated)s HAVING SUM(n) != 0 OR SUM(amount) != 0 OR SUM(weighted_amount) != 0;
+                    %(insert)s %(deleted)s;
                 END IF;
                 RETURN NULL;
             END
             $body$ LANGUAGE plpgsql
         """ % {'insert': self._month_insert(), 'inserted': self._month_select('new_rows'),
-               'deleted': self._month_select('old_rows', sign='-'),
-               'updated': self._month_select(changed, count='SUM(n)')}
+               'deleted': self._month_select('old_rows', sign='-'), 'old': old, 'new': new}
 
     @api.model
     def _create_months(self):
-        """The monthly sums' table, its indexes (a sales user's rows: see init) and the trigger keeping it."""
+        """The monthly sums' table, its indexes (a sales user's rows: see init) and the triggers keeping it."""
         cr = self.env.cr
         types = dict(self._columns())
         columns = ['"%s" %s' % (name, types[name]) for name in MONTH_KEYS] + [
@@ -763,13 +771,16 @@ class CrmForecastReport(models.Model):
             cr.execute('CREATE INDEX IF NOT EXISTS %s_%s_source_index ON %s (%s, source)'
                        % (MONTH_TABLE, column, MONTH_TABLE, column))
         cr.execute(self._month_function())
-        for event, referencing in (('insert', 'NEW TABLE AS new_rows'), ('delete', 'OLD TABLE AS old_rows'),
-                                   ('update', 'NEW TABLE AS new_rows OLD TABLE AS old_rows')):
+        watched = ', '.join(MONTH_KEYS + ('date', 'amount', 'weighted_amount'))
+        for event, level in (('insert', 'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT'),
+                             ('delete', 'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT'),
+                             ('update', "FOR EACH ROW WHEN ((OLD.source = 'opportunity' OR NEW.source = "
+                                        "'opportunity') AND (OLD.%s) IS DISTINCT FROM (NEW.%s))" % (
+                                            ', OLD.'.join(watched.split(', ')), ', NEW.'.join(watched.split(', '))))):
             trigger = '%s_month_%s' % (self._table, event)
             cr.execute('DROP TRIGGER IF EXISTS %s ON %s' % (trigger, self._table))
-            cr.execute("""CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s
-                          FOR EACH STATEMENT EXECUTE FUNCTION crm_forecast_report_month()""" % (
-                trigger, event.upper(), self._table, referencing))
+            cr.execute('CREATE TRIGGER %s AFTER %s ON %s %s EXECUTE FUNCTION crm_forecast_report_month()' % (
+                trigger, event.upper(), self._table, level))
 
     @api.model
     def _rebuild_months(self):

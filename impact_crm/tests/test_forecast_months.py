@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.tests.common import SavepointCase
 
 from ..reports import crm_forecast_totals
@@ -85,7 +87,7 @@ class TestForecastMonths(SavepointCase):
         self.assertEqual(self.Report._stale_months(), 0)
         for user in (self.manager, self.rep):
             for source in ('opportunity', 'order'):
-                self.assertTrue(self._reads_months(user, source))
+                self.assertTrue(self._reads_months(user, 'opportunity'))
                 for granularity in ('month', 'quarter', 'year'):
                     from_months = self._totals(user, source, granularity)
                     self.assertEqual(from_months, self._totals(user, source, granularity, months=False),
@@ -117,6 +119,25 @@ class TestForecastMonths(SavepointCase):
             for source in ('opportunity', 'order'):
                 self.assertEqual(self._totals(user, source, 'quarter'),
                                  self._totals(user, source, 'quarter', months=False), (user.login, source))
+
+    def test_the_orders_are_read_from_their_rows_and_a_confirmation_adds_no_sum(self):
+        """The monthly sums are the opportunities' only: an order's confirmation updates its rows in place while
+        the fiscal sequence is locked, and appends nothing to the sums (no work there holds the next
+        confirmation back); the orders' totals are read from their rows."""
+        with patch.object(crm_forecast_totals, '_on_months', side_effect=AssertionError('read from the sums')):
+            totals = self._totals(self.manager, 'order')
+        self.assertEqual(totals, self._totals(self.manager, 'order', months=False))
+        count = self._month_rows()[0]
+        self.deals[0].order_ids.action_confirm()
+        self.assertTrue(self.deals[0].order_ids.fiscal_number)
+        self.assertEqual(self._month_rows()[0], count)
+        self.assertEqual(self.Report._stale_months(), 0)
+        self.env.cr.execute("SELECT count(*) FROM %s WHERE source != 'opportunity'" % MONTH_TABLE)
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        # a deal's reassignment and probability, written into its rows in place: the sums follow
+        self.deals[2].write({'user_id': self.rep2.id, 'probability': 35})
+        self.assertEqual(self.Report._stale_months(), 0)
+        self.assertEqual(self._totals(self.rep2), self._totals(self.rep2, months=False))
 
     def test_a_member_whose_rows_went_away_is_not_a_member(self):
         """The rows of rep2's only deal move to rep: his monthly sums come to nothing (until the compaction
