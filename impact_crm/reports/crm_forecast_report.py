@@ -761,12 +761,16 @@ class CrmForecastReport(models.Model):
 
     @api.model
     def _create_months(self):
-        """The monthly sums' table, its indexes (a sales user's rows: see init) and the triggers keeping it."""
+        """The monthly sums' table, its indexes (a sales user's rows: see init) and the triggers keeping it.
+        Returns whether the table is new (its sums then still to be summed from the rows)."""
         cr = self.env.cr
+        new_table = not tools.table_exists(cr, MONTH_TABLE)
         types = dict(self._columns())
         columns = ['"%s" %s' % (name, types[name]) for name in MONTH_KEYS] + [
             'date date', 'amount numeric', 'weighted_amount numeric', 'n integer']
-        cr.execute('CREATE TABLE IF NOT EXISTS %s (%s)' % (MONTH_TABLE, ', '.join(columns)))
+        cr.execute('CREATE TABLE IF NOT EXISTS %s (n integer)' % MONTH_TABLE)
+        for column in columns:   # a column added to MONTH_KEYS reaches the table at the upgrade (then rebuilt)
+            cr.execute('ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s' % (MONTH_TABLE, column))
         for column in ('user_id', 'team_id'):
             cr.execute('CREATE INDEX IF NOT EXISTS %s_%s_source_index ON %s (%s, source)'
                        % (MONTH_TABLE, column, MONTH_TABLE, column))
@@ -781,6 +785,7 @@ class CrmForecastReport(models.Model):
             cr.execute('DROP TRIGGER IF EXISTS %s ON %s' % (trigger, self._table))
             cr.execute('CREATE TRIGGER %s AFTER %s ON %s %s EXECUTE FUNCTION crm_forecast_report_month()' % (
                 trigger, event.upper(), self._table, level))
+        return new_table
 
     @api.model
     def _rebuild_months(self):
@@ -862,7 +867,7 @@ class CrmForecastReport(models.Model):
             cr.execute('CREATE INDEX IF NOT EXISTS %s_%s_source_index ON %s (%s, source)'
                        % (self._table, column, self._table, column))
         self._create_period_statistics()
-        self._create_months()
+        months_missing = self._create_months()
         # the refresh of a deal looks its orders and their lines up, and the rate of foreign-currency orders
         cr.execute("CREATE INDEX IF NOT EXISTS sale_order_opportunity_id_index ON sale_order (opportunity_id)")
         cr.execute("""CREATE INDEX IF NOT EXISTS res_currency_rate_forecast_index
@@ -870,5 +875,6 @@ class CrmForecastReport(models.Model):
         self._install_triggers()
         cr.execute("SELECT obj_description(%s::regclass, 'pg_class')", (self._table,))
         # at install the rows are built once, at the end of post_init_hook, after the back-fills
-        if cr.fetchone()[0] != self._definition_hash() and not self.env['crm.stage']._impact_installing():
+        stale = cr.fetchone()[0] != self._definition_hash() or months_missing
+        if stale and not self.env['crm.stage']._impact_installing():
             self._rebuild()

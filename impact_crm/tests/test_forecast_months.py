@@ -191,3 +191,11 @@ class TestForecastMonths(SavepointCase):
         self.Report.sudo(self.manager).rebuild()
         self.assertEqual(self.Report._stale_months(), 0)
         self.assertEqual(self._month_rows()[1], 0)
+
+    def test_a_missing_table_of_sums_is_summed_at_the_upgrade(self):
+        """The add-on's upgrade (init) creates the table of sums where it is missing and sums the rows into it."""
+        self.env.cr.execute('DROP TABLE %s' % MONTH_TABLE)
+        self.Report.init()
+        self.assertTrue(self._month_rows()[0])
+        self.assertEqual(self.Report._stale_months(), 0)
+        self.assertEqual(self._totals(self.rep), self._totals(self.rep, months=False))
