@@ -86,12 +86,18 @@ def module_tables(db):
     return counts
 
 
+# Odoo's models whose table is not named after the model (a scheduled action is also a server action)
+TABLES = {'ir.actions.server': 'ir_act_server', 'ir.actions.act_window': 'ir_act_window',
+          'ir.actions.report': 'ir_act_report_xml', 'ir.actions.client': 'ir_act_client',
+          'ir.actions.act_url': 'ir_act_url'}
+
+
 def noupdate_rows(db):
     """Every column of every record the module ships as noupdate data (the records users edit)."""
     rows = {}
     for model, res_id, name in sql(db, """SELECT model, res_id, name FROM ir_model_data
                                          WHERE module = 'impact_crm' AND noupdate ORDER BY id"""):
-        table = model.replace('.', '_')
+        table = TABLES.get(model, model.replace('.', '_'))
         found = sql(db, 'SELECT * FROM "%s" WHERE id = %%s' % table, (res_id,))
         columns = [c[0] for c in sql(db, """SELECT column_name FROM information_schema.columns
                                            WHERE table_name = %s ORDER BY ordinal_position""", (table,))]
