@@ -806,20 +806,22 @@ class CrmForecastReport(models.Model):
         if not cr.fetchone()[0]:
             return False
         cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % MONTH_TABLE)
-        keys = ', '.join(MONTH_KEYS)
-        cr.execute("""
-            WITH gone AS (DELETE FROM {table} RETURNING *)
-            {insert} SELECT {keys}, date, SUM(amount), SUM(weighted_amount), SUM(n)
-                       FROM gone GROUP BY {keys}, date HAVING SUM(n) != 0""".format(
-            table=MONTH_TABLE, insert=self._month_insert(), keys=keys))
+        cr.execute('WITH gone AS (DELETE FROM %s RETURNING *) %s %s' % (
+            MONTH_TABLE, self._month_insert(), self._month_summed('gone')))
         return True
+
+    @api.model
+    def _month_summed(self, source):
+        """SQL: the rows of the monthly sums in the relation ``source`` summed into one per month and members,
+        those of no row left out."""
+        keys = ', '.join(MONTH_KEYS)
+        return """SELECT {keys}, date, SUM(amount), SUM(weighted_amount), SUM(n) FROM {source}
+                   GROUP BY {keys}, date HAVING SUM(n) != 0""".format(keys=keys, source=source)
 
     @api.model
     def _stale_months(self):
         """Number of groups differing between the monthly sums and the rows summed now (0 when in step)."""
-        keys = ', '.join(MONTH_KEYS)
-        kept = """SELECT {keys}, date, SUM(amount), SUM(weighted_amount), SUM(n) FROM {table}
-                   GROUP BY {keys}, date HAVING SUM(n) != 0""".format(keys=keys, table=MONTH_TABLE)
+        kept = self._month_summed(MONTH_TABLE)
         fresh = self._month_select(self._table)
         self.env.cr.execute("""
             SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d
