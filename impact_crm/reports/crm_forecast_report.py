@@ -28,12 +28,18 @@ BULK_REFRESH = 2000
 LOCK_CLASS = 0x66637374
 
 
-# The opportunities' rows summed per month (see CrmForecastReport._month_function): the columns a workbook
-# groups, filters or applies the record rules by, the first day of the month as ``date``, the sums and the
-# number of rows.
+# The forecast's rows summed per month (see CrmForecastReport._month_function): the columns a workbook groups,
+# filters or applies the record rules by, the first day of the month as ``date``, the sums and the number of
+# rows.
 MONTH_TABLE = 'crm_forecast_month'
 MONTH_KEYS = ('source', 'company_id', 'user_id', 'team_id', 'region_id', 'categ_id', 'stage_group_id', 'status',
               'forecast_category')
+
+# the order the sums are written in when summed whole (rebuild, compaction): a sales channel's and each of its
+# salespeople's sums side by side on disk, as the rows are (see _rebuild); by the output's positions (the
+# summing queries group by an expression of the date)
+MONTH_ORDER = ' ORDER BY %s, %d' % (
+    ', '.join(str(MONTH_KEYS.index(key) + 1) for key in ('source', 'team_id', 'user_id')), len(MONTH_KEYS) + 1)
 
 # advisory lock (namespace LOCK_CLASS) taken by the compaction of the monthly sums: one at a time
 MONTH_COMPACT_LOCK = -1
@@ -710,12 +716,12 @@ class CrmForecastReport(models.Model):
 
     @api.model
     def _month_select(self, source, sign='', count='count(*)'):
-        """SQL: the opportunities' rows of the relation ``source`` summed per MONTH_KEYS and month, as the
-        monthly sums' columns (``sign``: '-' to take them away)."""
+        """SQL: the rows of the relation ``source`` summed per MONTH_KEYS and month, as the monthly sums'
+        columns (``sign``: '-' to take them away)."""
         keys = ', '.join(MONTH_KEYS)
         return """SELECT {keys}, date_trunc('month', date::timestamp)::date, {sign}SUM(amount),
                          {sign}SUM(weighted_amount), {sign}{count}
-                    FROM {source} WHERE source = 'opportunity'
+                    FROM {source}
                    GROUP BY {keys}, date_trunc('month', date::timestamp)""".format(
             keys=keys, sign=sign, count=count, source=source)
 
@@ -729,9 +735,11 @@ class CrmForecastReport(models.Model):
         what an update changed in a row (row-level), summed per month and added to (or taken from) the
         monthly sums, in the same transaction. Only the differences are appended (no row of the sums is
         updated, so concurrent writers never wait for each other); ``_compact_months`` sums them up now and
-        then. The opportunities' rows only: an order's rows are updated in place by its confirmation while
-        the fiscal sequence is locked (see _order_in_place_function), where any more work would hold every
-        other confirmation back; the update trigger does not even fire for them (its WHEN clause)."""
+        then. An update is summed row by row (WHEN: only a row whose summed columns changed): a stage
+        change or an order's confirmation updates a few rows in place (see ``_in_place_updates``,
+        ``_order_in_place_function``), which a row trigger sums without the transition tables' comparison.
+        An order's confirmation updates its rows with the state, before its fiscal number is taken: the
+        fiscal sequence's lock is not held while they are summed."""
         old = ', '.join('OLD.%s' % key for key in MONTH_KEYS)
         new = ', '.join('NEW.%s' % key for key in MONTH_KEYS)
         return """
@@ -742,12 +750,10 @@ class CrmForecastReport(models.Model):
                 END IF;
                 IF TG_LEVEL = 'ROW' THEN
                     %(insert)s
-                    SELECT %(old)s, date_trunc('month', OLD.date::timestamp)::date, -OLD.amount,
-                           -OLD.weighted_amount, -1
-                     WHERE OLD.source = 'opportunity'
-                    UNION ALL
-                    SELECT %(new)s, date_trunc('month', NEW.date::timestamp)::date, NEW.amount, NEW.weighted_amount, 1
-                     WHERE NEW.source = 'opportunity';
+                    VALUES (%(old)s, date_trunc('month', OLD.date::timestamp)::date, -OLD.amount,
+                            -OLD.weighted_amount, -1),
+                           (%(new)s, date_trunc('month', NEW.date::timestamp)::date, NEW.amount,
+                            NEW.weighted_amount, 1);
                 ELSIF TG_OP = 'INSERT' THEN
                     %(insert)s %(inserted)s;
                 ELSE
@@ -778,9 +784,8 @@ class CrmForecastReport(models.Model):
         watched = ', '.join(MONTH_KEYS + ('date', 'amount', 'weighted_amount'))
         for event, level in (('insert', 'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT'),
                              ('delete', 'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT'),
-                             ('update', "FOR EACH ROW WHEN ((OLD.source = 'opportunity' OR NEW.source = "
-                                        "'opportunity') AND (OLD.%s) IS DISTINCT FROM (NEW.%s))" % (
-                                            ', OLD.'.join(watched.split(', ')), ', NEW.'.join(watched.split(', '))))):
+                             ('update', 'FOR EACH ROW WHEN ((OLD.%s) IS DISTINCT FROM (NEW.%s))' % (
+                                 ', OLD.'.join(watched.split(', ')), ', NEW.'.join(watched.split(', '))))):
             trigger = '%s_month_%s' % (self._table, event)
             cr.execute('DROP TRIGGER IF EXISTS %s ON %s' % (trigger, self._table))
             cr.execute('CREATE TRIGGER %s AFTER %s ON %s %s EXECUTE FUNCTION crm_forecast_report_month()' % (
@@ -793,7 +798,7 @@ class CrmForecastReport(models.Model):
         cr = self.env.cr
         cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % MONTH_TABLE)
         cr.execute('DELETE FROM %s' % MONTH_TABLE)
-        cr.execute(self._month_insert() + self._month_select(self._table))
+        cr.execute(self._month_insert() + self._month_select(self._table) + MONTH_ORDER)
         cr.execute('ANALYZE %s' % MONTH_TABLE)
 
     @api.model
@@ -806,8 +811,8 @@ class CrmForecastReport(models.Model):
         if not cr.fetchone()[0]:
             return False
         cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % MONTH_TABLE)
-        cr.execute('WITH gone AS (DELETE FROM %s RETURNING *) %s %s' % (
-            MONTH_TABLE, self._month_insert(), self._month_summed('gone')))
+        cr.execute('WITH gone AS (DELETE FROM %s RETURNING *) %s %s %s' % (
+            MONTH_TABLE, self._month_insert(), self._month_summed('gone'), MONTH_ORDER))
         return True
 
     @api.model
