@@ -62,8 +62,9 @@ def _totals_sql(table, columns, groupby_fields, period, from_clause, where_claus
         marker=marker, columns=', '.join('%s AS %s' % pair for pair in zip(columns, aliases)), period=period,
         amount=amount, weighted=weighted, from_clause=from_clause,
         where=('WHERE %s' % where_clause) if where_clause else '', group=inner_group + having)
-    # the fields but the category, from the sums per member of all of them
-    outer = """SELECT {groupings}, {aliases}, period::date, SUM(amount), SUM(weighted_amount)
+    # the fields but the category, from the sums per member of all of them; the numeric sums handed over as
+    # floats (what the workbook writes), as float() of each would round them, without a Decimal per value
+    outer = """SELECT {groupings}, {aliases}, period::date, SUM(amount)::float8, SUM(weighted_amount)::float8
                FROM sums WHERE g = 1 GROUP BY GROUPING SETS ({sets})""".format(
         groupings=', '.join('1' if index == split else 'GROUPING(%s)' % aliases[index] for index in range(n)),
         aliases=', '.join('NULL' if index == split else aliases[index] for index in range(n)),
@@ -71,7 +72,8 @@ def _totals_sql(table, columns, groupby_fields, period, from_clause, where_claus
     if split is not None:
         outer += """
                UNION ALL
-               SELECT {groupings}, {aliases}, period::date, amount, weighted_amount FROM sums WHERE g = 0""".format(
+               SELECT {groupings}, {aliases}, period::date, amount::float8, weighted_amount::float8
+                 FROM sums WHERE g = 0""".format(
             groupings=', '.join('0' if index == split else '1' for index in range(n)), aliases=', '.join(aliases))
     return 'WITH sums AS (%s) %s' % (inner, outer)
 
