@@ -86,10 +86,10 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
     :param delivery_range: (first day, last day): date each row by the months its deal delivers in (the
         deal's revenue spread, shares of 1; rows of deals without a spread keep their date) and keep the
         dates of that range; None: the rows' own date (the domain filters it)
-    :param months: the domain's dates are whole months (from a first day to a last day): the totals may be
-        read from the monthly sums of the rows (crm_forecast_month, a few rows per month and members instead
-        of a row per deal and category), when the domain and the user's record rules read only columns the
-        sums keep; the same totals either way
+    :param months: the domain's dates are whole months (from a first day to a last day): the totals of the
+        opportunities (a domain on that source) may be read from the monthly sums of their rows
+        (crm_forecast_month, a few rows per month and members instead of a row per deal and category), when
+        the domain and the user's record rules read only columns the sums keep; the same totals either way
     :return: {field: ({(member, period start): {'amount': x, 'weighted_amount': y}}, {member: label})}
     """
     if granularity not in PERIOD_UNITS:
@@ -101,7 +101,9 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
     from_clause, where_clause, params = query.get_sql()
     table = '"%s"' % Report._table
     having = ''
-    month_where = None if delivery_range or not months else _on_months(Report, from_clause, where_clause)
+    month_where = None
+    if months and not delivery_range and ('source', '=', 'opportunity') in domain:
+        month_where = _on_months(Report, from_clause, where_clause)
     if month_where is not None:
         table = from_clause = '"%s"' % MONTH_TABLE
         where_clause = month_where
