@@ -739,7 +739,7 @@ class CrmForecastReport(models.Model):
         change updates a few rows in place (see ``_in_place_updates``), which a row trigger sums without the
         transition tables' comparison. The opportunities' rows only: with the orders' rows too, which every
         confirmation updates (before its fiscal number is taken), the fiscal confirmation benchmark gave
-        0.83-0.89x plain Odoo in five runs against 0.90-0.94x without them in four (bench/README.md); the
+        0.83-0.89x plain Odoo in five runs against 0.90-0.94x without them in three (bench/README.md); the
         update trigger does not even fire for the orders' rows (its WHEN clause)."""
         old = ', '.join('OLD.%s' % key for key in MONTH_KEYS)
         new = ', '.join('NEW.%s' % key for key in MONTH_KEYS)
