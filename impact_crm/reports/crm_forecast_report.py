@@ -715,15 +715,15 @@ class CrmForecastReport(models.Model):
         return count
 
     @api.model
-    def _month_select(self, source, sign='', count='count(*)'):
+    def _month_select(self, source, sign=''):
         """SQL: the opportunities' rows of the relation ``source`` summed per MONTH_KEYS and month, as the
         monthly sums' columns (``sign``: '-' to take them away)."""
         keys = ', '.join(MONTH_KEYS)
         return """SELECT {keys}, date_trunc('month', date::timestamp)::date, {sign}SUM(amount),
-                         {sign}SUM(weighted_amount), {sign}{count}
+                         {sign}SUM(weighted_amount), {sign}count(*)
                     FROM {source} WHERE source = 'opportunity'
                    GROUP BY {keys}, date_trunc('month', date::timestamp)""".format(
-            keys=keys, sign=sign, count=count, source=source)
+            keys=keys, sign=sign, source=source)
 
     @api.model
     def _month_insert(self):
