@@ -248,6 +248,21 @@ class TestForecast(SavepointCase):
         for ws in formulas.worksheets:
             self.assertTrue(ws.sheet_view.rightToLeft, ws.title)
 
+    def test_workbook_period_labels_in_each_language(self):
+        """The periods' labels are in the reader's language, whichever language asked for them first in this
+        process (they are remembered per language)."""
+        wizard = self._wizard(self.manager, date_from='2031-01-01', date_to='2031-03-31', granularity='month')
+        for lang, labels in (('he_IL', ['ינו׳ 2031', 'פבר׳ 2031', 'מרץ 2031']),
+                             ('en_US', ['Jan 2031', 'Feb 2031', 'Mar 2031']),
+                             ('he_IL', ['ינו׳ 2031', 'פבר׳ 2031', 'מרץ 2031'])):
+            periods = wizard.with_context(lang=lang)._periods()
+            self.assertEqual([label for _start, label in periods], labels, lang)
+        self.assertEqual([start for start, _label in periods],
+                         [fields.Date.from_string(day) for day in ('2031-01-01', '2031-02-01', '2031-03-01')])
+        quarters = wizard.with_context(lang='en_US')
+        quarters.granularity = 'quarter'
+        self.assertEqual([label for _start, label in quarters._periods()], ['Q1 2031'])
+
     def test_workbook_bad_input_and_no_data(self):
         with self.assertRaises(UserError):
             self._workbook(self.manager, date_from='2031-12-31', date_to='2031-01-01')
