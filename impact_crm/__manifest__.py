@@ -31,6 +31,7 @@
         'reports/crm_forecast_delivery_report_views.xml',
         'security/crm_lead_instalment_security.xml',
         'views/crm_quota_views.xml',
+        'data/crm_quota_cron_data.xml',
         'views/res_partner_views.xml',
         'views/res_config_settings_views.xml',
         'reports/crm_collection_report_views.xml',

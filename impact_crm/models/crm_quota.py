@@ -1,13 +1,18 @@
 """Sales quotas per salesperson and/or sales channel (optionally per region and product category), per month
 or quarter, with attainment on three bases and the coverage of what is left to reach by the open pipeline."""
+import hashlib
+import logging
+
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.models import PREFETCH_MAX
 from odoo.tools import float_round
 
 from ..sql_rules import quarter_start
+
+_logger = logging.getLogger(__name__)
 
 PERIOD_TYPES = [('month', 'Month'), ('quarter', 'Quarter')]
 # the quotas' own columns the attainment and the workbook read (crm.quota._quota_columns)
@@ -43,6 +48,58 @@ CATEG_SHARE_SQL = """
      WHERE so.opportunity_id IS NOT NULL AND so.is_latest_revision AND so.state != 'cancel'
      GROUP BY so.opportunity_id, pc.parent_left
 """
+
+
+# The deals' execution figures summed per salesperson, channel, region, company, stage and month, kept in step
+# by triggers on crm_lead (CrmQuota._deal_month_function): the attainment of quotas without a category reads a
+# few thousand sums, not every deal of their salespeople (a manager's thousand quotas: all the deals). The month
+# is the one the deal's stage kind counts it in: the closing date's of a won (execution or closed) deal, the
+# end's of an open one (else expected closing, else creation), none for an open deal a rep omitted. The stage
+# stays a member: whether it is a Lost one is read with the sums, so a stage marked Lost later needs no rebuild.
+DEAL_MONTH_TABLE = 'crm_quota_deal_month'
+DEAL_MONTH_KEYS = ('user_id', 'team_id', 'region_id', 'company_id', 'stage_id')
+DEAL_MONTH_SUMS = ('ordered', 'invoiced', 'paid', 'pipeline')
+# the deal's columns the sums depend on (an update changing none of them appends nothing)
+DEAL_MONTH_WATCHED = DEAL_MONTH_KEYS + (
+    'type', 'active', 'stage_group_kind', 'date_closed', 'forecast_category', 'date_end', 'date_deadline',
+    'create_date', 'amount_ordered', 'amount_invoiced', 'amount_paid', 'weighted_revenue')
+# advisory lock taken by the compaction of the sums: one at a time
+DEAL_MONTH_COMPACT_LOCK = (0x71756f74, 1)
+
+
+def deal_month_rows(deal, source='', sign=''):
+    """SQL: the sums' row of each deal ``deal`` (an alias: a table's in ``source``, or NEW/OLD in a row
+    trigger), ``sign`` '-' to take it away; deals counting in no month give none."""
+    return """
+        SELECT {d}.user_id, {d}.team_id, {d}.region_id, {d}.company_id, {d}.stage_id, m.month,
+               {sign}CASE WHEN {d}.stage_group_kind != 'open' THEN {d}.amount_ordered END AS ordered,
+               {sign}CASE WHEN {d}.stage_group_kind != 'open' THEN {d}.amount_invoiced END AS invoiced,
+               {sign}CASE WHEN {d}.stage_group_kind != 'open' THEN {d}.amount_paid END AS paid,
+               {sign}CASE WHEN {d}.stage_group_kind = 'open' THEN {d}.weighted_revenue END AS pipeline,
+               {sign}1 AS n
+          FROM {source} (SELECT CASE
+                   WHEN {d}.stage_group_kind != 'open'
+                   THEN date_trunc('month', {d}.date_closed::date::timestamp)::date
+                   WHEN COALESCE({d}.forecast_category, '') != 'omitted'
+                   THEN date_trunc('month', COALESCE({d}.date_end, {d}.date_deadline,
+                                                     {d}.create_date::date)::timestamp)::date END AS month) m
+         WHERE {d}.type = 'opportunity' AND {d}.active AND m.month IS NOT NULL""".format(
+        d=deal, source=source + ' CROSS JOIN LATERAL' if source else '', sign=sign)
+
+
+def deal_month_summed(rows):
+    """SQL: the sums' rows of the relation or query ``rows`` summed per members and month, those summing to no
+    deal left out."""
+    keys = ', '.join(DEAL_MONTH_KEYS)
+    # no deal's figure (NULL) and figures summing to nothing alike as 0: the same sums however often a deal
+    # changed since the last compaction
+    return """SELECT {keys}, month, COALESCE(SUM(ordered), 0), COALESCE(SUM(invoiced), 0), COALESCE(SUM(paid), 0),
+                     COALESCE(SUM(pipeline), 0), SUM(n)
+                FROM {rows} s GROUP BY {keys}, month HAVING SUM(n) != 0""".format(keys=keys, rows=rows)
+
+
+DEAL_MONTH_INSERT = 'INSERT INTO %s (%s, month, %s, n) ' % (
+    DEAL_MONTH_TABLE, ', '.join(DEAL_MONTH_KEYS), ', '.join(DEAL_MONTH_SUMS))
 
 
 class CrmQuota(models.Model):
@@ -289,37 +346,18 @@ class CrmQuota(models.Model):
             if (by_user, True) in kinds:
                 branches.append(shared.format(key=key.format(alias='l'), which=which, match=self._match_sql(),
                                               shares=CATEG_SHARE_SQL))
-        # The deals summed first on their own columns: per salesperson, channel, region, company, stage and
-        # month of the date their stage's kind counts (the closing date of a won deal, the end of an open one;
-        # none for an open deal a rep omitted), each deal adding only the figures of its kind; then those few
-        # thousand sums joined with the stages (Lost ones left out). PostgreSQL sums in its parallel workers only
-        # below any join: joining every deal with its stage first made one process sum them all. The months are
-        # left to the quotas' join (a filter on the computed month made the planner expect a few hundred deals,
-        # sort them in one process and read the quotas by index once per monthly sum). Numeric sums of sums:
-        # exactly the same figures.
+        # The deals' monthly sums (DEAL_MONTH_TABLE, kept by triggers) of the quotas' salespeople and channels,
+        # the Lost stages left out, summed again per salesperson, channel, region, company and month (the
+        # differences appended since the last compaction with them). Numeric sums of sums: exactly the figures
+        # of the deals summed one by one.
         cr.execute("""
-            WITH lead_sums AS (
-                SELECT l.user_id, l.team_id, l.region_id, l.company_id, l.stage_id,
-                       CASE WHEN l.stage_group_kind != 'open'
-                            THEN date_trunc('month', l.date_closed::date::timestamp)::date
-                            WHEN COALESCE(l.forecast_category, '') != 'omitted'
-                            THEN date_trunc('month', COALESCE(l.date_end, l.date_deadline,
-                                                              l.create_date::date)::timestamp)::date END AS month,
-                       SUM(l.amount_ordered) FILTER (WHERE l.stage_group_kind != 'open') AS ordered,
-                       SUM(l.amount_invoiced) FILTER (WHERE l.stage_group_kind != 'open') AS invoiced,
-                       SUM(l.amount_paid) FILTER (WHERE l.stage_group_kind != 'open') AS paid,
-                       SUM(l.weighted_revenue) FILTER (WHERE l.stage_group_kind = 'open') AS pipeline
-                  -- only the deals of the quotas' salespeople and channels (by index for a salesperson's)
-                  FROM crm_lead l
-                 WHERE l.type = 'opportunity' AND l.active
-                   AND (l.user_id = ANY(%(user_ids)s::integer[]) OR l.team_id = ANY(%(team_ids)s::integer[]))
-                 GROUP BY 1, 2, 3, 4, 5, 6
-            ), deal_months AS (
+            WITH deal_months AS (
                 SELECT s.user_id, s.team_id, s.region_id, s.company_id, s.month, SUM(s.ordered) AS ordered,
                        SUM(s.invoiced) AS invoiced, SUM(s.paid) AS paid, SUM(s.pipeline) AS pipeline
-                  FROM lead_sums s
+                  FROM {sums} s
                   JOIN crm_stage st ON st.id = s.stage_id
                  WHERE NOT COALESCE(st.is_lost, FALSE)
+                   AND (s.user_id = ANY(%(user_ids)s::integer[]) OR s.team_id = ANY(%(team_ids)s::integer[]))
                  GROUP BY 1, 2, 3, 4, 5
             ), quota_months AS (
                 -- the months of the quotas without a category: one for a month's quota, three for a quarter's
@@ -336,8 +374,106 @@ class CrmQuota(models.Model):
               FROM crm_quota q
               LEFT JOIN res_currency c ON c.id = q.currency_id
               LEFT JOIN ({figures}) f ON f.id = q.id
-             WHERE q.id IN %(ids)s""".format(figures=' UNION ALL '.join(branches) or
+             WHERE q.id IN %(ids)s""".format(sums=DEAL_MONTH_TABLE, figures=' UNION ALL '.join(branches) or
                                              'SELECT NULL::int AS id, 0 AS ordered, 0 AS invoiced, 0 AS paid, '
                                              '0 AS pipeline'),
                    {'ids': ids, 'user_ids': user_ids, 'team_ids': team_ids})
         return dict((row[0], [float(value or 0.0) for value in row[1:]]) for row in cr.fetchall())
+
+    # -- the deals' monthly sums (DEAL_MONTH_TABLE) ------------------------------------------------
+
+    @api.model_cr
+    def init(self):
+        # at install post_init_hook sets the sums up, once the back-fills have given the deals the columns the
+        # sums read (a trigger in place before them would sum every back-filled deal one by one)
+        if not self.env['crm.stage']._impact_installing():
+            self._setup_deal_months()
+
+    @api.model
+    def _setup_deal_months(self):
+        """The sums' table, the triggers keeping it, and its sums from the deals when the table is new or was
+        summed by another definition (its comment: the definition's hash)."""
+        cr = self.env.cr
+        cr.execute("""CREATE TABLE IF NOT EXISTS %s (%s integer, month date, %s numeric, n integer)""" % (
+            DEAL_MONTH_TABLE, ' integer, '.join(DEAL_MONTH_KEYS), ' numeric, '.join(DEAL_MONTH_SUMS)))
+        cr.execute(self._deal_month_function())
+        changed = '(%s) IS DISTINCT FROM (%s)' % tuple(
+            ', '.join('%s.%s' % (row, column) for column in DEAL_MONTH_WATCHED) for row in ('OLD', 'NEW'))
+        for event, level in (('insert', 'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT'),
+                             ('delete', 'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT'),
+                             ('update', 'FOR EACH ROW WHEN (%s)' % changed)):
+            trigger = 'crm_lead_quota_month_%s' % event
+            cr.execute('DROP TRIGGER IF EXISTS %s ON crm_lead' % trigger)
+            cr.execute('CREATE TRIGGER %s AFTER %s ON crm_lead %s EXECUTE FUNCTION crm_quota_deal_month()' % (
+                trigger, event.upper(), level))
+        cr.execute("SELECT obj_description(%s::regclass, 'pg_class')", (DEAL_MONTH_TABLE,))
+        if cr.fetchone()[0] != self._deal_month_hash():
+            self._rebuild_deal_months()
+
+    @api.model
+    def _deal_month_function(self):
+        """Trigger function on crm_lead: the sums' rows of what a statement inserted or deleted (statement
+        level), or of what an update changed in a deal (row level: its old row taken away, its new one added),
+        appended to the sums in the same transaction. Only the differences are appended, no row of the sums is
+        updated and the table has no index: concurrent writers never wait for each other or contend on a page.
+        ``_compact_deal_months`` sums them up every hour."""
+        return """
+            CREATE OR REPLACE FUNCTION crm_quota_deal_month() RETURNS trigger AS $body$
+            BEGIN
+                IF TG_LEVEL = 'ROW' THEN
+                    %(insert)s %(old)s
+                    UNION ALL %(new)s;
+                ELSIF TG_OP = 'INSERT' THEN
+                    %(insert)s %(inserted)s;
+                ELSE
+                    %(insert)s %(deleted)s;
+                END IF;
+                RETURN NULL;
+            END
+            $body$ LANGUAGE plpgsql
+        """ % {'insert': DEAL_MONTH_INSERT,
+               'old': deal_month_rows('OLD', sign='-'), 'new': deal_month_rows('NEW'),
+               'inserted': deal_month_summed('(%s)' % deal_month_rows('l', 'new_rows l')),
+               'deleted': deal_month_summed('(%s)' % deal_month_rows('l', 'old_rows l', sign='-'))}
+
+    @api.model
+    def _deal_month_hash(self):
+        text = self._deal_month_function() + deal_month_rows('l', 'crm_lead l') + ' '.join(DEAL_MONTH_WATCHED)
+        return hashlib.sha1(text.encode('utf-8')).hexdigest()
+
+    @api.model
+    def _rebuild_deal_months(self):
+        """The sums summed again from every deal (setup, repair)."""
+        cr = self.env.cr
+        cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % DEAL_MONTH_TABLE)
+        cr.execute('DELETE FROM %s' % DEAL_MONTH_TABLE)
+        cr.execute(DEAL_MONTH_INSERT + deal_month_summed('(%s)' % deal_month_rows('l', 'crm_lead l')))
+        count = cr.rowcount
+        cr.execute('ANALYZE %s' % DEAL_MONTH_TABLE)
+        cr.execute("COMMENT ON TABLE %s IS %%s" % DEAL_MONTH_TABLE, (self._deal_month_hash(),))
+        _logger.info("quotas: the deals summed into %d monthly sums", count)
+        return count
+
+    @api.model
+    def _compact_deal_months(self):
+        """The differences the writes appended to the sums, summed into one row per month and members
+        (scheduled action, hourly). Writers wait for it (a fraction of a second); a second compaction at the
+        same time skips."""
+        cr = self.env.cr
+        cr.execute('SELECT pg_try_advisory_xact_lock(%s, %s)', DEAL_MONTH_COMPACT_LOCK)
+        if not cr.fetchone()[0]:
+            return False
+        cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % DEAL_MONTH_TABLE)
+        cr.execute('WITH gone AS (DELETE FROM %s RETURNING *) %s %s' % (
+            DEAL_MONTH_TABLE, DEAL_MONTH_INSERT, deal_month_summed('gone')))
+        return True
+
+    @api.model
+    def _stale_deal_months(self):
+        """Number of sums differing between the table and the deals summed now (0 when in step)."""
+        kept = deal_month_summed(DEAL_MONTH_TABLE)
+        fresh = deal_month_summed('(%s)' % deal_month_rows('l', 'crm_lead l'))
+        self.env.cr.execute("""
+            SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d
+        """ % (kept, fresh, fresh, kept))
+        return self.env.cr.fetchone()[0]

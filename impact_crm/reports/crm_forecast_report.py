@@ -839,13 +839,15 @@ class CrmForecastReport(models.Model):
 
     @api.model
     def rebuild(self):
-        """Repair: recompute every stored row from the deals and their quotations/orders. Sales managers
-        (server action in CRM > Configuration), or from a shell:
-        ``env['crm.forecast.report'].rebuild(); env.cr.commit()``."""
+        """Repair: recompute every stored row from the deals and their quotations/orders, and the deals'
+        monthly sums the quotas' attainment reads. Sales managers (server action in CRM > Configuration), or
+        from a shell: ``env['crm.forecast.report'].rebuild(); env.cr.commit()``."""
         if not self.env.user.has_group('sales_team.group_sale_manager'):
             raise AccessError(_("Only sales managers may rebuild the forecast."))
         self.check_access_rights('read')
-        return self.sudo()._rebuild()
+        count = self.sudo()._rebuild()
+        self.env['crm.quota'].sudo()._rebuild_deal_months()
+        return count
 
     @api.model
     def _stale_rows(self):

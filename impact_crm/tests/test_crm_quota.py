@@ -6,6 +6,7 @@ import openpyxl
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 
+from ..models.crm_quota import DEAL_MONTH_TABLE
 from .test_execution_collection import ExecutionCase
 
 
@@ -167,6 +168,71 @@ class TestQuota(ExecutionCase):
         # a quota being entered counts no deal yet: all of it is still to reach
         draft = Quota.new({'user_id': self.rep.id, 'date_start': '2033-01-01', 'amount': 500.0})
         self.assertEqual(self._figures(draft), [0, 0, 0, 0, 0, 0, 500, 0, 0])
+
+    def _sums(self):
+        """(rows, rows summing more than one write) of the deals' monthly sums."""
+        self.env.cr.execute("""SELECT count(*), count(*) - count(DISTINCT (user_id, team_id, region_id, company_id,
+                                                                         stage_id, month))
+                                 FROM %s""" % DEAL_MONTH_TABLE)
+        return self.env.cr.fetchone()
+
+    def test_the_deals_monthly_sums_stay_in_step_on_every_path(self):
+        """The attainment reads the deals' monthly sums, kept by triggers on the deals: whatever changes a deal
+        (the ORM, Odoo's actions, invoices and payments, a plain SQL statement, archiving, deleting) changes its
+        sums in the same transaction."""
+        # setUp: creations, stage changes, confirmations, invoices, a payment, a credit note, a loss, an omission
+        self.assertEqual(self.q_rep.sudo(self.manager)._stale_deal_months(), 0)
+        w1 = self.env['crm.lead'].search([('name', '=', 'W1'), ('user_id', '=', self.rep.id)])
+        o1 = self.env['crm.lead'].search([('name', '=', 'O1'), ('user_id', '=', self.rep.id)])
+        rows_before = self._sums()[0]
+        o1.write({'probability': 50.0})
+        self.assertGreater(self._sums()[0], rows_before, "the difference is appended, no sum is updated")
+        self.q_rep.invalidate_cache()
+        self.assertEqual(self.q_rep.pipeline_weighted, 15000.0, "O1 at 50 % of 30,000")
+        # a plain SQL statement: O1 ends in April (out of Q1)
+        self.env.cr.execute("UPDATE crm_lead SET date_end = '2033-04-02' WHERE id = %s", (o1.id,))
+        w1.active = False
+        self.q_rep.invalidate_cache()
+        self.assertEqual(self._figures(self.q_rep), [5000, 4000, 0, 25, 20, 0, 15000, 0, 0])
+        w2 = self.env['crm.lead'].search([('name', '=', 'W2'), ('user_id', '=', self.rep.id)])
+        w2.user_id = self.rep2
+        self.q_rep.invalidate_cache()
+        self.q_rep2.invalidate_cache()
+        self.assertEqual(self._figures(self.q_rep)[:3], [0, 0, 0])
+        self.assertEqual(self._figures(self.q_rep2)[:3], [5000, 4000, 0])
+        o3 = self.env['crm.lead'].search([('name', '=', 'O3'), ('user_id', '=', self.rep2.id)])
+        o3.unlink()
+        self.q_rep2.invalidate_cache()
+        self.assertEqual(self.q_rep2.pipeline_weighted, 0.0)
+        self.assertEqual(self.q_rep.sudo(self.manager)._stale_deal_months(), 0)
+
+    def test_compaction_sums_the_differences_up(self):
+        """The hourly compaction leaves one row per members and month, and every figure as it was."""
+        quotas = self.env['crm.quota'].search([('date_start', '>=', '2033-01-01')])
+        quotas.invalidate_cache()
+        before = [self._figures(quota) for quota in quotas]
+        self.assertTrue(self._sums()[1], "the setUp's writes appended differences")
+        self.assertTrue(self.env['crm.quota']._compact_deal_months())
+        self.assertEqual(self._sums()[1], 0)
+        self.assertEqual(self.env['crm.quota']._stale_deal_months(), 0)
+        quotas.invalidate_cache()
+        self.assertEqual([self._figures(quota) for quota in quotas], before)
+
+    def test_the_forecast_repair_sums_the_deals_again(self):
+        """The attainment comes from the sums: emptied, it counts nothing; the forecast's rebuild (a sales
+        manager's repair) sums the deals again. The upgrade (init) creates a missing table and sums it."""
+        self.env.cr.execute('DELETE FROM %s' % DEAL_MONTH_TABLE)
+        self.q_rep.invalidate_cache()
+        self.assertEqual(self._figures(self.q_rep)[:3], [0, 0, 0])
+        self.assertTrue(self.env['crm.quota']._stale_deal_months())
+        self.env['crm.forecast.report'].sudo(self.manager).rebuild()
+        self.q_rep.invalidate_cache()
+        self.assertEqual(self._figures(self.q_rep), [15000, 14000, 4000, 75, 70, 20, 5000, 12000, 2.4])
+        self.env.cr.execute('DROP TABLE %s' % DEAL_MONTH_TABLE)
+        self.env['crm.quota'].init()
+        self.assertEqual(self.env['crm.quota']._stale_deal_months(), 0)
+        self.q_team.invalidate_cache()
+        self.assertEqual(self._figures(self.q_team), [15000, 14000, 4000, 37.5, 35, 10, 25000, 14000, 0.56])
 
     def test_workbook_rows_are_the_fields(self):
         """The workbook lists quotas from one query: each row holds what the quota's fields say."""
