@@ -5,7 +5,7 @@ import logging
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models, tools
+from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.models import PREFETCH_MAX
 from odoo.tools import float_round
@@ -315,12 +315,12 @@ class CrmQuota(models.Model):
         team_ids = sorted(set(quota['team_id'] for quota in quotas if quota['team_id']))
         kinds = set((bool(quota['user_id']), bool(quota['categ_id'])) for quota in quotas)
         branches = []
-        # Without a category: the deals' monthly sums per salesperson, channel, region, company and month (a
-        # quota's period is whole months, see deal_months below), then each month of a quota (quota_months) joined with its
-        # salesperson's (or its channel's) sums of that month by equality: a few rows per quota, however many
-        # deals there are. (The months of a quota as a range of dates compared each quota with every monthly
-        # sum of its salesperson; as a series generated per quota, the planner joined the series after the
-        # sums, one series per quota and monthly sum.)
+        # Without a category: the deals' monthly sums per salesperson, channel, region, company and month
+        # (deal_months below; a quota's period is whole months), then each month of a quota (quota_months)
+        # joined with its salesperson's (or its channel's) sums of that month by equality: a few rows per
+        # quota, however many deals there are. (The months of a quota as a range of dates compared each quota
+        # with every monthly sum of its salesperson; as a series generated per quota, the planner joined the
+        # series after the sums, one series per quota and monthly sum.)
         plain = """
             SELECT q.id, SUM(d.ordered) AS ordered, SUM(d.invoiced) AS invoiced, SUM(d.paid) AS paid,
                    SUM(d.pipeline) AS pipeline
