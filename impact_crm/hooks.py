@@ -167,6 +167,7 @@ def post_init_hook(cr, registry):
     _impact_number_existing_orders(env)
     env['res.lang']._impact_fix_direction()
     cr.execute("SET LOCAL impact_crm.forecast_deferred = 'off'")
+    env['crm.forecast.report']._install_triggers()
     env['crm.forecast.report']._rebuild()
     # the deals' monthly sums of the quotas' attainment, from the back-filled columns
     env['crm.quota']._setup_deal_months()

@@ -885,9 +885,13 @@ class CrmForecastReport(models.Model):
         cr.execute("CREATE INDEX IF NOT EXISTS sale_order_opportunity_id_index ON sale_order (opportunity_id)")
         cr.execute("""CREATE INDEX IF NOT EXISTS res_currency_rate_forecast_index
                       ON res_currency_rate (currency_id, company_id, name)""")
-        self._install_triggers()
+        # At install the rows are built once, at the end of post_init_hook, after the back-fills, and the
+        # triggers are put in place there: here, before the add-on's data, they would refresh every deal of a
+        # stage the data moves into its group (minutes per stage on a large database) into rows thrown away.
+        installing = self.env['crm.stage']._impact_installing()
+        if not installing:
+            self._install_triggers()
         cr.execute("SELECT obj_description(%s::regclass, 'pg_class')", (self._table,))
-        # at install the rows are built once, at the end of post_init_hook, after the back-fills
         stale = cr.fetchone()[0] != self._definition_hash() or months_missing
-        if stale and not self.env['crm.stage']._impact_installing():
+        if stale and not installing:
             self._rebuild()
