@@ -293,6 +293,7 @@ def uninstall_hook(cr, registry):
     cr.execute("UPDATE crm_stage SET group_id = NULL")
     # the forecast's triggers sit on tables that stay (deals, orders...): they go before the forecast table
     env['crm.forecast.report']._drop_triggers()
+    env['crm.quota']._drop_deal_months()
     # the revenue spread's month generator is the add-on's own database function; the add-on's forecast by
     # delivery period, a view that goes with the module anyway, is built on it
     cr.execute("DROP FUNCTION IF EXISTS impact_crm_month_starts(date, date) CASCADE")

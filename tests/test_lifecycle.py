@@ -497,6 +497,11 @@ def test_uninstall_keeps_crm_and_sales_working_and_reinstall(installed, database
         assert not sql(db, """SELECT 1 FROM information_schema.columns WHERE table_name = %s
                               AND column_name = %s""", (model.replace('.', '_'), name)), (model, name)
     assert sql(db, 'SELECT id FROM ir_ui_menu WHERE id IN %s', (tuple(menus),)) == []
+    # so are its own database objects: the triggers on the tables that stay (a deal created afterwards would run
+    # them on columns gone with the module) and the tables of sums
+    assert sql(db, """SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal
+                      AND (tgname LIKE '%forecast%' OR tgname LIKE '%quota%')""") == []
+    assert sql(db, "SELECT to_regclass('crm_quota_deal_month'), to_regclass('crm_forecast_month')") == [(None, None)]
     # every deal, quotation and order is still there; no deal lost its stage
     after = snapshot(db)
     assert after['leads'] == before['leads']

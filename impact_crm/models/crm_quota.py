@@ -430,6 +430,16 @@ class CrmQuota(models.Model):
             self._rebuild_deal_months()
 
     @api.model
+    def _drop_deal_months(self):
+        """Uninstall: the triggers go from the deals' table, which stays (they read columns that go with the
+        add-on), and the sums with them."""
+        cr = self.env.cr
+        for event in ('insert', 'delete', 'update'):
+            cr.execute('DROP TRIGGER IF EXISTS crm_lead_quota_month_%s ON crm_lead' % event)
+        cr.execute('DROP FUNCTION IF EXISTS crm_quota_deal_month()')
+        cr.execute('DROP TABLE IF EXISTS %s' % DEAL_MONTH_TABLE)
+
+    @api.model
     def _deal_month_function(self):
         """Trigger function on crm_lead: the sums' rows of what a statement inserted or deleted (statement
         level), or of what an update changed in a deal (row level: its old row taken away, its new one added),
