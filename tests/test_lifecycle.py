@@ -247,8 +247,11 @@ for model, names in sorted(checks.items()):
     computed = env.cr.fetchall()
     differences[model] = [[str(value) for value in row] for row, other in zip(stored, computed) if row != other][:5]
 forecast = env['crm.forecast.report']
+env.cr.execute('SELECT count(*) FROM crm_quota_deal_month')
+deal_months = env.cr.fetchone()[0]
 result({'differences': differences, 'counts': counts, 'stale_forecast_rows': forecast._stale_rows(),
-        'forecast_rows': forecast.search_count([])})
+        'forecast_rows': forecast.search_count([]), 'deal_months': deal_months,
+        'stale_deal_months': env['crm.quota']._stale_deal_months()})
 env.cr.rollback()
 '''
 
@@ -263,6 +266,8 @@ def test_install_fills_stored_fields_as_the_orm_computes_them(installed):
     assert {'omitted', 'closed', 'pipeline'} <= set(kinds) and None not in kinds
     # the forecast's rows are built once, at the end, from all of it
     assert checked['forecast_rows'] > 0 and checked['stale_forecast_rows'] == 0
+    # so are the deals' monthly sums of the quotas' attainment
+    assert checked['deal_months'] > 0 and checked['stale_deal_months'] == 0
     # fields with a constant default: every existing record has it
     assert sql(db, "SELECT count(*) FROM crm_lead WHERE revenue_spread IS DISTINCT FROM 'end'")[0][0] == 0
     assert sql(db, "SELECT count(*) FROM sale_order WHERE is_latest_revision IS NOT TRUE")[0][0] == 0
