@@ -267,7 +267,9 @@ class TestExecution(ExecutionCase):
     def test_amounts_rounded_in_the_deal_company_currency(self):
         """The execution amounts are rounded in the currency of the deal's company (read with the amounts)."""
         eur = self.env.ref('base.EUR')
-        today = fields.Date.context_today(self.env['crm.lead'])
+        # dated yesterday (UTC), as in test_multi_currency: dated the user's today, the rates were not yet
+        # valid for an order confirmed before midnight UTC when the user's time zone was already past it
+        today = fields.Date.to_string(fields.Date.from_string(fields.Date.today()) - timedelta(days=1))
         rates = self.env['res.currency.rate']
         rates.create({'currency_id': self.company.currency_id.id, 'name': today, 'rate': 1.0,
                       'company_id': self.company.id})
