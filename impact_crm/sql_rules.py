@@ -202,3 +202,14 @@ def company_sequence(Sequence, code, company, create, shared=False):
     if not seq:
         seq = create() or Sequence.search(domain + [('company_id', '=', company.id)], limit=1)
     return seq
+
+
+# -- the stored tables checked against a fresh computation ---------------------------------------------
+
+
+def count_differing_rows(cr, kept, fresh):
+    """Number of rows that one of the queries ``kept`` and ``fresh`` gives and the other does not, counted as
+    multisets (0 when a stored table or its sums are in step with what they are computed from)."""
+    cr.execute("SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d"
+               % (kept, fresh, fresh, kept))
+    return cr.fetchone()[0]

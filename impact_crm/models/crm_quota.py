@@ -10,7 +10,7 @@ from odoo.exceptions import ValidationError
 from odoo.models import PREFETCH_MAX
 from odoo.tools import float_round
 
-from ..sql_rules import quarter_start
+from ..sql_rules import count_differing_rows, quarter_start
 
 _logger = logging.getLogger(__name__)
 
@@ -514,9 +514,5 @@ class CrmQuota(models.Model):
     @api.model
     def _stale_deal_months(self):
         """Number of sums differing between the table and the deals summed now (0 when in step)."""
-        kept = deal_month_summed(DEAL_MONTH_TABLE)
-        fresh = deal_month_summed(deal_month_relation(deal_month_rows('l', 'crm_lead l')))
-        self.env.cr.execute("""
-            SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d
-        """ % (kept, fresh, fresh, kept))
-        return self.env.cr.fetchone()[0]
+        return count_differing_rows(self.env.cr, deal_month_summed(DEAL_MONTH_TABLE),
+                                    deal_month_summed(deal_month_relation(deal_month_rows('l', 'crm_lead l'))))

@@ -10,7 +10,7 @@ from odoo.osv.query import Query
 from odoo.tools import DEFAULT_SERVER_DATE_FORMAT
 
 from ..models.crm_stage import FORECAST_CATEGORIES
-from ..sql_rules import ORDER_DATE, company_rate_factor_sql, status_sql
+from ..sql_rules import ORDER_DATE, company_rate_factor_sql, count_differing_rows, status_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -830,12 +830,7 @@ class CrmForecastReport(models.Model):
     @api.model
     def _stale_months(self):
         """Number of groups differing between the monthly sums and the rows summed now (0 when in step)."""
-        kept = self._month_summed(MONTH_TABLE)
-        fresh = self._month_select(self._table)
-        self.env.cr.execute("""
-            SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d
-        """ % (kept, fresh, fresh, kept))
-        return self.env.cr.fetchone()[0]
+        return count_differing_rows(self.env.cr, self._month_summed(MONTH_TABLE), self._month_select(self._table))
 
     @api.model
     def rebuild(self):
@@ -853,13 +848,8 @@ class CrmForecastReport(models.Model):
     def _stale_rows(self):
         """Number of rows differing between the table and a fresh computation (0 when in step)."""
         names = ', '.join(name for name, _type in self._columns())
-        self.env.cr.execute("""
-            SELECT count(*) FROM (
-                (SELECT %(names)s FROM %(table)s EXCEPT ALL SELECT %(names)s FROM (%(query)s) a)
-                UNION ALL
-                (SELECT %(names)s FROM (%(query)s) b EXCEPT ALL SELECT %(names)s FROM %(table)s)) d
-        """ % {'names': names, 'table': self._table, 'query': self._query()})
-        return self.env.cr.fetchone()[0]
+        return count_differing_rows(self.env.cr, 'SELECT %s FROM %s' % (names, self._table),
+                                    'SELECT %s FROM (%s) a' % (names, self._query()))
 
     @api.model_cr
     def init(self):
