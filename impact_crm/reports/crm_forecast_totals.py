@@ -62,19 +62,25 @@ def _totals_sql(table, columns, groupby_fields, period, from_clause, where_claus
         marker=marker, columns=', '.join('%s AS %s' % pair for pair in zip(columns, aliases)), period=period,
         amount=amount, weighted=weighted, from_clause=from_clause,
         where=('WHERE %s' % where_clause) if where_clause else '', group=inner_group + having)
-    # the fields but the category, from the sums per member of all of them; the numeric sums handed over as
-    # floats (what the workbook writes), as float() of each would round them, without a Decimal per value
-    outer = """SELECT {groupings}, {aliases}, period::date, SUM(amount)::float8, SUM(weighted_amount)::float8
+    # the fields but the category, from the sums per member of all of them, each row marked by the index of
+    # the one field its grouping set groups by (GROUPING() of the fields: a bit set for each field left out).
+    # The numeric sums handed over as an array of floats (what the workbook writes), as float() of each would
+    # round them: no Decimal per value, and psycopg2 parses a float array itself, where Odoo's cursor passes
+    # each float column through a Python function
+    fine_aliases = ', '.join(aliases[index] for index in fine)
+    marks = ' '.join('WHEN %d THEN %d' % (((1 << len(fine)) - 1) ^ (1 << (len(fine) - 1 - position)), index)
+                     for position, index in enumerate(fine))
+    outer = """SELECT CASE GROUPING({fine_aliases}) {marks} END, {aliases}, period::date,
+                      ARRAY[SUM(amount), SUM(weighted_amount)]::float8[]
                FROM sums WHERE g = 1 GROUP BY GROUPING SETS ({sets})""".format(
-        groupings=', '.join('1' if index == split else 'GROUPING(%s)' % aliases[index] for index in range(n)),
+        fine_aliases=fine_aliases, marks=marks,
         aliases=', '.join('NULL' if index == split else aliases[index] for index in range(n)),
         sets=', '.join('(%s, period)' % aliases[index] for index in fine))
     if split is not None:
         outer += """
                UNION ALL
-               SELECT {groupings}, {aliases}, period::date, amount::float8, weighted_amount::float8
-                 FROM sums WHERE g = 0""".format(
-            groupings=', '.join('0' if index == split else '1' for index in range(n)), aliases=', '.join(aliases))
+               SELECT {split}, {aliases}, period::date, ARRAY[amount, weighted_amount]::float8[]
+                 FROM sums WHERE g = 0""".format(split=split, aliases=', '.join(aliases))
     return 'WITH sums AS (%s) %s' % (inner, outer)
 
 
@@ -133,16 +139,18 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
     n = len(groupby_fields)
     result = dict((name, {}) for name in groupby_fields)
     starts = {}   # Odoo's cursor returns dates as strings: each period parsed once
+    by_index = [result[name] for name in groupby_fields]
     for row in Report.env.cr.fetchall():
-        index = list(row[:n]).index(0)   # the one column this grouping set groups by
-        member = row[n + index] if row[n + index] is not None else False
-        start = row[2 * n]
+        index = row[0]   # the one field this grouping set groups by
+        member = row[1 + index]
+        start = row[1 + n]
         if isinstance(start, str):
             if start not in starts:
                 starts[start] = fields.Date.from_string(start)
             start = starts[start]
-        result[groupby_fields[index]][(member, start)] = {
-            'amount': float(row[2 * n + 1] or 0.0), 'weighted_amount': float(row[2 * n + 2] or 0.0)}
+        amount, weighted_amount = row[2 + n]
+        by_index[index][(member if member is not None else False, start)] = {
+            'amount': amount or 0.0, 'weighted_amount': weighted_amount or 0.0}
     labels = {}
     for name in groupby_fields:
         field = Report._fields[name]
