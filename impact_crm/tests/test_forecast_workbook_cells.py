@@ -193,12 +193,47 @@ class TestForecastWorkbookCells(ExecutionCase):
             for col, value in enumerate([1.5, float('nan'), 3]):
                 misc.write_number(8, col, value, bold)
             misc.write_number(9, 16383, 1.0)
+        # rows written in one call, then written over in part: by a cell of another kind, by a shorter row
+        # starting further right, by a row of names over numbers, by one cell of the same kind (the lean
+        # worksheet writes a row's XML from its call only while its cells are those the call stored)
+        over = [(12, 0, [1.0, 2.0, 3.0, 4.0], fmt['money']), (13, 1, [5.5, 6.5, 7.5], [bold, fmt['money'], bold]),
+                (14, 0, [8.0, 9.0, 10.0], bold), (15, 0, [11.0, 12.0], bold), (16, 2, [0.25], fmt['money'])]
+        for row, col, values, cell_format in over:
+            self._number_row(misc, worksheet_class, row, col, values, cell_format)
+        misc.write_string(12, 2, 'over a number & <it>', bold)
+        misc.write_formula(13, 2, '=B14*2', fmt['money'], 13.0)
+        self._number_row(misc, worksheet_class, 14, 1, [20.0], fmt['money'])
+        self._text_row(misc, worksheet_class, 15, 0, ['text over', ''], bold)
+        misc.write_number(16, 2, 0.5, fmt['money'])
+        self._text_row(misc, worksheet_class, 17, 1, ['a', '', 'c'], bold)
+        misc.write_blank(17, 2, None, fmt['money'])
+        self._text_row(misc, worksheet_class, 18, 0, ['left', 'right'], bold)
+        self._number_row(misc, worksheet_class, 18, 1, [1.0], bold)
         commented = book.add_worksheet('Comments', worksheet_class=worksheet_class)
         commented.write_number(0, 0, 1.0)
         commented.write_comment(0, 0, 'a comment & <more>')
         book.add_worksheet('Empty', worksheet_class=worksheet_class)
         book.close()
         return book, output.getvalue()
+
+    @staticmethod
+    def _number_row(sheet, worksheet_class, row, col, values, cell_format):
+        """A row of numbers in one call with the lean worksheet, cell by cell with xlsxwriter's own."""
+        if worksheet_class:
+            sheet.write_number_row(row, col, values, cell_format)
+            return
+        formats = cell_format if isinstance(cell_format, list) else [cell_format] * len(values)
+        for offset, value in enumerate(values):
+            sheet.write_number(row, col + offset, value, formats[offset])
+
+    @staticmethod
+    def _text_row(sheet, worksheet_class, row, col, texts, cell_format):
+        """A row of names in one call with the lean worksheet, cell by cell with xlsxwriter's own."""
+        if worksheet_class:
+            sheet.write_text_row(row, col, texts, cell_format)
+            return
+        for offset, text in enumerate(texts):
+            ForecastWorkbookSheets._write_text(sheet, row, col + offset, text, cell_format)
 
     def test_writers_books_identical(self):
         """Numbers no amount field holds (1e-7, 1e16, 10**20, -0.0, 1/3, not-a-number and infinity), names
@@ -215,6 +250,11 @@ class TestForecastWorkbookCells(ExecutionCase):
         with patch.object(cells, '_escape_formula', lambda formula: formula):
             _book, broken = self._writers_book(cells.FastWorksheet)
         self.assertNotEqual(self._parts(broken)['xl/worksheets/sheet5.xml'],
+                            self._parts(stock)['xl/worksheets/sheet5.xml'])
+        # and a row written in one call whose cells were written over since, if its XML came from the call
+        with patch.object(cells, 'is_', lambda _cell, _stored: True):
+            _book, stale = self._writers_book(cells.FastWorksheet)
+        self.assertNotEqual(self._parts(stale)['xl/worksheets/sheet5.xml'],
                             self._parts(stock)['xl/worksheets/sheet5.xml'])
 
     def test_money_width_is_the_longest_amount(self):

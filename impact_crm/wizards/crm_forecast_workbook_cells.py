@@ -8,8 +8,13 @@ stored in one call (the bounds checked for its two ends), and the rows' XML is f
 buffer write per row. The XML is byte for byte the stock Worksheet's (test_forecast_workbook_cells.py builds
 the same books both ways and compares every part of the file); any other kind of cell (booleans, array
 formulas, formulas with a text or error value, constant-memory books, sheets with comments) is handed to the
-stock code. Only used with the xlsxwriter versions the comparison was run with (see ``worksheet_class``)."""
+stock code. Only used with the xlsxwriter versions the comparison was run with (see ``worksheet_class``).
+
+A row of numbers (or of names) written in one call is also remembered as a run: its XML is then written from
+one template for the run (a replacement of its row number and one formatting of its values), as long as its
+cells are still those the call stored (a cell written over since: cell by cell)."""
 import math
+from operator import is_, itemgetter
 
 try:
     import xlsxwriter
@@ -48,8 +53,18 @@ if xlsx_worksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
     _BLANK = xlsx_worksheet.cell_blank_tuple
     _FORMULA = xlsx_worksheet.cell_formula_tuple
 
+    # the row number in a run's template, replaced before its values are formatted into it (no text of the
+    # template holds it: column letters, style indexes and the XML's own characters)
+    _ROW_MARK = '\x01'
+
     class FastWorksheet(xlsx_worksheet.Worksheet):
         """A Worksheet writing rows of numbers in one call and the XML of its usual cells as plain strings."""
+
+        def __init__(self):
+            super(FastWorksheet, self).__init__()
+            # {row: {first column: (last column, kinds, format or formats, the cells stored, their values)}}
+            # of the rows written in one call (see _fast_run)
+            self._fast_runs = {}
 
         # -- writing -------------------------------------------------------------------------------
 
@@ -77,11 +92,12 @@ if xlsx_worksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
             new = tuple.__new__
             cells = self.table[row]
             if formats:
-                for offset, value, value_format in zip(range(col, last + 1), values, formats):
-                    cells[offset] = new(_NUMBER, (value, value_format))
+                stored = [new(_NUMBER, (value, value_format)) for value, value_format in zip(values, formats)]
             else:
-                for offset, value in enumerate(values, col):
-                    cells[offset] = new(_NUMBER, (value, cell_format))
+                stored = [new(_NUMBER, (value, cell_format)) for value in values]
+            cells.update(zip(range(col, last + 1), stored))
+            self._fast_run(row, col, last, None, tuple(formats) if formats else cell_format, stored,
+                           tuple(values))
             return 0
 
         def write_text_row(self, row, col, texts, cell_format=None):
@@ -102,22 +118,36 @@ if xlsx_worksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
             limit = self.xls_strmax
             error = 0
             stored = []
+            run = []   # the cells stored (with a format, every text has one, side by side)
             for offset, text in enumerate(texts, col):
                 if text:
                     if len(text) > limit:
                         text = text[:limit]
                         error = error or -2
-                    cells[offset] = new(_STRING, (index(text), cell_format))
+                    cell = cells[offset] = new(_STRING, (index(text), cell_format))
                 elif cell_format is not None:
-                    cells[offset] = new(_BLANK, (cell_format,))
+                    cell = cells[offset] = new(_BLANK, (cell_format,))
                 else:
                     continue
                 stored.append(offset)
+                run.append(cell)
             if stored:
                 self._fast_widen(row, stored[0], stored[-1])
+                if cell_format is not None:
+                    self._fast_run(row, col, last, tuple(type(cell) for cell in run), cell_format, run,
+                                   tuple(cell[0] for cell in run if type(cell) is _STRING))
             elif not cells:
                 del self.table[row]
             return error
+
+        def _fast_run(self, row, col, last, kinds, formats, cells, values):
+            """Remember the cells of ``row`` from ``col`` to ``last`` just stored in one call, for their XML
+            (``kinds``: their kinds, None: all numbers; ``formats``: their one format or a tuple of one per
+            cell; ``values``: what their template formats, the numbers or the shared strings' indexes). A run
+            with a cell without a format is not remembered (its style depends on the row and the column)."""
+            if formats is None or (type(formats) is tuple and None in formats):
+                return
+            self._fast_runs.setdefault(row, {})[col] = (last, kinds, formats, cells, values)
 
         def _fast_widen(self, row, first_col, last_col):
             """The sheet's dimensions widened to cells of ``row`` from ``first_col`` to ``last_col`` (inside the
@@ -160,6 +190,8 @@ if xlsx_worksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
             plain_rows = self.default_row_height == self.original_row_height and self.excel_version != 2010
             # {(kind of cell, its format, column): the cell's XML with %-holes for its row and its value}
             templates = {}
+            run_templates = {}   # {(first column, last column, kinds, formats): the run's XML, see _fast_run}
+            runs = self._fast_runs
             for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
                 cells = table.get(row_num)
                 if not cells:
@@ -175,7 +207,28 @@ if xlsx_worksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
                     append('<row r="%s" spans="%s">' % (row_text, span) if span else '<row r="%s">' % row_text)
                 else:
                     self._write_row(row_num, span, set_rows.get(row_num))
-                for col_num, cell in sorted(cells.items()):
+                row_runs = runs.get(row_num)
+                items = sorted(cells.items())
+                count = len(items)
+                index = 0
+                while index < count:
+                    col_num, cell = items[index]
+                    index += 1
+                    run = row_runs.get(col_num) if row_runs else None
+                    if run is not None:
+                        last, kinds, formats, stored, values = run
+                        end = index + last - col_num
+                        # the run's cells are still those it stored (the same objects), side by side
+                        if (end <= count and items[end - 1][0] == last
+                                and all(map(is_, map(itemgetter(1), items[index - 1:end]), stored))):
+                            key = (col_num, last, kinds, formats)
+                            template = run_templates.get(key)
+                            if template is None:
+                                template = run_templates[key] = self._fast_run_template(
+                                    col_num, last, kinds, formats, names)
+                            append(template.replace(_ROW_MARK, row_text) % values)
+                            index = end
+                            continue
                     kind = type(cell)
                     # the cell's format, and the values of its template's holes (its row first)
                     if kind is _NUMBER or kind is _STRING:
@@ -200,6 +253,17 @@ if xlsx_worksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
                     append(template % values)
                 append('</row>')
                 write(''.join(parts))
+
+        def _fast_run_template(self, first, last, kinds, formats, names):
+            """The XML of a run of cells from column ``first`` to ``last`` (see _fast_run), each cell as
+            _fast_template writes it, with _ROW_MARK for the row and %-holes for the values (a blank has none)."""
+            parts = []
+            for offset, col in enumerate(range(first, last + 1)):
+                kind = kinds[offset] if kinds else _NUMBER
+                cell_format = formats[offset] if type(formats) is tuple else formats
+                template = self._fast_template(kind, cell_format, None, col, names)
+                parts.append(template.replace('%s', _ROW_MARK, 1))
+            return ''.join(parts)
 
         def _fast_template(self, kind, cell_format, row, col, names):
             """The XML of a cell of this kind, format and column, with %-holes for its row and its value
