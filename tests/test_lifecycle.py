@@ -506,7 +506,8 @@ def test_uninstall_keeps_crm_and_sales_working_and_reinstall(installed, database
     # them on columns gone with the module) and the tables of sums
     assert sql(db, """SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal
                       AND (tgname LIKE '%forecast%' OR tgname LIKE '%quota%')""") == []
-    assert sql(db, "SELECT to_regclass('crm_quota_deal_month'), to_regclass('crm_forecast_month')") == [(None, None)]
+    assert sql(db, """SELECT to_regclass('crm_quota_deal_month'), to_regclass('crm_forecast_month'),
+                             to_regclass('crm_forecast_order_month')""") == [(None, None, None)]
     # every deal, quotation and order is still there; no deal lost its stage
     after = snapshot(db)
     assert after['leads'] == before['leads']

@@ -28,10 +28,15 @@ BULK_REFRESH = 2000
 LOCK_CLASS = 0x66637374
 
 
-# The opportunities' rows summed per month (see CrmForecastReport._month_function): the columns a workbook
-# groups, filters or applies the record rules by, the first day of the month as ``date``, the sums and the
-# number of rows.
+# The forecast's rows summed per month (see CrmForecastReport._month_function), a table per source: the
+# columns a workbook groups, filters or applies the record rules by, the first day of the month as ``date``,
+# the sums and the number of rows. The opportunities' sums have the indexes of a sales user's rows (see init);
+# the orders' have none: every order's confirmation appends to them, and appending to a table without an
+# index touches its last page only (a sales user's totals read all of them: a few narrow rows per member
+# and month)
 MONTH_TABLE = 'crm_forecast_month'
+ORDER_MONTH_TABLE = 'crm_forecast_order_month'
+MONTH_TABLES = (('opportunity', MONTH_TABLE), ('order', ORDER_MONTH_TABLE))
 MONTH_KEYS = ('source', 'company_id', 'user_id', 'team_id', 'region_id', 'categ_id', 'stage_group_id', 'status',
               'forecast_category')
 
@@ -665,7 +670,8 @@ class CrmForecastReport(models.Model):
         cr.execute('DROP FUNCTION IF EXISTS sale_order_forecast_in_place()')
         cr.execute('DROP FUNCTION IF EXISTS crm_forecast_report_refresh(integer[])')
         cr.execute('DROP FUNCTION IF EXISTS crm_forecast_report_gate()')
-        cr.execute('DROP TABLE IF EXISTS %s' % MONTH_TABLE)
+        for _kind, table in MONTH_TABLES:
+            cr.execute('DROP TABLE IF EXISTS %s' % table)
         cr.execute('DROP FUNCTION IF EXISTS crm_forecast_report_month() CASCADE')
 
     @api.model
@@ -715,19 +721,19 @@ class CrmForecastReport(models.Model):
         return count
 
     @api.model
-    def _month_select(self, source, sign=''):
-        """SQL: the opportunities' rows of the relation ``source`` summed per MONTH_KEYS and month, as the
-        monthly sums' columns (``sign``: '-' to take them away)."""
+    def _month_select(self, source, sign='', kind='opportunity'):
+        """SQL: the rows of the source ``kind`` ('opportunity', 'order') of the relation ``source`` summed per
+        MONTH_KEYS and month, as the monthly sums' columns (``sign``: '-' to take them away)."""
         keys = ', '.join(MONTH_KEYS)
         return """SELECT {keys}, date_trunc('month', date::timestamp)::date, {sign}SUM(amount),
                          {sign}SUM(weighted_amount), {sign}count(*)
-                    FROM {source} WHERE source = 'opportunity'
+                    FROM {source} WHERE source = '{kind}'
                    GROUP BY {keys}, date_trunc('month', date::timestamp)""".format(
-            keys=keys, sign=sign, source=source)
+            keys=keys, sign=sign, source=source, kind=kind)
 
     @api.model
-    def _month_insert(self):
-        return 'INSERT INTO %s (%s, date, amount, weighted_amount, n) ' % (MONTH_TABLE, ', '.join(MONTH_KEYS))
+    def _month_insert(self, table=MONTH_TABLE):
+        return 'INSERT INTO %s (%s, date, amount, weighted_amount, n) ' % (table, ', '.join(MONTH_KEYS))
 
     @api.model
     def _month_function(self):
@@ -737,12 +743,20 @@ class CrmForecastReport(models.Model):
         updated, so concurrent writers never wait for each other); ``_compact_months`` sums them up now and
         then. An update is summed row by row (WHEN: only a row whose summed columns changed): a stage
         change updates a few rows in place (see ``_in_place_updates``), which a row trigger sums without the
-        transition tables' comparison. The opportunities' rows only: with the orders' rows too, which every
-        confirmation updates (before its fiscal number is taken), the fiscal confirmation benchmark gave
-        0.83-0.89x plain Odoo in five runs against 0.90-0.94x without them in three (bench/README.md); the
-        update trigger does not even fire for the orders' rows (its WHEN clause)."""
+        transition tables' comparison. Each source into its own table (MONTH_TABLES): a row keeps its source
+        (it is part of its id); a statement's rows of both sources in one statement, the orders' sums
+        appended by a data-modifying WITH."""
         old = ', '.join('OLD.%s' % key for key in MONTH_KEYS)
         new = ', '.join('NEW.%s' % key for key in MONTH_KEYS)
+        values = """VALUES (%(old)s, date_trunc('month', OLD.date::timestamp)::date, -OLD.amount,
+                            -OLD.weighted_amount, -1),
+                           (%(new)s, date_trunc('month', NEW.date::timestamp)::date, NEW.amount,
+                            NEW.weighted_amount, 1)""" % {'old': old, 'new': new}
+
+        def both(relation, sign=''):
+            return 'WITH orders AS (%s %s) %s %s' % (
+                self._month_insert(ORDER_MONTH_TABLE), self._month_select(relation, sign, 'order'),
+                self._month_insert(), self._month_select(relation, sign))
         return """
             CREATE OR REPLACE FUNCTION crm_forecast_report_month() RETURNS trigger AS $body$
             BEGIN
@@ -750,36 +764,36 @@ class CrmForecastReport(models.Model):
                     RETURN NULL;    -- a rebuild, which sums the months again afterwards
                 END IF;
                 IF TG_LEVEL = 'ROW' THEN
-                    %(insert)s
-                    SELECT %(old)s, date_trunc('month', OLD.date::timestamp)::date, -OLD.amount,
-                           -OLD.weighted_amount, -1
-                     WHERE OLD.source = 'opportunity'
-                    UNION ALL
-                    SELECT %(new)s, date_trunc('month', NEW.date::timestamp)::date, NEW.amount, NEW.weighted_amount, 1
-                     WHERE NEW.source = 'opportunity';
+                    IF NEW.source = 'opportunity' THEN
+                        %(insert)s %(values)s;
+                    ELSE
+                        %(insert_orders)s %(values)s;
+                    END IF;
                 ELSIF TG_OP = 'INSERT' THEN
-                    %(insert)s %(inserted)s;
+                    %(inserted)s;
                 ELSE
-                    %(insert)s %(deleted)s;
+                    %(deleted)s;
                 END IF;
                 RETURN NULL;
             END
             $body$ LANGUAGE plpgsql
-        """ % {'insert': self._month_insert(), 'inserted': self._month_select('new_rows'),
-               'deleted': self._month_select('old_rows', sign='-'), 'old': old, 'new': new}
+        """ % {'insert': self._month_insert(), 'insert_orders': self._month_insert(ORDER_MONTH_TABLE),
+               'values': values, 'inserted': both('new_rows'), 'deleted': both('old_rows', sign='-')}
 
     @api.model
     def _create_months(self):
-        """The monthly sums' table, its indexes (a sales user's rows: see init) and the triggers keeping it.
-        Returns whether the table is new (its sums then still to be summed from the rows)."""
+        """The monthly sums' tables, the opportunities' indexes (a sales user's rows: see init) and the
+        triggers keeping them. Returns whether a table is new (its sums then still to be summed from the
+        rows)."""
         cr = self.env.cr
-        new_table = not tools.table_exists(cr, MONTH_TABLE)
+        new_table = not all(tools.table_exists(cr, table) for _kind, table in MONTH_TABLES)
         types = dict(self._columns())
         columns = ['"%s" %s' % (name, types[name]) for name in MONTH_KEYS] + [
             'date date', 'amount numeric', 'weighted_amount numeric', 'n integer']
-        cr.execute('CREATE TABLE IF NOT EXISTS %s (n integer)' % MONTH_TABLE)
-        for column in columns:   # a column added to MONTH_KEYS reaches the table at the upgrade (then rebuilt)
-            cr.execute('ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s' % (MONTH_TABLE, column))
+        for _kind, table in MONTH_TABLES:
+            cr.execute('CREATE TABLE IF NOT EXISTS %s (n integer)' % table)
+            for column in columns:   # a column added to MONTH_KEYS reaches the table at the upgrade (rebuilt)
+                cr.execute('ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s' % (table, column))
         for column in ('user_id', 'team_id'):
             cr.execute('CREATE INDEX IF NOT EXISTS %s_%s_source_index ON %s (%s, source)'
                        % (MONTH_TABLE, column, MONTH_TABLE, column))
@@ -787,9 +801,8 @@ class CrmForecastReport(models.Model):
         watched = ', '.join(MONTH_KEYS + ('date', 'amount', 'weighted_amount'))
         for event, level in (('insert', 'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT'),
                              ('delete', 'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT'),
-                             ('update', "FOR EACH ROW WHEN ((OLD.source = 'opportunity' OR NEW.source = "
-                                        "'opportunity') AND (OLD.%s) IS DISTINCT FROM (NEW.%s))" % (
-                                            ', OLD.'.join(watched.split(', ')), ', NEW.'.join(watched.split(', '))))):
+                             ('update', 'FOR EACH ROW WHEN ((OLD.%s) IS DISTINCT FROM (NEW.%s))' % (
+                                 ', OLD.'.join(watched.split(', ')), ', NEW.'.join(watched.split(', '))))):
             trigger = '%s_month_%s' % (self._table, event)
             cr.execute('DROP TRIGGER IF EXISTS %s ON %s' % (trigger, self._table))
             cr.execute('CREATE TRIGGER %s AFTER %s ON %s %s EXECUTE FUNCTION crm_forecast_report_month()' % (
@@ -800,10 +813,11 @@ class CrmForecastReport(models.Model):
     def _rebuild_months(self):
         """The monthly sums summed again from the rows (after a rebuild of the rows)."""
         cr = self.env.cr
-        cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % MONTH_TABLE)
-        cr.execute('DELETE FROM %s' % MONTH_TABLE)
-        cr.execute(self._month_insert() + self._month_select(self._table) + MONTH_ORDER)
-        cr.execute('ANALYZE %s' % MONTH_TABLE)
+        cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % ', '.join(table for _kind, table in MONTH_TABLES))
+        for kind, table in MONTH_TABLES:
+            cr.execute('DELETE FROM %s' % table)
+            cr.execute(self._month_insert(table) + self._month_select(self._table, kind=kind) + MONTH_ORDER)
+            cr.execute('ANALYZE %s' % table)
 
     @api.model
     def _compact_months(self):
@@ -814,9 +828,10 @@ class CrmForecastReport(models.Model):
         cr.execute('SELECT pg_try_advisory_xact_lock(%s, %s)', (LOCK_CLASS, MONTH_COMPACT_LOCK))
         if not cr.fetchone()[0]:
             return False
-        cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % MONTH_TABLE)
-        cr.execute('WITH gone AS (DELETE FROM %s RETURNING *) %s %s %s' % (
-            MONTH_TABLE, self._month_insert(), self._month_summed('gone'), MONTH_ORDER))
+        cr.execute('LOCK TABLE %s IN EXCLUSIVE MODE' % ', '.join(table for _kind, table in MONTH_TABLES))
+        for _kind, table in MONTH_TABLES:
+            cr.execute('WITH gone AS (DELETE FROM %s RETURNING *) %s %s %s' % (
+                table, self._month_insert(table), self._month_summed('gone'), MONTH_ORDER))
         return True
 
     @api.model
@@ -830,7 +845,9 @@ class CrmForecastReport(models.Model):
     @api.model
     def _stale_months(self):
         """Number of groups differing between the monthly sums and the rows summed now (0 when in step)."""
-        return count_differing_rows(self.env.cr, self._month_summed(MONTH_TABLE), self._month_select(self._table))
+        return sum(count_differing_rows(self.env.cr, self._month_summed(table),
+                                        self._month_select(self._table, kind=kind))
+                   for kind, table in MONTH_TABLES)
 
     @api.model
     def rebuild(self):

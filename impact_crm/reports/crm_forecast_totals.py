@@ -9,7 +9,7 @@ import re
 from odoo import fields, tools
 
 from ..models.crm_lead import SPREAD_SQL
-from .crm_forecast_report import MONTH_KEYS, MONTH_TABLE
+from .crm_forecast_report import MONTH_KEYS, MONTH_TABLE, MONTH_TABLES
 
 PERIOD_UNITS = ('month', 'quarter', 'year')
 
@@ -18,8 +18,8 @@ PERIOD_UNITS = ('month', 'quarter', 'year')
 SPLIT_FIELD = 'categ_id'
 
 
-def _on_months(Report, from_clause, where_clause):
-    """The WHERE clause of the report's rows, read from the monthly sums instead (crm_forecast_month, the same
+def _on_months(Report, from_clause, where_clause, month_table=MONTH_TABLE):
+    """The WHERE clause of the report's rows, read from the monthly sums ``month_table`` instead (the same
     columns), or None when the clause reads anything the sums do not keep: another column (a record rule
     on the deal, say), a join, another mention of the table."""
     table = '"%s"' % Report._table
@@ -30,9 +30,9 @@ def _on_months(Report, from_clause, where_clause):
         return None
     if Report._table in qualified.sub('', where_clause):
         return None
-    if not tools.table_exists(Report.env.cr, MONTH_TABLE):   # the add-on's code ahead of its upgrade
+    if not tools.table_exists(Report.env.cr, month_table):   # the add-on's code ahead of its upgrade
         return None
-    return qualified.sub(lambda match: '"%s"."%s"' % (MONTH_TABLE, match.group(1)), where_clause)
+    return qualified.sub(lambda match: '"%s"."%s"' % (month_table, match.group(1)), where_clause)
 
 
 def _totals_sql(table, columns, groupby_fields, period, from_clause, where_clause, share, having=''):
@@ -92,10 +92,10 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
     :param delivery_range: (first day, last day): date each row by the months its deal delivers in (the
         deal's revenue spread, shares of 1; rows of deals without a spread keep their date) and keep the
         dates of that range; None: the rows' own date (the domain filters it)
-    :param months: the domain's dates are whole months (from a first day to a last day): the totals of the
-        opportunities (a domain on that source) may be read from the monthly sums of their rows
-        (crm_forecast_month, a few rows per month and members instead of a row per deal and category), when
-        the domain and the user's record rules read only columns the sums keep; the same totals either way
+    :param months: the domain's dates are whole months (from a first day to a last day): the totals of a
+        source (a domain on it) may be read from the monthly sums of its rows (MONTH_TABLES, a few rows per
+        month and members instead of a row per deal, category or order line), when the domain and the
+        user's record rules read only columns the sums keep; the same totals either way
     :return: {field: ({(member, period start): {'amount': x, 'weighted_amount': y}}, {member: label})}
     """
     if granularity not in PERIOD_UNITS:
@@ -107,11 +107,13 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
     from_clause, where_clause, params = query.get_sql()
     table = '"%s"' % Report._table
     having = ''
-    month_where = None
-    if months and not delivery_range and ('source', '=', 'opportunity') in domain:
-        month_where = _on_months(Report, from_clause, where_clause)
+    month_where = month_table = None
+    if months and not delivery_range:
+        month_table = next((name for kind, name in MONTH_TABLES if ('source', '=', kind) in domain), None)
+    if month_table:
+        month_where = _on_months(Report, from_clause, where_clause, month_table)
     if month_where is not None:
-        table = from_clause = '"%s"' % MONTH_TABLE
+        table = from_clause = '"%s"' % month_table
         where_clause = month_where
         # a member and month whose rows were all taken away since the last compaction sums to nothing
         having = ' HAVING SUM(%s."n") > 0' % table

@@ -3,15 +3,16 @@ from unittest.mock import patch
 from odoo.tests.common import SavepointCase
 
 from ..reports import crm_forecast_totals
-from ..reports.crm_forecast_report import MONTH_TABLE
+from ..reports.crm_forecast_report import MONTH_TABLE, ORDER_MONTH_TABLE
 
 FIELDS = ['status', 'forecast_category', 'user_id', 'team_id', 'region_id', 'categ_id']
 
 
 class TestForecastMonths(SavepointCase):
-    """The forecast's rows summed per month (crm_forecast_month) give the workbook the same totals as the rows
-    themselves, for a manager and for a sales rep (record rules), kept in step by every write of the rows and
-    summed up by the hourly compaction; the workbook reads the rows whenever the sums cannot answer."""
+    """The forecast's rows summed per month (crm_forecast_month for the opportunities, crm_forecast_order_month
+    for the orders) give the workbook the same totals as the rows themselves, for a manager and for a sales
+    rep (record rules), kept in step by every write of the rows and summed up by the hourly compaction; the
+    workbook reads the rows whenever the sums cannot answer."""
 
     @classmethod
     def setUpClass(cls):
@@ -70,24 +71,25 @@ class TestForecastMonths(SavepointCase):
         return crm_forecast_totals.forecast_totals(wizard._report(), wizard._domain(), FIELDS, granularity,
                                                    months=months)
 
-    def _reads_months(self, user):
+    def _reads_months(self, user, source='opportunity'):
         """Whether the totals of ``user`` are read from the monthly sums (the clause the rows would use,
         read from the sums)."""
         Report = self.Report.sudo(user)
-        query = Report._where_calc(self._wizard(user)._domain())
+        query = Report._where_calc(self._wizard(user, source=source)._domain())
         Report._apply_ir_rules(query, 'read')
         from_clause, where_clause, _params = query.get_sql()
-        return crm_forecast_totals._on_months(Report, from_clause, where_clause) is not None
+        table = ORDER_MONTH_TABLE if source == 'order' else MONTH_TABLE
+        return crm_forecast_totals._on_months(Report, from_clause, where_clause, table) is not None
 
-    def _month_rows(self):
-        self.env.cr.execute('SELECT count(*), count(*) FILTER (WHERE n = 0) FROM %s' % MONTH_TABLE)
+    def _month_rows(self, table=MONTH_TABLE):
+        self.env.cr.execute('SELECT count(*), count(*) FILTER (WHERE n = 0) FROM %s' % table)
         return self.env.cr.fetchone()
 
     def test_totals_from_the_monthly_sums_are_those_of_the_rows(self):
         self.assertEqual(self.Report._stale_months(), 0)
         for user in (self.manager, self.rep):
-            self.assertTrue(self._reads_months(user))
             for source in ('opportunity', 'order'):
+                self.assertTrue(self._reads_months(user, source))
                 for granularity in ('month', 'quarter', 'year'):
                     from_months = self._totals(user, source, granularity)
                     self.assertEqual(from_months, self._totals(user, source, granularity, months=False),
@@ -120,20 +122,28 @@ class TestForecastMonths(SavepointCase):
                 self.assertEqual(self._totals(user, source, 'quarter'),
                                  self._totals(user, source, 'quarter', months=False), (user.login, source))
 
-    def test_the_orders_are_read_from_their_rows_and_a_confirmation_adds_no_sum(self):
-        """The monthly sums are the opportunities' only: an order's confirmation updates its order's rows in
-        place and appends nothing to the sums (summing them cost the fiscal confirmations' throughput); the
-        orders' totals are read from their rows."""
-        with patch.object(crm_forecast_totals, '_on_months', side_effect=AssertionError('read from the sums')):
-            totals = self._totals(self.manager, 'order')
-        self.assertEqual(totals, self._totals(self.manager, 'order', months=False))
-        count = self._month_rows()[0]
+    def test_a_confirmation_appends_to_the_orders_sums_only(self):
+        """An order's confirmation updates its order's rows in place: the difference goes to the orders' sums,
+        a table without an index (each confirmation appends to it), the opportunities' sums are untouched;
+        the orders' totals are read from their sums, the same as from the rows."""
+        self.env.cr.execute("SELECT count(*) FROM pg_indexes WHERE tablename = %s", (ORDER_MONTH_TABLE,))
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        opportunities, orders = self._month_rows()[0], self._month_rows(ORDER_MONTH_TABLE)[0]
         self.deals[0].order_ids.action_confirm()
         self.assertTrue(self.deals[0].order_ids.fiscal_number)
-        self.assertEqual(self._month_rows()[0], count)
+        self.assertEqual(self._month_rows()[0], opportunities)
+        self.assertGreater(self._month_rows(ORDER_MONTH_TABLE)[0], orders)
         self.assertEqual(self.Report._stale_months(), 0)
-        self.env.cr.execute("SELECT count(*) FROM %s WHERE source != 'opportunity'" % MONTH_TABLE)
-        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        for table, kind in ((MONTH_TABLE, 'opportunity'), (ORDER_MONTH_TABLE, 'order')):
+            self.env.cr.execute("SELECT count(*) FROM %s WHERE source != %%s" % table, (kind,))
+            self.assertEqual(self.env.cr.fetchone()[0], 0, table)
+        for user in (self.manager, self.rep):
+            totals = self._totals(user, 'order')
+            with patch.object(crm_forecast_totals, '_on_months', side_effect=AssertionError('read from the sums')):
+                self.assertEqual(totals, self._totals(user, 'order', months=False))
+        # confirmed: the order's lines count in full (its quotation counted at the deal's 40%)
+        weighted = sum(values['weighted_amount'] for values in self._totals(self.rep, 'order')['status'][0].values())
+        self.assertAlmostEqual(weighted, 1000.0 + 3000.0 + 500.0)
         # a deal's reassignment and probability, written into its rows in place: the sums follow
         self.deals[2].write({'user_id': self.rep2.id, 'probability': 35})
         self.assertEqual(self.Report._stale_months(), 0)
@@ -186,14 +196,20 @@ class TestForecastMonths(SavepointCase):
         self.assertEqual(january, {'won': 12000.0})
 
     def test_rebuild_sums_the_months_again(self):
-        self.env.cr.execute('DELETE FROM %s' % MONTH_TABLE)
-        self.assertTrue(self.Report._stale_months())
-        self.Report.sudo(self.manager).rebuild()
-        self.assertEqual(self.Report._stale_months(), 0)
-        self.assertEqual(self._month_rows()[1], 0)
+        for table in (MONTH_TABLE, ORDER_MONTH_TABLE):
+            self.env.cr.execute('DELETE FROM %s' % table)
+            self.assertTrue(self.Report._stale_months())
+            self.Report.sudo(self.manager).rebuild()
+            self.assertEqual(self.Report._stale_months(), 0)
+            self.assertEqual(self._month_rows(table)[1], 0)
+            self.assertTrue(self._month_rows(table)[0])
 
     def test_a_missing_table_of_sums_is_summed_at_the_upgrade(self):
         """The add-on's upgrade (init) creates the table of sums where it is missing and sums the rows into it."""
+        self.env.cr.execute('DROP TABLE %s' % ORDER_MONTH_TABLE)
+        self.Report.init()
+        self.assertTrue(self._month_rows(ORDER_MONTH_TABLE)[0])
+        self.assertEqual(self.Report._stale_months(), 0)
         self.env.cr.execute('DROP TABLE %s' % MONTH_TABLE)
         self.Report.init()
         self.assertTrue(self._month_rows()[0])
