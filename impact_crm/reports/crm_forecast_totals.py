@@ -9,7 +9,7 @@ import re
 from odoo import fields, tools
 
 from ..models.crm_lead import SPREAD_SQL
-from .crm_forecast_report import MONTH_KEYS, MONTH_TABLE, MONTH_TABLES
+from .crm_forecast_report import MONTH_KEYS, MONTH_TABLES
 
 PERIOD_UNITS = ('month', 'quarter', 'year')
 
@@ -18,7 +18,7 @@ PERIOD_UNITS = ('month', 'quarter', 'year')
 SPLIT_FIELD = 'categ_id'
 
 
-def _on_months(Report, from_clause, where_clause, month_table=MONTH_TABLE):
+def _on_months(Report, from_clause, where_clause, month_table):
     """The WHERE clause of the report's rows, read from the monthly sums ``month_table`` instead (the same
     columns), or None when the clause reads anything the sums do not keep: another column (a record rule
     on the deal, say), a join, another mention of the table."""
