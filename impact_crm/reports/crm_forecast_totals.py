@@ -136,7 +136,7 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
     if getattr(Report, '_history_parameters', ()):
         Report._apply_history_parameters()   # the 'as of' moment of the history view
     else:
-        Report._prepare_aggregate()
+        Report._prepare_aggregate(from_clause, where_clause, params)
     Report.env.cr.execute(sql, params)
     n = len(groupby_fields)
     result = dict((name, {}) for name in groupby_fields)

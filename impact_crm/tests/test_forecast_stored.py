@@ -4,6 +4,8 @@ from odoo import models
 from odoo.exceptions import AccessError
 from odoo.tests.common import SavepointCase
 
+from ..reports import crm_forecast_report, crm_forecast_totals
+
 
 class TestForecastStored(SavepointCase):
     """The forecast's rows are stored: every change of what they are computed from (deals, stages, stage
@@ -278,6 +280,34 @@ class TestForecastStored(SavepointCase):
         self.assertEqual(self._totals(user=self.rep), {self.categ1.id: (40000.0, 10000.0)})
         self.opp.user_id = self.manager
         self.assertEqual(self._totals(user=self.rep), {})
+
+    def test_parallel_workers_only_for_large_reads(self):
+        """A read of the forecast that PostgreSQL expects to return fewer than PARALLEL_MIN_ROWS rows (a sales
+        rep's pivot over his own deals) runs on one process; a larger one may start parallel workers, at the
+        cheaper costs; each read decides for itself and for the rest of its transaction, and the totals are
+        the same either way."""
+        self._order([(self.product1, 1, 100.0)])
+        cr = self.env.cr
+
+        def settings():
+            cr.execute("SELECT current_setting('max_parallel_workers_per_gather'), "
+                       "current_setting('parallel_setup_cost')")
+            return cr.fetchone()
+        default = settings()
+        self.assertNotEqual(default[0], '0')
+        wizard = self.env['crm.forecast.workbook'].sudo(self.rep).create({
+            'date_from': '2032-01-01', 'date_to': '2032-12-31', 'granularity': 'month'})
+
+        def totals():
+            return crm_forecast_totals.forecast_totals(wizard._report(), wizard._domain(), ['user_id'], 'month')
+        small = (self._totals(user=self.rep), totals())
+        self.assertEqual(small[0], {self.categ1.id: (40000.0, 10000.0)})
+        self.assertEqual(settings(), ('0', default[1]))
+        with patch.object(crm_forecast_report, 'PARALLEL_MIN_ROWS', 0):
+            self.assertEqual((self._totals(user=self.rep), totals()), small)
+            self.assertEqual(settings(), (default[0], '100'))
+        self._totals(user=self.rep)
+        self.assertEqual(settings()[0], '0')
 
     def test_pivot_periods_formatted_as_odoo_does(self):
         """The report formats each period of a grouping once per read_group: the groups (labels, counts,
