@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import logging
 
@@ -61,6 +62,25 @@ FEW_MEMBERS = 2000
 # whole table (a bitmap scan's cost ignores that a salesperson's rows lie side by side), so with the cheaper
 # workers a manager's reads need it would start them for the rep's too
 PARALLEL_MIN_ROWS = 50000
+
+
+def period_sql(unit, column):
+    """SQL of the first day of the ``unit`` (one of PIVOT_PERIODS, never user input) holding date ``column``.
+    Odoo's read_group truncates a date as it is, which PostgreSQL casts to a timestamp with time zone: a time
+    zone look-up per row, costlier outside UTC. A date has no time zone: truncated as a plain timestamp it
+    stays the same day, and the group's value is read back as a date."""
+    assert unit in PIVOT_PERIODS, unit
+    return "date_trunc('%s', (%s)::timestamp)::date" % (unit, column)
+
+
+def period_start(text, _memo={}):
+    """The datetime of a period's first day read as text ('2026-04-01'), as Odoo's read_group parses a
+    date. Remembered: a pivot reads the same few periods over and over."""
+    if text not in _memo:
+        if len(_memo) > 10000:
+            _memo.clear()
+        _memo[text] = datetime.datetime.strptime(text, DEFAULT_SERVER_DATE_FORMAT)
+    return _memo[text]
 
 
 def period_bounds(value, spec, interval, display_format, locale, _memo={}):
@@ -343,6 +363,27 @@ class CrmForecastReport(models.Model):
             terms.append('(SELECT %s FROM %s WHERE %s) %s' % (
                 expr, from_clause, ' AND '.join(conditions), direction))
         return terms
+
+    @api.model
+    def _read_group_process_groupby(self, gb, query):
+        """A date grouping truncates the date without a time zone (see period_sql)."""
+        result = super(CrmForecastReport, self)._read_group_process_groupby(gb, query)
+        if result['type'] == 'date':
+            unit = result['groupby'].partition(':')[2] or 'month'
+            head = "date_trunc('%s', " % unit
+            # Odoo's expression: date_trunc('<unit>', <the column, joined if inherited>)
+            assert result['qualified_field'].startswith(head), result['qualified_field']
+            result['qualified_field'] = period_sql(unit, result['qualified_field'][len(head):-1])
+        return result
+
+    @api.model
+    def _read_group_prepare_data(self, key, value, groupby_dict):
+        """A period's first day, which Odoo's cursor reads as text, parsed once per read_group rather than
+        once per group."""
+        gb = groupby_dict.get(key)
+        if gb and gb['type'] == 'date' and isinstance(value, str):
+            return period_start(value)
+        return super(CrmForecastReport, self)._read_group_prepare_data(key, value, groupby_dict)
 
     @api.model
     def _read_group_format_result(self, data, annotated_groupbys, groupby, domain):
@@ -702,10 +743,14 @@ class CrmForecastReport(models.Model):
             return
         cr.execute("SELECT stxname FROM pg_statistic_ext WHERE stxrelid = %s::regclass", (self._table,))
         existing = set(name for name, in cr.fetchall())
-        missing = [unit for unit in PIVOT_PERIODS if '%s_%s_stat' % (self._table, unit) not in existing]
+        for unit in PIVOT_PERIODS:
+            # those of the expression Odoo's read_group groups by, before period_sql
+            if '%s_%s_stat' % (self._table, unit) in existing:
+                cr.execute("DROP STATISTICS %s_%s_stat" % (self._table, unit))
+        missing = [unit for unit in PIVOT_PERIODS if '%s_%s_period_stat' % (self._table, unit) not in existing]
         for unit in missing:
-            cr.execute("""CREATE STATISTICS %s_%s_stat ON (date_trunc('%s', "date")) FROM %s"""
-                       % (self._table, unit, unit, self._table))
+            cr.execute('CREATE STATISTICS %s_%s_period_stat ON (%s) FROM %s'
+                       % (self._table, unit, period_sql(unit, '"date"'), self._table))
         if missing:
             cr.execute("ANALYZE %s" % self._table)
 

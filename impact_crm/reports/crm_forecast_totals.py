@@ -9,7 +9,7 @@ import re
 from odoo import fields, tools
 
 from ..models.crm_lead import SPREAD_SQL
-from .crm_forecast_report import MONTH_KEYS, MONTH_TABLES
+from .crm_forecast_report import MONTH_KEYS, MONTH_TABLES, period_sql
 
 PERIOD_UNITS = ('month', 'quarter', 'year')
 
@@ -126,12 +126,12 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
         where_clause = ' AND '.join((['(%s)' % where_clause] if where_clause else []) +
                                     ['%s BETWEEN %%s AND %%s' % date])
         params = list(params) + list(delivery_range)
-    # grouped by the expression the report's period statistics describe (crm.forecast.report), read as a date;
-    # the monthly sums' date is already its month's first day
+    # grouped by the expression the report's period statistics describe (period_sql); the monthly sums' date
+    # is already its month's first day
     if month_where is not None and granularity == 'month':
         period = date
     else:
-        period = "date_trunc('%s', %s)" % (granularity, date)
+        period = period_sql(granularity, date)
     sql = _totals_sql(table, columns, groupby_fields, period, from_clause, where_clause, share, having)
     if getattr(Report, '_history_parameters', ()):
         Report._apply_history_parameters()   # the 'as of' moment of the history view

@@ -310,8 +310,10 @@ class TestForecastStored(SavepointCase):
         self.assertEqual(settings()[0], '0')
 
     def test_pivot_periods_formatted_as_odoo_does(self):
-        """The report formats each period of a grouping once per read_group: the groups (labels, counts,
-        drill-down domains, a lazy group's remaining groupings) are those Odoo's own formatting gives."""
+        """The report truncates the dates without a time zone and formats each period of a grouping once per
+        read_group: the groups (labels, counts, drill-down domains, a lazy group's remaining groupings) are
+        those Odoo's own read_group gives, in a time zone whose midnight is skipped by daylight saving
+        time too."""
         self._order([(self.product1, 1, 100.0), (self.product2, 3, 100.0)])
         for month in range(1, 8):
             self.opp.copy({'name': 'Stored period %d' % month, 'date_end': '2031-%02d-11' % month})
@@ -329,17 +331,75 @@ class TestForecastStored(SavepointCase):
             return [(sorted((k, v) for k, v in g.items() if k != '__domain'), leaves(g['__domain']))
                     for g in result]
 
+        # a day without midnight in Sao Paulo: there, Odoo's expression makes it start at 1 o'clock
+        self.opp.copy({'name': 'Stored period DST', 'date_end': '2018-11-04'})
+
+        def both_zones(groupby, lazy):
+            result = [groups(groupby, lazy)]
+            self.env.cr.execute("SET LOCAL TimeZone = 'America/Sao_Paulo'")
+            try:
+                result.append(groups(groupby, lazy))
+            finally:
+                self.env.cr.execute("RESET TimeZone")
+            return result
         for groupby, lazy in ((['categ_id', 'date:quarter'], False), (['date:month', 'source'], False),
-                              (['date:quarter', 'categ_id'], True), (['date:year'], True)):
-            ours = groups(groupby, lazy)
+                              (['date:quarter', 'categ_id'], True), (['date:year'], True),
+                              (['date:week'], False), (['date:day', 'categ_id'], True)):
+            ours = both_zones(groupby, lazy)
             with patch.object(type(Report), '_read_group_format_result',
-                              models.BaseModel._read_group_format_result):
-                odoos = groups(groupby, lazy)
-            self.assertTrue(len(ours) > 1, groupby)
+                              models.BaseModel._read_group_format_result), \
+                    patch.object(type(Report), '_read_group_process_groupby',
+                                 models.BaseModel._read_group_process_groupby), \
+                    patch.object(type(Report), '_read_group_prepare_data', models.BaseModel._read_group_prepare_data):
+                odoos = both_zones(groupby, lazy)
+            self.assertTrue(len(ours[0]) > 1, groupby)
             self.assertEqual(ours, odoos, groupby)
+            self.assertEqual(ours[0], ours[1], groupby)
             for group in Report.read_group(domain, fields_(groupby), groupby, lazy=lazy):
                 count = group.get('__count', group.get('%s_count' % groupby[0].split(':')[0]))
                 self.assertEqual(Report.search_count(group['__domain']), count, groupby)
+
+    def test_periods_grouped_without_time_zone(self):
+        """A pivot by period truncates each row's date as a plain timestamp (Odoo's expression casts it to a
+        timestamp with time zone: a time zone look-up per row), and by the expression the period statistics
+        describe, so that PostgreSQL expects a group per period rather than per row."""
+        for month in range(1, 13):
+            self.opp.copy({'name': 'Stored period %d' % month, 'date_end': '2031-%02d-11' % month})
+        cr = self.env.cr
+        cr.execute("SELECT unnest(pg_get_statisticsobjdef_expressions(oid)) FROM pg_statistic_ext "
+                   "WHERE stxrelid = 'crm_forecast_report'::regclass")
+        described = set(expr for expr, in cr.fetchall())
+        executed = []
+        execute = type(cr).execute
+
+        def spy(cursor, query, params=None, log_exceptions=None):
+            if 'date_trunc' in query and query.lstrip().startswith('SELECT'):
+                executed.append((query, params))
+            return execute(cursor, query, params)
+
+        def group_keys(node):
+            keys = list(node.get('Group Key', [])) + [key for grouping in node.get('Grouping Sets', [])
+                                                      for key in grouping.get('Hash Keys', [])]
+            return keys + [key for child in node.get('Plans', []) for key in group_keys(child)]
+        Report = self.env['crm.forecast.report'].sudo(self.rep)
+        for unit in crm_forecast_report.PIVOT_PERIODS:
+            del executed[:]
+            with patch.object(type(cr), 'execute', spy):
+                groups = Report.read_group([('team_id', '=', self.team.id), ('date', '>=', '2031-01-01')],
+                                           ['amount', 'date', 'categ_id'], ['date:%s' % unit, 'categ_id'],
+                                           lazy=False)
+            self.assertTrue(groups, unit)
+            self.assertEqual(len(executed), 1, unit)
+            cr.execute('EXPLAIN (VERBOSE, FORMAT JSON) ' + executed[0][0], executed[0][1])
+            plan = cr.fetchone()[0]
+            keys = [key for key in group_keys((plan[0] if isinstance(plan, list) else plan)['Plan'])
+                    if 'date_trunc' in key]
+            self.assertTrue(keys, unit)
+            for key in keys:
+                self.assertNotIn('with time zone', key, unit)
+                key = key.replace('crm_forecast_report.', '')
+                # EXPLAIN may wrap the whole expression in one more pair of parentheses
+                self.assertTrue(key in described or key[1:-1] in described, (key, described))
 
     def test_pivot_groups_ordered_as_odoo_orders_them(self):
         """Groups of a many2one (salesperson, channel, stage, category) come in the target's order without
