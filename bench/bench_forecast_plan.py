@@ -88,6 +88,18 @@ def plan(env):
         """, {'company': env.user.company_id.id, 'start': DATE_FROM, 'stop': DATE_TO})
     cr.execute("ANALYZE crm_lead; ANALYZE crm_lead_instalment; ANALYZE crm_quota")
     cr.commit()
+    # The differences the UPDATE appended to the monthly sums (1.3 million rows, 160 MB), summed up as the hourly
+    # scheduled actions do, twice, with autovacuum's pass after each: the first compaction's rows go after
+    # the dead ones, at the end of the table (89 MB for 5 MB of sums); the second's into the space the
+    # vacuum freed at its start, and the next vacuum cuts the empty end off.
+    for _round in range(2):
+        env['crm.forecast.report']._compact_months()
+        env['crm.quota']._compact_deal_months()
+        cr.commit()
+        with odoo.sql_db.db_connect(cr.dbname).cursor() as vacuum_cr:
+            vacuum_cr.autocommit(True)
+            for table in ('crm_forecast_month', 'crm_forecast_order_month', 'crm_quota_deal_month'):
+                vacuum_cr.execute('VACUUM ANALYZE %s' % table)
 
 
 def bare_sql(cr, delivery):
