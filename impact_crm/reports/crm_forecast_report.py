@@ -31,15 +31,21 @@ LOCK_CLASS = 0x66637374
 
 # The forecast's rows summed per month (see CrmForecastReport._month_function), a table per source: the
 # columns a workbook groups, filters or applies the record rules by, the first day of the month as ``date``,
-# the sums and the number of rows. The opportunities' sums have the indexes of a sales user's rows (see init);
-# the orders' have none: every order's confirmation appends to them, and appending to a table without an
-# index touches its last page only (a sales user's totals read all of them: a few narrow rows per member
-# and month)
+# the sums and the number of rows. The opportunities' sums have the B-tree indexes of a sales user's rows (see
+# init). Every order's confirmation appends to the orders' sums: their indexes are block range (BRIN) ones,
+# which an append to pages not yet summarized does not touch (a B-tree gets an entry per row, all of the same
+# salesperson's in the same page); the rebuild and the compaction write the sums a sales channel and each of
+# its salespeople side by side (MONTH_ORDER) and summarize them again (see _summarize_order_months), so that
+# a sales user's totals read the few pages holding his rows instead of the whole table
 MONTH_TABLE = 'crm_forecast_month'
 ORDER_MONTH_TABLE = 'crm_forecast_order_month'
 MONTH_TABLES = (('opportunity', MONTH_TABLE), ('order', ORDER_MONTH_TABLE))
 MONTH_KEYS = ('source', 'company_id', 'user_id', 'team_id', 'region_id', 'categ_id', 'stage_group_id', 'status',
               'forecast_category')
+
+# pages per block range of the orders' sums' BRIN indexes: a salesperson's sums fill a few pages
+ORDER_MONTH_BRIN_PAGES = 4
+ORDER_MONTH_BRIN_COLUMNS = ('user_id', 'team_id')
 
 # the order the sums are written in when summed whole (rebuild, compaction): a sales channel's and each of its
 # salespeople's sums side by side on disk, as the rows are (see _rebuild); by the output's positions (the
@@ -852,6 +858,9 @@ class CrmForecastReport(models.Model):
         for column in ('user_id', 'team_id'):
             cr.execute('CREATE INDEX IF NOT EXISTS %s_%s_source_index ON %s (%s, source)'
                        % (MONTH_TABLE, column, MONTH_TABLE, column))
+        for column in ORDER_MONTH_BRIN_COLUMNS:
+            cr.execute('CREATE INDEX IF NOT EXISTS %s_%s_brin ON %s USING brin (%s) WITH (pages_per_range = %d)'
+                       % (ORDER_MONTH_TABLE, column, ORDER_MONTH_TABLE, column, ORDER_MONTH_BRIN_PAGES))
         cr.execute(self._month_function())
         watched = ', '.join(MONTH_KEYS + ('date', 'amount', 'weighted_amount'))
         for event, level in (('insert', 'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT'),
@@ -873,6 +882,7 @@ class CrmForecastReport(models.Model):
             cr.execute('DELETE FROM %s' % table)
             cr.execute(self._month_insert(table) + self._month_select(self._table, kind=kind) + MONTH_ORDER)
             cr.execute('ANALYZE %s' % table)
+        self._summarize_order_months()
 
     @api.model
     def _compact_months(self):
@@ -887,7 +897,24 @@ class CrmForecastReport(models.Model):
         for _kind, table in MONTH_TABLES:
             cr.execute('WITH gone AS (DELETE FROM %s RETURNING *) %s %s %s' % (
                 table, self._month_insert(table), self._month_summed('gone'), MONTH_ORDER))
+        self._summarize_order_months()
         return True
+
+    @api.model
+    def _summarize_order_months(self):
+        """The block ranges of the orders' sums' BRIN indexes summarized again from what their pages hold now,
+        after the sums were written anew (the rows just deleted count until the vacuum removes them). A range
+        otherwise keeps its summary, only ever widened by the rows added to it: the sums written anew fill
+        the pages the sums before them left with other salespeople's rows, and pages added since the last
+        summary are in no summary at all (a read scans them whole)."""
+        cr = self.env.cr
+        for column in ORDER_MONTH_BRIN_COLUMNS:
+            index = '%s_%s_brin' % (ORDER_MONTH_TABLE, column)
+            cr.execute("""SELECT count(brin_desummarize_range(%s::regclass, block))
+                            FROM generate_series(0, pg_relation_size(%s::regclass)
+                                                    / current_setting('block_size')::int, %s) block""",
+                       (index, ORDER_MONTH_TABLE, ORDER_MONTH_BRIN_PAGES))
+            cr.execute('SELECT brin_summarize_new_values(%s::regclass)', (index,))
 
     @api.model
     def _month_summed(self, source):

@@ -3,7 +3,8 @@ from unittest.mock import patch
 from odoo.tests.common import SavepointCase
 
 from ..reports import crm_forecast_totals
-from ..reports.crm_forecast_report import MONTH_TABLE, ORDER_MONTH_TABLE
+from ..reports.crm_forecast_report import (MONTH_KEYS, MONTH_TABLE, ORDER_MONTH_BRIN_COLUMNS,
+                                           ORDER_MONTH_TABLE)
 
 FIELDS = ['status', 'forecast_category', 'user_id', 'team_id', 'region_id', 'categ_id']
 
@@ -124,10 +125,12 @@ class TestForecastMonths(SavepointCase):
 
     def test_a_confirmation_appends_to_the_orders_sums_only(self):
         """An order's confirmation updates its order's rows in place: the difference goes to the orders' sums,
-        a table without an index (each confirmation appends to it), the opportunities' sums are untouched;
+        a table without a B-tree index (each confirmation appends to it), the opportunities' sums are untouched;
         the orders' totals are read from their sums, the same as from the rows."""
-        self.env.cr.execute("SELECT count(*) FROM pg_indexes WHERE tablename = %s", (ORDER_MONTH_TABLE,))
-        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        self.env.cr.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", (ORDER_MONTH_TABLE,))
+        definitions = [row[0] for row in self.env.cr.fetchall()]
+        self.assertEqual(len(definitions), 2)
+        self.assertTrue(all(' USING brin ' in definition for definition in definitions), definitions)
         opportunities, orders = self._month_rows()[0], self._month_rows(ORDER_MONTH_TABLE)[0]
         self.deals[0].order_ids.action_confirm()
         self.assertTrue(self.deals[0].order_ids.fiscal_number)
@@ -148,6 +151,58 @@ class TestForecastMonths(SavepointCase):
         self.deals[2].write({'user_id': self.rep2.id, 'probability': 35})
         self.assertEqual(self.Report._stale_months(), 0)
         self.assertEqual(self._totals(self.rep2), self._totals(self.rep2, months=False))
+
+    def _unsummarized_ranges(self):
+        """The block ranges of the orders' sums' BRIN indexes no summary covers (summarized now, counted)."""
+        counts = []
+        for column in ORDER_MONTH_BRIN_COLUMNS:
+            self.env.cr.execute('SELECT brin_summarize_new_values(%s::regclass)',
+                                ('%s_%s_brin' % (ORDER_MONTH_TABLE, column),))
+            counts.append(self.env.cr.fetchone()[0])
+        return counts
+
+    def _rep_order_totals_by_index(self, user):
+        """The orders' totals of ``user`` read through the BRIN indexes (no sequential scan), and whether the
+        plan of his read of the sums names them."""
+        cr = self.env.cr
+        cr.execute('SAVEPOINT by_index')
+        try:
+            cr.execute('SET LOCAL enable_seqscan = off')
+            cr.execute('EXPLAIN SELECT sum(amount) FROM %s WHERE user_id = %%s OR user_id IS NULL' % ORDER_MONTH_TABLE,
+                       (user.id,))
+            plan = '\n'.join(row[0] for row in cr.fetchall())
+            return self._totals(user, 'order'), '%s_user_id_brin' % ORDER_MONTH_TABLE in plan
+        finally:
+            cr.execute('ROLLBACK TO SAVEPOINT by_index')
+
+    def test_the_orders_sums_are_summarized_when_written_anew(self):
+        """The compaction and the rebuild write the orders' sums anew and summarize every block range of
+        their BRIN indexes: a sales user's totals read through them are those of the rows. Differences
+        appended beyond the summarized pages are read all the same (a range without a summary is scanned)."""
+        cr = self.env.cr
+        self.deals[0].order_ids.action_confirm()
+        # an hour of confirmations: differences appended over some hundred pages, coming to nothing
+        keys = ', '.join(MONTH_KEYS)
+        cr.execute("""INSERT INTO %(table)s (%(keys)s, date, amount, weighted_amount, n)
+                      SELECT %(keys)s, date, amount * sign, weighted_amount * sign, n * sign
+                        FROM %(table)s, generate_series(1, 2000) copy, (VALUES (1), (-1)) signs (sign)
+                       WHERE user_id = %%s""" % {'table': ORDER_MONTH_TABLE, 'keys': keys}, (self.rep.id,))
+        self.assertGreater(cr.rowcount, 1000)
+        for user in (self.rep, self.rep2, self.manager):
+            totals, by_index = self._rep_order_totals_by_index(user)
+            self.assertTrue(by_index)
+            self.assertEqual(totals, self._totals(user, 'order', months=False), user.login)
+        self.Report._compact_months()
+        self.assertEqual(self._unsummarized_ranges(), [0, 0])
+        self.assertEqual(self.Report._stale_months(), 0)
+        for user in (self.rep, self.rep2):
+            totals, by_index = self._rep_order_totals_by_index(user)
+            self.assertTrue(by_index)
+            self.assertEqual(totals, self._totals(user, 'order', months=False), user.login)
+        cr.execute('DELETE FROM %s' % ORDER_MONTH_TABLE)
+        self.Report.sudo(self.manager).rebuild()
+        self.assertEqual(self._unsummarized_ranges(), [0, 0])
+        self.assertEqual(self._rep_order_totals_by_index(self.rep)[0], self._totals(self.rep, 'order', months=False))
 
     def test_a_member_whose_rows_went_away_is_not_a_member(self):
         """The rows of rep2's only deal move to rep: his monthly sums come to nothing (until the compaction
