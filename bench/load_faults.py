@@ -41,6 +41,9 @@ def worker_pid_of_backend(backend_port):
 def blocked_backend(cr, db, my_pid, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
+        # ``cr`` is the locker's transaction, in which PostgreSQL reads the backends' list once and keeps it: a
+        # backend connected since (a worker started again after the previous fault) would never be seen
+        cr.execute('SELECT pg_stat_clear_snapshot()')
         cr.execute("""SELECT pid, client_port FROM pg_stat_activity
                       WHERE datname = %s AND %s = ANY(pg_blocking_pids(pid))""", (db, my_pid))
         row = cr.fetchone()
