@@ -162,8 +162,8 @@ class TestForecastMonths(SavepointCase):
         return counts
 
     def _rep_order_totals_by_index(self, user):
-        """The orders' totals of ``user`` read through the BRIN indexes (no sequential scan), and whether the
-        plan of his read of the sums names them."""
+        """The orders' totals of ``user`` read with sequential scans off, and whether a read of the sums by his
+        record rule's condition (his own or no salesperson) is planned on the BRIN index then."""
         cr = self.env.cr
         cr.execute('SAVEPOINT by_index')
         try:
