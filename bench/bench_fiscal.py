@@ -7,7 +7,9 @@ Two servers are started side by side, in the same run:
 The orders are created first on both; the confirmations then alternate between the two servers in --rounds,
 so that the machine's changing load weighs on both alike. Prints the throughput of both and the ratio (goal: at
 least 0.9x), the worst wait for the fiscal sequence lock, how many transactions PostgreSQL made Odoo retry, and
-checks after the run that the numbers given are consecutive and unique. Then, servers stopped, what one
+checks after the run that the numbers given are consecutive and unique. During the rounds it reads the CPU time
+the two servers spent (the Odoo processes and their PostgreSQL backends, from /proc), per confirmation: under load,
+where the throughput is decided. Then, servers stopped, what one
 confirmation costs on each database (bench/fiscal_probe.py in an Odoo shell): SQL statements, Python CPU of Odoo,
 CPU of the PostgreSQL backend; on the CPU-bound 2-core machine the throughput ratio follows their sums.
 
@@ -69,8 +71,44 @@ def create_orders(kind, server, args):
     return per_client
 
 
+def _proc_cpu(pid):
+    """CPU seconds (user + system) of process ``pid`` so far; 0 when it has ended."""
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            fields = handle.read().rsplit(')', 1)[1].split()
+    except (IOError, OSError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf('SC_CLK_TCK'))
+
+
+def server_cpu(server):
+    """(CPU seconds of the Odoo server's processes, of the PostgreSQL backends connected to its database) so far.
+
+    The Odoo side: the server's process and every descendant (the workers). The PostgreSQL side: the backends
+    of the database now (Odoo keeps its connections in a pool, so they are the same ones all round long; a
+    backend that ended meanwhile is not counted). The embedded PostgreSQL runs on this machine."""
+    children = {}
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open('/proc/%s/stat' % entry) as handle:
+                    parent = int(handle.read().rsplit(')', 1)[1].split()[1])
+            except (IOError, OSError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    pids, todo = [], [server.pid]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        todo.extend(children.get(pid, ()))
+    backends = [row[0] for row in sql("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                                      [server.db], db=server.db)]
+    return sum(map(_proc_cpu, pids)), sum(map(_proc_cpu, backends))
+
+
 def confirm_orders(kind, server, args, orders):
-    """Confirm each client's ``orders`` (one list per client) in parallel: (seconds, latencies)."""
+    """Confirm each client's ``orders`` (one list per client) in parallel: (seconds, latencies, (CPU seconds
+    of the Odoo processes, of the PostgreSQL backends) spent meanwhile)."""
     def confirm(index):
         client = RPC('admin', 'admin', url=server.url, db=server.db, timeout=600)
         for order_id in orders[index]:
@@ -78,10 +116,12 @@ def confirm_orders(kind, server, args, orders):
             client('sale.order', 'action_confirm', [order_id])
             yield time.time() - started
 
+    odoo_before, postgres_before = server_cpu(server)
     seconds, latencies, errors = parallel(args.clients, confirm)
+    odoo_after, postgres_after = server_cpu(server)
     if errors:
         sys.exit('%s: confirming failed: %s' % (kind, errors[0]))
-    return seconds, latencies
+    return seconds, latencies, (odoo_after - odoo_before, postgres_after - postgres_before)
 
 
 def count_retries(log):
@@ -126,13 +166,16 @@ def main():
         ledger_before = sql("SELECT coalesce(max(id), 0) FROM sale_fiscal_number", db=args.db)[0][0]
         kinds = ('plain', 'impact')
         orders = dict((kind, create_orders(kind, servers[kind], args)) for kind in kinds)
-        results = dict((kind, {'seconds': 0.0, 'latencies': []}) for kind in kinds)
+        results = dict((kind, {'seconds': 0.0, 'latencies': [], 'odoo_cpu': 0.0, 'postgres_cpu': 0.0})
+                       for kind in kinds)
         for round_ in range(args.rounds):
             for kind in kinds:
                 part = [client_orders[round_::args.rounds] for client_orders in orders[kind]]
-                seconds, latencies = confirm_orders(kind, servers[kind], args, part)
+                seconds, latencies, (odoo_cpu, postgres_cpu) = confirm_orders(kind, servers[kind], args, part)
                 results[kind]['seconds'] += seconds
                 results[kind]['latencies'] += latencies
+                results[kind]['odoo_cpu'] += odoo_cpu
+                results[kind]['postgres_cpu'] += postgres_cpu
         # after the run: the numbers given are consecutive and unique
         count, distinct, low, high, worst_wait = sql(
             """SELECT count(*), count(DISTINCT number), min(number), max(number), max(lock_wait_ms)
@@ -158,6 +201,14 @@ def main():
     ratio = impact['rate'] / plain['rate']
     print('ratio impact/plain   : %.2f (goal: at least 0.9: %s)' % (ratio, 'met' if ratio >= 0.9 else 'NOT MET'))
     print('worst fiscal lock wait: %.1f ms' % (worst_wait or 0.0))
+    print("CPU per confirmation under load (the servers' processes during the rounds):")
+    for kind, label in (('plain', 'plain Odoo numbering'), ('impact', 'impact_crm fiscal   ')):
+        result = results[kind]
+        confirmed = float(len(result['latencies']))
+        print('%s : Odoo %5.1f ms, PostgreSQL %5.1f ms'
+              % (label, result['odoo_cpu'] * 1000.0 / confirmed, result['postgres_cpu'] * 1000.0 / confirmed))
+    under_load = dict((kind, results[kind]['odoo_cpu'] + results[kind]['postgres_cpu']) for kind in kinds)
+    print('CPU ratio under load plain/impact: %.2f' % (under_load['plain'] / under_load['impact']))
     gapless = count == args.orders == distinct and high - low + 1 == count and bad_steps == 0 and not issues
     print('fiscal numbers %s..%s: %d given, %d distinct, %d broken steps, %d issues -> %s'
           % (low, high, count, distinct, bad_steps, len(issues), 'GAPLESS' if gapless else 'NOT GAPLESS'))
