@@ -122,13 +122,19 @@ class TestForecastWorkbookCells(ExecutionCase):
         # quotas, lost deals (and collection for the manager)
         self.assertGreaterEqual(max(sheet_counts), 9)
 
-    def _writers_book(self, worksheet_class):
+    def _writers_book(self, worksheet_class, styles_moved=False):
         """A book written by the sheet writers from made-up figures (numbers no amount field holds), and a
-        sheet of every other kind of cell, with ``worksheet_class`` (None: xlsxwriter's own)."""
+        sheet of every other kind of cell, with ``worksheet_class`` (None: xlsxwriter's own).
+        ``styles_moved``: a first sheet using two other formats first, so that every format of the book gets
+        another style index (indexes follow the order of first use)."""
         output = io.BytesIO()
         book = xlsxwriter.Workbook(output, {'in_memory': True, 'nan_inf_to_errors': True})
         sheets = ForecastWorkbookSheets(self.env)
         fmt = sheets.formats(book)
+        if styles_moved:
+            first = book.add_worksheet('First', worksheet_class=worksheet_class)
+            first.write_number(0, 0, 1.0, book.add_format({'italic': True, 'font_color': '#0000FF'}))
+            first.write_number(0, 1, 2.0, fmt['note'])
         periods = [(datetime.date(2026, month, 1), 'M%d' % month) for month in (1, 2, 3)]
         odd = [0.1, 1e-7, 1e16, -2.5, 1.0 / 3, 123456789.123456, -0.0, 0, 10 ** 20, 2.5e-300]
         data = {}
@@ -256,6 +262,41 @@ class TestForecastWorkbookCells(ExecutionCase):
             _book, stale = self._writers_book(cells.FastWorksheet)
         self.assertNotEqual(self._parts(stale)['xl/worksheets/sheet5.xml'],
                             self._parts(stock)['xl/worksheets/sheet5.xml'])
+
+    def test_templates_shared_by_books(self):
+        """The cells' and the runs' XML templates are kept from one book to the next, by style index: a second
+        book of the same formats makes none, a book whose formats have other style indexes is still the stock
+        one byte for byte, and so is a book with the kept templates capped at a few."""
+        cells._CELL_TEMPLATES.clear()
+        cells._RUN_TEMPLATES.clear()
+        with patch.object(cells, '_remember', side_effect=cells._remember) as remember:
+            self._writers_book(cells.FastWorksheet)
+        self.assertTrue(remember.called)
+        self.assertTrue(cells._CELL_TEMPLATES)
+        self.assertTrue(cells._RUN_TEMPLATES)
+        with patch.object(cells, '_remember', side_effect=cells._remember) as remember:
+            _book, again = self._writers_book(cells.FastWorksheet)
+        self.assertFalse(remember.called)
+        _book, stock = self._writers_book(None)
+        self._assert_same_parts(again, stock, 'the same book again')
+        _book, moved = self._writers_book(cells.FastWorksheet, styles_moved=True)
+        _book, moved_stock = self._writers_book(None, styles_moved=True)
+        # the same dimension sheet (the first of the book, the second after the sheet moving the styles): its
+        # cells with other style indexes, nothing else changed but the selected tab
+        unstyled = re.compile(rb' (s="[0-9]+"|tabSelected="1")')
+        dimension, moved_dimension = self._parts(stock)['xl/worksheets/sheet1.xml'], \
+            self._parts(moved_stock)['xl/worksheets/sheet2.xml']
+        self.assertNotEqual(moved_dimension.replace(b' tabSelected="1"', b''),
+                            dimension.replace(b' tabSelected="1"', b''))
+        self.assertEqual(unstyled.sub(b'', moved_dimension), unstyled.sub(b'', dimension))
+        self._assert_same_parts(moved, moved_stock, 'formats of other style indexes')
+        cells._CELL_TEMPLATES.clear()
+        cells._RUN_TEMPLATES.clear()
+        with patch.object(cells, 'TEMPLATES_KEPT', 3):
+            _book, capped = self._writers_book(cells.FastWorksheet, styles_moved=True)
+            self.assertLessEqual(len(cells._CELL_TEMPLATES), 3)
+            self.assertLessEqual(len(cells._RUN_TEMPLATES), 3)
+        self._assert_same_parts(capped, moved_stock, 'templates capped')
 
     def test_money_width_is_the_longest_amount(self):
         """The width of a column of amounts (two amounts formatted) is that of its longest amount as text,

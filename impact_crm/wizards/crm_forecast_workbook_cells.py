@@ -45,6 +45,23 @@ def _escape_formula(formula):
     return formula
 
 
+# The templates of the cells' and the runs' XML, by what they are made of (the kind of each cell, its style's
+# index in the book, its column): the same in every book whose formats get the same indexes, as the forecast
+# workbooks' do (a rep's book builds about 1,200 of them, half of its rows' XML). Emptied when they grow past
+# TEMPLATES_KEPT (a book with thousands of formats or columns), so the memory they take stays bounded.
+TEMPLATES_KEPT = 20000
+_CELL_TEMPLATES = {}   # {(kind, style index, column): a cell's template}
+_RUN_TEMPLATES = {}    # {(first column, last column, kinds, style index or indexes): a run's template}
+
+
+def _remember(templates, key, template):
+    """``template`` kept in ``templates`` under ``key`` (the dictionary emptied first when full); returned."""
+    if len(templates) >= TEMPLATES_KEPT:
+        templates.clear()
+    templates[key] = template
+    return template
+
+
 # the class is only defined with a verified version: it names the cell tuples of xlsxwriter 1.1.2, which later
 # versions renamed (CellNumberTuple ...), so importing it with another version would fail
 if xlsx_worksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
@@ -257,21 +274,37 @@ if xlsx_worksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
         def _fast_run_template(self, first, last, kinds, formats, names):
             """The XML of a run of cells from column ``first`` to ``last`` (see _fast_run), each cell as
             _fast_template writes it, with _ROW_MARK for the row and %-holes for the values (a blank has none)."""
-            parts = []
-            for offset, col in enumerate(range(first, last + 1)):
-                kind = kinds[offset] if kinds else _NUMBER
-                cell_format = formats[offset] if type(formats) is tuple else formats
-                template = self._fast_template(kind, cell_format, None, col, names)
-                parts.append(template.replace('%s', _ROW_MARK, 1))
-            return ''.join(parts)
+            if type(formats) is tuple:
+                styles = tuple(cell_format._get_xf_index() for cell_format in formats)
+            else:
+                styles = formats._get_xf_index()
+            key = (first, last, kinds, styles)
+            template = _RUN_TEMPLATES.get(key)
+            if template is None:
+                parts = []
+                for offset, col in enumerate(range(first, last + 1)):
+                    kind = kinds[offset] if kinds else _NUMBER
+                    cell_format = formats[offset] if type(formats) is tuple else formats
+                    template = self._fast_template(kind, cell_format, None, col, names)
+                    parts.append(template.replace('%s', _ROW_MARK, 1))
+                template = _remember(_RUN_TEMPLATES, key, ''.join(parts))
+            return template
 
         def _fast_template(self, kind, cell_format, row, col, names):
             """The XML of a cell of this kind, format and column, with %-holes for its row and its value
             (a number: 16 significant digits; a shared string: its index; a formula: its text and its value)."""
-            if cell_format:
-                style = ' s="%d"' % cell_format._get_xf_index()
-            else:
-                style = self._fast_default_style(row, col)
+            if not cell_format:
+                return self._fast_cell_template(kind, self._fast_default_style(row, col), col, names)
+            xf_index = cell_format._get_xf_index()
+            template = _CELL_TEMPLATES.get((kind, xf_index, col))
+            if template is None:
+                template = _remember(_CELL_TEMPLATES, (kind, xf_index, col),
+                                     self._fast_cell_template(kind, ' s="%d"' % xf_index, col, names))
+            return template
+
+        @staticmethod
+        def _fast_cell_template(kind, style, col, names):
+            """The XML of a cell of this kind and column with the style attribute ``style`` (see _fast_template)."""
             head = '<c r="' + names[col] + '%s"' + style
             if kind is _NUMBER:
                 return head + '><v>%.16g</v></c>'
