@@ -47,8 +47,8 @@ def _escape_formula(formula):
 
 # The templates of the cells' and the runs' XML, by what they are made of (the kind of each cell, its style's
 # index in the book, its column): the same in every book whose formats get the same indexes, as the forecast
-# workbooks' do (a rep's book builds about 1,200 of them, half of its rows' XML). Emptied when they grow past
-# TEMPLATES_KEPT (a book with thousands of formats or columns), so the memory they take stays bounded.
+# workbooks' do (made once a sheet, a rep's book made about 1,200 of them at each export). Emptied when they
+# grow past TEMPLATES_KEPT (books with thousands of formats or columns), so the memory they take stays bounded.
 TEMPLATES_KEPT = 20000
 _CELL_TEMPLATES = {}   # {(kind, style index, column): a cell's template}
 _RUN_TEMPLATES = {}    # {(first column, last column, kinds, style index or indexes): a run's template}
