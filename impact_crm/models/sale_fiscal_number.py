@@ -73,21 +73,26 @@ TAKE_FUNCTION = """
     BEGIN
         IF ref_pattern IS NOT NULL AND ref_top IS NOT NULL AND padding >= %(long_run)s - 1 THEN
             -- by the two indexes (REFERENCE_INDEXES): the references above the prefix followed by ref_top (byte
-            -- order), and those with a run of more digits than the padding (its characters followed by a digit)
-            SELECT max(n) INTO above FROM (
+            -- order), and those with a run of more digits than the padding (its characters followed by a digit).
+            -- The highest by ORDER BY ... LIMIT 1, not max(): PostgreSQL would plan the query a second time for
+            -- max() (its index path for a min or max), and every confirmation plans it again (Odoo resets each
+            -- pooled connection with DISCARD ALL): 0.6 ms of the backend's CPU per confirmation
+            SELECT n INTO above FROM (
                 SELECT substring(o.name from ref_pattern)::bigint AS n FROM sale_order o
                  WHERE o.company_id = company AND o.name COLLATE "C" > prefix || ref_top
                    AND (ref_upper IS NULL OR o.name COLLATE "C" < ref_upper) AND o.name LIKE ref_like
                 UNION ALL
                 SELECT substring(o.name from ref_pattern)::bigint FROM sale_order o
                  WHERE o.company_id = company AND o.name ~ '[0-9]{%(long_run)s}' AND o.name LIKE ref_like
-                   AND substr(o.name, length(prefix) + 1 + padding, 1) COLLATE "C" BETWEEN '0' AND '9') q;
+                   AND substr(o.name, length(prefix) + 1 + padding, 1) COLLATE "C" BETWEEN '0' AND '9') q
+             ORDER BY n DESC NULLS LAST LIMIT 1;
         ELSIF ref_pattern IS NOT NULL THEN
-            SELECT max(substring(o.name from ref_pattern)::bigint) INTO above FROM sale_order o
+            SELECT substring(o.name from ref_pattern)::bigint AS n INTO above FROM sale_order o
              WHERE o.company_id = company AND o.name LIKE ref_like
                AND (ref_top IS NULL
                     OR substr(o.name, length(prefix) + 1, padding) COLLATE "C" > ref_top
-                    OR substr(o.name, length(prefix) + 1 + padding, 1) COLLATE "C" BETWEEN '0' AND '9');
+                    OR substr(o.name, length(prefix) + 1 + padding, 1) COLLATE "C" BETWEEN '0' AND '9')
+             ORDER BY n DESC NULLS LAST LIMIT 1;
         END IF;
         IF ref_pattern IS NOT NULL THEN
             IF above > COALESCE(highest, 0) THEN

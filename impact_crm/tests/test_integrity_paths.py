@@ -194,6 +194,12 @@ class TestFiscalNumberingPaths(IntegrityCase):
         order = self.order()
         return self.env['sale.fiscal.number'].search([('order_id', '=', order.id)]).number
 
+    def _reference_without_number(self, prefix):
+        """A quotation whose reference starts with ``prefix`` but holds no number after it, above every other
+        reference of the prefix in byte order: the search finds no number there, and its empty result must not
+        hide the numbers the other references hold."""
+        self.cr.execute("UPDATE sale_order SET name = %s WHERE id = %s", [prefix + 'ZZZ (old)', self.quotation().id])
+
     def test_numbers_printed_on_orders_count_whatever_their_form(self):
         """A number printed on an order is never given again, whether its reference has the sequence's padding,
         more digits, or was given under another prefix that the edited one reads as a larger number: only the
@@ -206,6 +212,7 @@ class TestFiscalNumberingPaths(IntegrityCase):
         highest = self.env['sale.fiscal.number'].search([('order_id', '=', numbered.id)]).number
         self.assertEqual(numbered.fiscal_number, 'PRT/%05d' % highest)
         other = self.quotation()
+        self._reference_without_number('PRT/')
         # the sequence's padding, a number above the highest given
         self.assertEqual(self._next_number_after(other, 'PRT/%05d (old)' % (highest + 10)), highest + 11)
         # more digits than the padding
@@ -229,6 +236,7 @@ class TestFiscalNumberingPaths(IntegrityCase):
         seq.write({'prefix': 'SHT/', 'suffix': '', 'padding': 3})
         highest = self.env['sale.fiscal.number'].search([('order_id', '=', self.order().id)]).number
         other = self.quotation()
+        self._reference_without_number('SHT/')
         self.assertEqual(self._next_number_after(other, 'SHT/%03d (old)' % (highest + 10)), highest + 11)
         self.assertEqual(self._next_number_after(other, 'SHT/0%03d' % (highest + 20)), highest + 21)
 
