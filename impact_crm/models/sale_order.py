@@ -205,6 +205,7 @@ class SaleOrder(models.Model):
                 # state's write posts drops the orders from the cache (they would be read again in full)
                 numbering = [(order, order.company_id, order._impact_reference())
                              for order in unnumbered.sorted('id')]
+                deals = unnumbered.sudo().with_context(prefetch_fields=False).mapped('opportunity_id')
                 # the first order's fiscal sequence and ledger, read with the id of the last chatter message (the
                 # messages after it are the confirmation's) in one statement: the transaction's snapshot
                 # (REPEATABLE READ) is already taken, so the ledger reads the same before the state's write
@@ -219,7 +220,7 @@ class SaleOrder(models.Model):
                 # confirmation waiting for the fiscal sequence waits for whatever runs between the number and
                 # the commit
                 unnumbered.mapped('order_line.product_id.expense_policy')
-                unnumbered._impact_read_deal_stage_groups()
+                deals._impact_read_stage_groups()
                 for order, company, reference in numbering:
                     # the confirmation's chatter messages get the order's new name (as Discuss shows it) with
                     # the number, in the same round trip
@@ -231,26 +232,6 @@ class SaleOrder(models.Model):
                 self.env['mail.message'].invalidate_cache(['record_name'])
                 return res
         return super(SaleOrder, self).write(vals)
-
-    @api.multi
-    def _impact_read_deal_stage_groups(self):
-        """The stage group of these orders' deals into the cache where ``crm.lead._check_auto_done`` reads it
-        (as superuser, without prefetching the deal's other columns), by one query joining the orders: the
-        chatter message of the state's write dropped the orders from the cache, so the ORM read the orders'
-        deal again first (two statements)."""
-        Lead = self.sudo().with_context(prefetch_fields=False).env['crm.lead']
-        field = Lead._fields['stage_group_kind']
-        if self.env.field_todo(field):
-            # a stage group waiting for its recomputation: read through the ORM, which recomputes it
-            self.sudo().with_context(prefetch_fields=False).mapped('opportunity_id.stage_group_kind')
-            return
-        self.env.cr.execute("""SELECT l.id, l.stage_group_kind FROM sale_order so
-                                 JOIN crm_lead l ON l.id = so.opportunity_id
-                                WHERE so.id IN %s""", [tuple(self.ids)])
-        for lead_id, kind in self.env.cr.fetchall():
-            lead = Lead.browse(lead_id)
-            if field.name not in lead._cache:
-                lead._cache.update(lead._convert_to_cache({field.name: kind}, validate=False))
 
     @api.multi
     def _impact_untracked_if_silent(self, vals):
