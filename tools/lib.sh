@@ -142,7 +142,11 @@ pg_stop() {
 # Options every Odoo command gets: the add-ons path and the database connection
 odoo_db_args() {
     if external_pg; then
-        return 0   # libpq reads PGHOST, PGPORT, PGUSER, PGPASSWORD itself
+        # libpq reads PGHOST, PGPORT, PGUSER, PGPASSWORD itself; Odoo still needs the user's name: the web login
+        # picks its database among the databases its db_user owns (the system user's, unless given), and finds
+        # none otherwise (it shows Odoo's database manager instead of the login form)
+        [ -z "${PGUSER:-}" ] || printf '%s\n' "--db_user=$PGUSER"
+        return 0
     fi
     printf '%s\n' "--db_host=127.0.0.1" "--db_port=$PG_PORT" "--db_user=$PG_USER_NAME"
 }

@@ -39,7 +39,7 @@ def wait_for_server(url, proc=None, log=None, timeout=180):
 class Server(object):
     """An Odoo server in its own process group; ``url``, ``db``, ``log``, ``proc``."""
 
-    def __init__(self, db, port, workers=4, plain=False, log_level='warn', extra=(), timeout=600):
+    def __init__(self, db, port, workers=4, plain=False, log_level='warn', extra=(), timeout=600, env=None):
         self.db, self.port, self.plain = db, port, plain
         self.url = 'http://%s:%d' % (HOST, port)
         self.log = os.path.join(ROOT, '.local', 'log', 'server-%s.log' % db)
@@ -50,10 +50,11 @@ class Server(object):
             command = ['bash', '-c', 'source tools/lib.sh; odoo "$@"', 'odoo', '-d', db, '--db-filter=^%s$' % db,
                        '--http-interface=%s' % HOST, '--http-port=%d' % port, '--longpolling-port=%d' % (port + 3),
                        '--workers=%d' % workers] + options
-            env = os.environ
+            env = dict(os.environ, **(env or {}))
         else:
             command = ['bash', os.path.join(ROOT, 'tools', 'run.sh')] + options
-            env = dict(os.environ, IMPACT_DB=db, IMPACT_HTTP_PORT=str(port), IMPACT_WORKERS=str(workers))
+            env = dict(os.environ, IMPACT_DB=db, IMPACT_HTTP_PORT=str(port), IMPACT_WORKERS=str(workers),
+                       **(env or {}))
         self.proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
         try:
