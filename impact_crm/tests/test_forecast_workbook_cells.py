@@ -2,7 +2,9 @@ import datetime
 import io
 import random
 import re
+import sys
 import zipfile
+import zlib
 from unittest.mock import patch
 
 import xlsxwriter
@@ -97,8 +99,36 @@ class TestForecastWorkbookCells(ExecutionCase):
         check); with another version by xlsxwriter's own."""
         self.assertEqual(xlsxwriter.__version__, '1.1.2')
         self.assertIs(cells.worksheet_class(), cells.FastWorksheet)
+        self.assertIs(cells.workbook_class(), cells.FastWorkbook)
+        self.assertIs(cells.FastWorkbook.worksheet_class, cells.FastWorksheet)
         with patch.object(xlsxwriter, '__version__', '9.9.9'):
             self.assertIsNone(cells.worksheet_class())
+            self.assertIs(cells.workbook_class(), xlsxwriter.Workbook)
+
+    def test_parts_deflated_at_the_fast_level(self):
+        """Every part of the wizard's book is deflated at ZIP_LEVEL (the size zlib gives its bytes at that
+        level), where xlsxwriter's own book deflates them at zlib's default; both files hold the same parts."""
+        self._deals()
+        fast, stock = self._wizard_books(self.manager, 'en_US')
+        self._assert_same_parts(fast, stock, 'manager')
+
+        def sizes(content, level):
+            archive = zipfile.ZipFile(io.BytesIO(content))
+            found, expected = {}, {}
+            for info in archive.infolist():
+                self.assertEqual(info.compress_type, zipfile.ZIP_DEFLATED, info.filename)
+                deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
+                data = archive.read(info.filename)
+                found[info.filename] = info.compress_size
+                expected[info.filename] = len(deflate.compress(data) + deflate.flush())
+            return found, expected
+
+        found, expected = sizes(fast, cells.ZIP_LEVEL if sys.version_info >= (3, 7) else zlib.Z_DEFAULT_COMPRESSION)
+        self.assertEqual(found, expected)
+        found, expected = sizes(stock, zlib.Z_DEFAULT_COMPRESSION)
+        self.assertEqual(found, expected)
+        # the levels differ where it counts: the sheets' XML
+        self.assertLess(len(stock), len(fast))
 
     def test_wizard_books_identical(self):
         """The rep's and the manager's books, every sheet, in English and in Hebrew (right to left), both

@@ -10,16 +10,11 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-try:
-    import xlsxwriter
-except ImportError:  # pragma: no cover - declared in external_dependencies
-    xlsxwriter = None
-
 from ..models.crm_stage import FORECAST_CATEGORIES
 from ..reports.crm_forecast_report import SOURCES
 from ..reports.crm_forecast_totals import forecast_totals
 from ..sql_rules import is_rtl_code, period_start
-from .crm_forecast_workbook_cells import worksheet_class
+from .crm_forecast_workbook_cells import workbook_class
 from .crm_forecast_workbook_sheets import ForecastWorkbookSheets
 
 odoo_gettext = _   # Odoo's, for the methods that may be given the book's own (ForecastWorkbookSheets.translate)
@@ -294,9 +289,8 @@ class CrmForecastWorkbook(models.TransientModel):
             subtitle += ', ' + _("as of %s") % as_of.strftime('%Y-%m-%d %H:%M')
 
         output = io.BytesIO()
-        book = xlsxwriter.Workbook(output, {'in_memory': True})
         # every sheet of the book (this file's, the extension's) of the worksheet class with the lean cells
-        book.worksheet_class = worksheet_class() or book.worksheet_class
+        book = workbook_class()(output, {'in_memory': True})
         fmt = sheets.formats(book)
         dimensions = self._dimensions(translate=_)
         names = [field_name for field_name, _title, _empty in dimensions]
