@@ -289,7 +289,7 @@ class CrmForecastWorkbook(models.TransientModel):
             subtitle += ', ' + _("as of %s") % as_of.strftime('%Y-%m-%d %H:%M')
 
         output = io.BytesIO()
-        # every sheet of the book (this file's, the extension's) of the worksheet class with the lean cells
+        # the book of the lean worksheets (every sheet, this file's and the extension's), deflated fast
         book = workbook_class()(output, {'in_memory': True})
         fmt = sheets.formats(book)
         dimensions = self._dimensions(translate=_)
