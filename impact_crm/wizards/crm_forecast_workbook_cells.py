@@ -8,7 +8,7 @@ stored in one call (the bounds checked for its two ends), and the rows' XML is f
 buffer write per row. The XML is byte for byte the stock Worksheet's (test_forecast_workbook_cells.py builds
 the same books both ways and compares every part of the file); any other kind of cell (booleans, array
 formulas, formulas with a text or error value, constant-memory books, sheets with comments) is handed to the
-stock code. Only used with the xlsxwriter versions the comparison was run with (see ``worksheet_class``).
+stock code. Only used with the xlsxwriter versions the comparison was run with (see ``workbook_class``).
 
 A row of numbers (or of names) written in one call is also remembered as a run: its XML is then written from
 one template for the run (a replacement of its row number and one formatting of its values), as long as its
@@ -371,11 +371,3 @@ def workbook_class():
     if FastWorkbook is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
         return FastWorkbook
     return xlsxwriter.Workbook
-
-
-def worksheet_class():
-    """The Worksheet class a forecast workbook's sheets are made of: the fast one with a verified xlsxwriter,
-    else None (the book's own, stock class)."""
-    if FastWorksheet is not None and xlsxwriter.__version__ in VERIFIED_VERSIONS:
-        return FastWorksheet
-    return None
