@@ -281,6 +281,14 @@ class CrmForecastReport(models.Model):
     # -- reading -------------------------------------------------------------------------------
 
     @api.model
+    @tools.ormcache('table')
+    def _month_table_exists(self, table):
+        """Whether the monthly sums' ``table`` is there (it is not while the add-on's code is ahead of its
+        upgrade), asked once per registry rather than at each read: the upgrade that creates it loads a new
+        registry."""
+        return tools.table_exists(self.env.cr, table)
+
+    @api.model
     def _prepare_aggregate(self, from_clause, where_clause, params):
         """Before an aggregate over the rows of ``from_clause`` matching ``where_clause``: no JIT (compiling
         the query would cost more than running it), the memory to group in RAM (the default spills the sort of
@@ -289,13 +297,14 @@ class CrmForecastReport(models.Model):
         salespeople's names, on one core); fewer rows are read by one process. For the rest of the
         transaction only: a read."""
         cr = self.env.cr
-        cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; EXPLAIN (FORMAT JSON) SELECT 1 FROM %s%s"
+        # one process set in the round trip of the estimate (which workers do not change); the workers given
+        # back to a large read only
+        cr.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'; SET LOCAL max_parallel_workers_per_gather = 0;"
+                   " EXPLAIN (FORMAT JSON) SELECT 1 FROM %s%s"
                    % (from_clause, (' WHERE %s' % where_clause) if where_clause else ''), params)
         if cr.fetchone()[0][0]['Plan']['Plan Rows'] >= PARALLEL_MIN_ROWS:
             cr.execute("SET LOCAL max_parallel_workers_per_gather TO DEFAULT; "
                        "SET LOCAL parallel_setup_cost = 100; SET LOCAL parallel_tuple_cost = 0.01")
-        else:
-            cr.execute("SET LOCAL max_parallel_workers_per_gather = 0")
 
     def _read_group_prepare(self, orderby, aggregated_fields, annotated_groupbys, query):
         """Groups ordered by a many2one grouping (a pivot's salesperson, channel, stage...) in the order of

@@ -6,7 +6,7 @@ exactly as read_group applies them (no sudo). Separate read_group calls would sc
 sheet."""
 import re
 
-from odoo import fields, tools
+from odoo import fields
 
 from ..models.crm_lead import SPREAD_SQL
 from .crm_forecast_report import MONTH_KEYS, MONTH_TABLES, period_sql
@@ -30,7 +30,7 @@ def _on_months(Report, from_clause, where_clause, month_table):
         return None
     if Report._table in qualified.sub('', where_clause):
         return None
-    if not tools.table_exists(Report.env.cr, month_table):   # the add-on's code ahead of its upgrade
+    if not Report._month_table_exists(month_table):   # the add-on's code ahead of its upgrade
         return None
     return qualified.sub(lambda match: '"%s"."%s"' % (month_table, match.group(1)), where_clause)
 
