@@ -42,3 +42,14 @@ class CrmLeadInstalment(models.Model):
         res = super(CrmLeadInstalment, self).unlink()
         self._check_leads(leads)
         return res
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the types and ranges of the values sent to create/write are
+# checked before anything else runs, so this class stays last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmLeadInstalmentInputGuard(models.Model):
+    _name = 'crm.lead.instalment'
+    _inherit = ['impact.input.guard', 'crm.lead.instalment']

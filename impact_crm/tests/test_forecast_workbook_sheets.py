@@ -5,6 +5,7 @@ from datetime import timedelta
 import openpyxl
 
 from odoo import fields
+from odoo.exceptions import UserError, ValidationError
 
 from .test_execution_collection import ExecutionCase
 
@@ -158,6 +159,41 @@ class TestForecastWorkbookSheets(ExecutionCase):
         # boxes unticked
         formulas, _values = self._workbook(self.manager, lost_sheet=False, collection_sheet=False)
         self.assertNotIn('Lost Deals', formulas.sheetnames)
+
+    def test_input_refused_in_the_users_language(self):
+        """A date that does not exist, a period unit the workbook does not know or a text for a date are
+        refused by the dialog itself, in the user's language, before anything is stored; the checks of how
+        the input fits together still give their own messages on export."""
+        start = fields.Date.to_string(self.today.replace(month=1, day=1))
+        end = fields.Date.to_string(self.today.replace(month=12, day=31))
+        Wizard = self.env['crm.forecast.workbook'].sudo(self.rep)
+
+        def refused(wizards, vals, expected):
+            with self.assertRaises(ValidationError) as caught, self.cr.savepoint():
+                wizards.create(dict({'date_from': start, 'date_to': end}, **vals))
+            self.assertIn(expected, caught.exception.name)
+
+        refused(Wizard, {'date_from': '2026-02-30'}, "'2026-02-30' is not a valid date")
+        refused(Wizard, {'date_to': 'next year'}, "'next year' is not a valid date")
+        refused(Wizard, {'granularity': 'week'}, "'week' is not one of the allowed values")
+        refused(Wizard, {'source': 'invoice'}, "'invoice' is not one of the allowed values")
+        refused(Wizard, {'as_of': '2026-13-01 10:00:00'}, "'2026-13-01 10:00:00' is not a valid date")
+        refused(Wizard, {'waterfall_from': '2026-02-30 10:00:00'}, "'2026-02-30 10:00:00' is not a valid date")
+        hebrew = Wizard.with_context(lang='he_IL')
+        refused(hebrew, {'date_from': '2026-02-30'}, "'2026-02-30' אינו תאריך תקין")
+        refused(hebrew, {'granularity': 'week'}, "'week' אינו אחד מהערכים המותרים")
+        wizard = Wizard.create({'date_from': start, 'date_to': end})
+        with self.assertRaises(ValidationError) as caught, self.cr.savepoint():
+            wizard.write({'date_to': '2026-02-30'})
+        self.assertIn("'2026-02-30' is not a valid date", caught.exception.name)
+        self.assertEqual(wizard.date_to, end)
+        # valid values that do not fit together: the dialog's own checks
+        wizard.write({'date_to': '2000-01-01'})
+        with self.assertRaisesRegex(UserError, 'The end of the period is before its start'):
+            wizard.action_export()
+        wizard.write({'date_to': end, 'as_of': fields.Datetime.now(), 'source': 'order'})
+        with self.assertRaisesRegex(UserError, 'kept for opportunities only'):
+            wizard.action_export()
 
     def test_hebrew_right_to_left(self):
         self.manager.lang = 'he_IL'

@@ -124,3 +124,46 @@ class TestRevenueSpread(SavepointCase):
         # another rep sees none of these deals
         self.assertFalse(self.env['crm.forecast.delivery.report'].sudo(self.other_rep).search(
             [('team_id', '=', self.team.id)]))
+
+    def test_instalment_values_refused_in_the_users_language(self):
+        """Amounts that are not finite numbers or beyond any amount, dates that do not exist and texts for
+        numbers are refused by the instalment itself (also when they come with the deal), in the user's
+        language, before anything is stored; the schedule's own check still speaks for itself."""
+        Instalment = self.env['crm.lead.instalment'].sudo(self.rep)
+        hebrew = Instalment.with_context(lang='he_IL')
+
+        def refused(call, expected):
+            with self.assertRaises(ValidationError) as caught, self.cr.savepoint():
+                call()
+            self.assertIn(expected, caught.exception.name)
+
+        # S4 is not spread: the schedule's sum is not checked, nothing else would have stopped these values
+        for amount in (float('nan'), float('inf'), -float('inf')):
+            refused(lambda: Instalment.create({'lead_id': self.s4.id, 'date': '2034-02-20', 'amount': amount}),
+                    'a finite number is expected')
+        refused(lambda: Instalment.create({'lead_id': self.s4.id, 'date': '2034-02-20', 'amount': 1e300}),
+                'is too large')
+        refused(lambda: Instalment.create({'lead_id': self.s4.id, 'date': '2034-02-20', 'amount': 'lots'}),
+                'is not a number')
+        refused(lambda: Instalment.create({'lead_id': self.s4.id, 'date': '2026-02-30', 'amount': 100.0}),
+                "'2026-02-30' is not a valid date")
+        refused(lambda: hebrew.create({'lead_id': self.s4.id, 'date': '2034-02-20', 'amount': float('nan')}),
+                'נדרש מספר סופי')
+        refused(lambda: hebrew.create({'lead_id': self.s4.id, 'date': '2026-02-30', 'amount': 100.0}),
+                "'2026-02-30' אינו תאריך תקין")
+        self.assertFalse(Instalment.search([('lead_id', '=', self.s4.id)]))
+
+        advance = self.s3.instalment_ids[0].sudo(self.rep)
+        refused(lambda: advance.write({'amount': float('nan')}), 'a finite number is expected')
+        refused(lambda: advance.write({'date': '2034-02-31'}), "'2034-02-31' is not a valid date")
+        refused(lambda: advance.with_context(lang='he_IL').write({'amount': float('inf')}), 'נדרש מספר סופי')
+        # through the deal's form: the same instalment, the same check
+        refused(lambda: self.s3.sudo(self.rep).write({'instalment_ids': [(1, advance.id, {'amount': 1e300})]}),
+                'is too large')
+        refused(lambda: self.s3.sudo(self.rep).write({'instalment_ids': [
+            (0, 0, {'date': '2026-02-30', 'amount': 0.0})]}), "'2026-02-30' is not a valid date")
+        # a valid but wrong (or negative) amount still gets the schedule's own message
+        refused(lambda: advance.write({'amount': 2999.0}), 'not to its expected revenue')
+        refused(lambda: advance.write({'amount': -3000.0}), 'not to its expected revenue')
+        self.assertEqual(self.s3.instalment_ids.mapped('amount'), [3000.0, 7000.0])
+        self.assertEqual(self.s3.instalment_ids.mapped('date'), ['2034-02-05', '2034-05-20'])

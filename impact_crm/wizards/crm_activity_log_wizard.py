@@ -84,3 +84,15 @@ class CrmActivityLogWizard(models.TransientModel):
             'source': 'retroactive',
         })
         return log
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the values sent to create/write are checked before anything else
+# runs (an impossible date or a NaN would otherwise reach PostgreSQL as a raw error), so this class stays
+# last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmActivityLogWizardInputGuard(models.TransientModel):
+    _name = 'crm.activity.log.wizard'
+    _inherit = ['impact.input.guard', 'crm.activity.log.wizard']

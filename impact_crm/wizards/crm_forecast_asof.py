@@ -18,3 +18,15 @@ class CrmForecastAsof(models.TransientModel):
         action['name'] = _("Forecast as of %s") % as_of.strftime('%Y-%m-%d %H:%M')
         action['context'] = {'forecast_as_of': self.as_of}
         return action
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the values sent to create/write are checked before anything else
+# runs (an impossible date or a NaN would otherwise reach PostgreSQL as a raw error), so this class stays
+# last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmForecastAsofInputGuard(models.TransientModel):
+    _name = 'crm.forecast.asof'
+    _inherit = ['impact.input.guard', 'crm.forecast.asof']

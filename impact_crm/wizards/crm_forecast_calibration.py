@@ -139,3 +139,15 @@ class CrmForecastCalibrationLine(models.TransientModel):
     brier_score = fields.Float(string='Brier Score', digits=(16, 4), readonly=True)
     suggested = fields.Float(string='Suggested (%)', digits=(16, 0))
     apply = fields.Boolean(string='Apply')
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the values sent to create/write are checked before anything else
+# runs (an impossible date or a NaN would otherwise reach PostgreSQL as a raw error), so this class stays
+# last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmForecastCalibrationLineInputGuard(models.TransientModel):
+    _name = 'crm.forecast.calibration.line'
+    _inherit = ['impact.input.guard', 'crm.forecast.calibration.line']

@@ -58,3 +58,15 @@ class CrmForecastWaterfall(models.TransientModel):
         action['name'] = _("Waterfall %s - %s") % (self.period_start, self.period_end)
         action['context'] = self._context_values()
         return action
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the values sent to create/write are checked before anything else
+# runs (an impossible date or a NaN would otherwise reach PostgreSQL as a raw error), so this class stays
+# last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmForecastWaterfallInputGuard(models.TransientModel):
+    _name = 'crm.forecast.waterfall'
+    _inherit = ['impact.input.guard', 'crm.forecast.waterfall']

@@ -327,3 +327,15 @@ class CrmForecastWorkbook(models.TransientModel):
         """Extension point: more sheets at the end of the workbook (``sheets``: the ForecastWorkbookSheets
         writing them)."""
         return
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the dates, the periods' unit and the other choices sent to create/write
+# are checked before anything else runs (a date that does not exist would reach PostgreSQL, an unknown unit the
+# period arithmetic), so this class stays last in the file. _check_input still checks how they fit together.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmForecastWorkbookInputGuard(models.TransientModel):
+    _name = 'crm.forecast.workbook'
+    _inherit = ['impact.input.guard', 'crm.forecast.workbook']

@@ -92,3 +92,15 @@ class CrmLeadLost(models.TransientModel):
         for reason_id, lead_ids in by_reason.items():
             self.env['crm.lead'].browse(lead_ids)._action_lose(dict(common, lost_reason=reason_id))
         return True
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the values sent to create/write are checked before anything else
+# runs (an impossible date or a NaN would otherwise reach PostgreSQL as a raw error), so this class stays
+# last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmLeadLostInputGuard(models.TransientModel):
+    _name = 'crm.lead.lost'
+    _inherit = ['impact.input.guard', 'crm.lead.lost']
