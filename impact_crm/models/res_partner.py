@@ -172,14 +172,24 @@ class ResPartner(models.Model):
 
     @api.multi
     def _compute_lead_contact_count(self):
+        """The deals among the people the user may read (the record rules, as the list the button opens
+        applies them), for all the partners in one query: a salesperson's own and unassigned deals, a
+        manager's all."""
         partners = self.filtered(lambda partner: isinstance(partner.id, int))
         counts = {}
-        if partners:
+        people = self.env['crm.lead.contact']
+        if partners and people.check_access_rights('read', raise_exception=False):
+            query = people._where_calc(self._lead_contact_domain(partners))
+            people._apply_ir_rules(query, 'read')
+            from_clause, where_clause, params = query.get_sql()
             self.env.cr.execute("""
                 SELECT p.id, count(DISTINCT c.lead_id)
-                  FROM unnest(%s) AS p(id)
-                  JOIN crm_lead_contact c ON c.partner_id = p.id OR c.partner_company_id = p.id
-              GROUP BY p.id""", (partners.ids,))
+                  FROM unnest(%%s) AS p(id)
+                  JOIN (SELECT "crm_lead_contact".lead_id, "crm_lead_contact".partner_id,
+                               "crm_lead_contact".partner_company_id
+                          FROM %s
+                         WHERE %s) AS c ON c.partner_id = p.id OR c.partner_company_id = p.id
+              GROUP BY p.id""" % (from_clause, where_clause or 'TRUE'), [partners.ids] + params)
             counts = dict(self.env.cr.fetchall())
         for partner in self:
             partner.lead_contact_count = counts.get(partner.id, 0)

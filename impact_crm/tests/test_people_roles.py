@@ -60,6 +60,43 @@ class TestPeopleRoles(PeopleCase):
         self.assertEqual(roles.mapped('lead_id'), tower | park)
         self.assertEqual(roles.mapped('role_ids'), self.role_architect | self.role_decision)
 
+    def test_partner_smart_button_counts_what_the_user_may_read(self):
+        """The button counts the deals of the people the user may read, as the list it opens shows them: a
+        rep their own and the unassigned ones, a manager all; for many partners at once."""
+        own = self._lead('Tower B: facade')
+        others = self._lead('Harbour: cladding', user=self.salesman2)
+        unassigned = self._lead('Depot: roofing')
+        archived = self._lead('Annex: doors', user=self.salesman2)
+        people = self.env['crm.lead.contact']
+        for lead, partner in ((own, self.dana), (others, self.dana), (others, self.avi), (unassigned, self.avi),
+                              (others, self.moshe), (archived, self.moshe)):
+            people.create({'lead_id': lead.id, 'partner_id': partner.id})
+        unassigned.write({'user_id': False})
+        archived.write({'active': False})
+        none = self.env['crm.lead']
+        tracked = self.dana | self.avi | self.moshe | self.firm_arch | self.firm_eng
+        expected = {
+            self.salesman: {self.dana: own, self.avi: unassigned, self.moshe: none,
+                            self.firm_arch: own | unassigned, self.firm_eng: none},
+            self.salesman2: {self.dana: others, self.avi: others | unassigned, self.moshe: others | archived,
+                             self.firm_arch: others | unassigned, self.firm_eng: others | archived},
+            self.manager: {self.dana: own | others, self.avi: others | unassigned, self.moshe: others | archived,
+                           self.firm_arch: own | others | unassigned, self.firm_eng: others | archived},
+        }
+        for user, deals in expected.items():
+            # all the partners computed together, as a list of partners does
+            partners = tracked.sudo(user)
+            counts = dict((partner.id, partner.lead_contact_count) for partner in partners)
+            for partner in partners:
+                # the list the button opens, and the deals it groups it by
+                action = partner.action_view_lead_contacts()
+                roles = self.env['crm.lead.contact'].sudo(user).search(action['domain'])
+                self.assertEqual(roles.mapped('lead_id'), deals[partner.sudo()], (user.name, partner.name))
+                self.assertEqual(counts[partner.id], len(deals[partner.sudo()]), (user.name, partner.name))
+                groups = self.env['crm.lead.contact'].sudo(user).read_group(action['domain'], ['lead_id'],
+                                                                            ['lead_id'])
+                self.assertEqual(len(groups), counts[partner.id], (user.name, partner.name))
+
     def test_one_primary_contact(self):
         tower = self._lead('Tower B: facade')
         lead = tower.sudo(self.salesman)
