@@ -8,6 +8,7 @@ Naming, fixed by this module:
   ``<fiscal number> (<base>-<revision>)``, e.g. ``SO/2026/00017 (1024-3)``.
 """
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 
 from odoo import _, api, fields, models
@@ -132,9 +133,16 @@ class SaleOrder(models.Model):
         return company_sequence(Sequence, 'sale.quotation.impact', company, create, shared=True)
 
     @api.model
+    def _impact_unnamed(self, name):
+        """True for the references that mean "no name yet": none, Odoo's 'New' or its translation in the
+        context's language (the form's default, in the user's language)."""
+        return not name or name in ('New', _('New'))
+
+    @api.model
     def _impact_numbering_vals(self, vals):
         """Base number and revision 1 for a new quotation (only when no name was chosen)."""
-        if vals.get('name', _('New')) != _('New'):
+        # the same test as create's: an order accepted unnamed in any language is numbered
+        if not self._impact_unnamed(vals.get('name')):
             return vals
         company = self.env['res.company'].browse(vals['company_id']) if vals.get('company_id') \
             else self.env['res.company']._company_default_get('sale.order')
@@ -146,7 +154,7 @@ class SaleOrder(models.Model):
     def create(self, vals):
         if not _guard_active():
             self._impact_check_protected_vals(vals, creating=True)
-            if vals.get('name') and vals['name'] not in ('New', _('New')):
+            if not self._impact_unnamed(vals.get('name')):
                 raise UserError(_("The order reference is given by the quotation numbering (and, on "
                                   "confirmation, the fiscal numbering): it cannot be chosen."))
             if vals.get('state') in CONFIRMED_STATES:
@@ -162,10 +170,13 @@ class SaleOrder(models.Model):
         for fname in PROTECTED_FIELDS:
             if fname not in vals:
                 continue
-            if creating and fname == 'is_latest_revision' and vals[fname]:
-                continue
-            if creating and not vals[fname]:
-                continue
+            if creating:
+                # a new order is the latest revision of its quotation: an earlier (frozen) revision is only made
+                # by the revision flow, which creates under numbering_guard. The other fields may come empty, as
+                # on a new order
+                allowed = vals[fname] if fname == 'is_latest_revision' else not vals[fname]
+                if allowed:
+                    continue
             raise UserError(_("The field '%s' is set by the quotation and fiscal numbering only; "
                               "nobody can write it, administrators included.") % self._fields[fname].string)
 
@@ -187,6 +198,8 @@ class SaleOrder(models.Model):
         if business:
             self._impact_check_latest(_('changed'))
         self._impact_check_numbered_vals(vals)
+        if 'confirmation_date' in vals:
+            self._impact_check_confirmation_date(vals)
         if vals.get('state') in CONFIRMED_STATES:
             # with the orders' prefetch: the records the confirmation reads next (the customer, the author of its
             # chatter message) are then read together, as Odoo reads them for the orders themselves
@@ -200,7 +213,7 @@ class SaleOrder(models.Model):
                 # (the next confirmation waits for it): so the state's write and what it sets off (tracking,
                 # recomputations) run first, under a placeholder number (the database refuses a confirmed
                 # order without one), and the number is taken last, in the same transaction.
-                res = super(SaleOrder, self - unnumbered).write(vals) if self - unnumbered else True
+                res = (self - unnumbered)._impact_confirm_numbered(vals) if self - unnumbered else True
                 # what the numbering reads of the orders, read now from the cache: the chatter message that the
                 # state's write posts drops the orders from the cache (they would be read again in full)
                 numbering = [(order, order.company_id, order._impact_reference())
@@ -231,7 +244,56 @@ class SaleOrder(models.Model):
                         super(SaleOrder, order._impact_untracked_if_silent(values)).write(values)
                 self.env['mail.message'].invalidate_cache(['record_name'])
                 return res
+            return self._impact_confirm_numbered(vals)
         return super(SaleOrder, self).write(vals)
+
+    @api.multi
+    def _impact_check_confirmation_date(self, vals):
+        """The confirmation date of an order holding a fiscal number is part of its fiscal record (the numbering
+        check compares the dates in the numbers' order): only the confirmation itself writes it."""
+        date = self._fields['confirmation_date'].convert_to_cache(vals['confirmation_date'], self)
+        changed = self.filtered(lambda order: order.fiscal_number and order.confirmation_date != date)
+        if vals.get('state') in CONFIRMED_STATES:
+            changed = changed.filtered(lambda order: order.id not in _confirming_ids())
+        if changed:
+            raise UserError(_("%s has a fiscal number: its confirmation date is part of its fiscal record and "
+                              "cannot be changed.") % ', '.join(changed.mapped('name')))
+
+    @api.multi
+    def _backdate_confirmation(self, confirmation_date):
+        """Demo data and imports of history: these orders were confirmed on ``confirmation_date`` (server side
+        only: a private method, not callable over RPC)."""
+        with numbering_guard():
+            return self.write({'confirmation_date': confirmation_date})
+
+    @api.multi
+    def _impact_confirm_numbered(self, vals):
+        """Write ``vals``, a confirmed state, on these orders that already hold a fiscal number: confirmed again
+        after a cancellation, or a new revision of a numbered order. They keep the date of their number's first
+        confirmation rather than the date of this one (Odoo's confirmation writes the current time): the
+        fiscal record does not move, and the orders numbered since are not reported as out of date order."""
+        if not self or not vals.get('confirmation_date'):
+            return super(SaleOrder, self).write(vals)
+        by_date = OrderedDict()
+        for order in self:
+            date = order._impact_first_confirmation_date() or vals['confirmation_date']
+            by_date.setdefault(date, []).append(order.id)
+        for date, order_ids in by_date.items():
+            super(SaleOrder, self.browse(order_ids)).write(dict(vals, confirmation_date=date))
+        return True
+
+    @api.multi
+    def _impact_first_confirmation_date(self):
+        """When this order's fiscal number was first confirmed: its own confirmation date, or, for a revision
+        never confirmed itself, that of the revision it replaced (read as superuser: an earlier revision may
+        belong to another salesperson)."""
+        self.ensure_one()
+        if self.confirmation_date:
+            return self.confirmation_date
+        order = self.sudo().previous_revision_id
+        while order and not order.confirmation_date:
+            order = order.previous_revision_id
+        return order.confirmation_date or False
 
     @api.multi
     def _impact_untracked_if_silent(self, vals):

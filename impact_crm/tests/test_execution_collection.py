@@ -391,7 +391,7 @@ class TestCustomerHistory(ExecutionCase):
 
         # won deal 1, through the contact: 10 x 100 ordered in 2025, paid in full
         lead1, order1, invoice1 = self._sold_deal('Deal 2025', 10, partner=contact)
-        order1.sudo().write({'confirmation_date': '2025-05-10 09:00:00'})
+        order1.sudo()._backdate_confirmation('2025-05-10 09:00:00')
         self._pay(invoice1, 1000.0)
         # won deal 2: 5 beams x 200 + 2 x 100 in 2026, 500 paid
         lead2 = self._lead('Deal 2026')
@@ -399,7 +399,7 @@ class TestCustomerHistory(ExecutionCase):
         order2.sudo().write({'order_line': [(0, 0, {'product_id': self.product.id, 'product_uom_qty': 2,
                                                     'price_unit': 100.0})]})
         order2.sudo(self.rep).action_confirm()
-        order2.sudo().write({'confirmation_date': '2026-02-01 09:00:00'})
+        order2.sudo()._backdate_confirmation('2026-02-01 09:00:00')
         lead2.sudo(self.rep).write({'stage_id': self.stage_won.id})
         self._pay(self._invoice(order2), 500.0)
         # an old revision confirmed by mistake, a quotation of an open deal and another customer's order: not counted

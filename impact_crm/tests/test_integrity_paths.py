@@ -292,10 +292,150 @@ class TestFiscalNumberingPaths(IntegrityCase):
 
     def test_numbering_check_only_for_own_companies(self):
         other = self.env['res.company'].create({'name': 'Integrity Foreign Ltd'})
-        Ledger = self.env['sale.fiscal.number'].sudo(self.rep_all)
+        manager = self.checker('integrity_check_manager', 'sales_team.group_sale_manager')
+        Ledger = self.env['sale.fiscal.number'].sudo(manager)
         with self.assertRaises(AccessError):
             Ledger.get_numbering_issues(other.id)
-        self.assertIsInstance(Ledger.get_numbering_issues(self.rep_all.company_id.id), list)
+        self.assertIsInstance(Ledger.get_numbering_issues(manager.company_id.id), list)
+
+    def checker(self, login, *groups):
+        """A user who may check the fiscal numbering (a sales manager, an accountant)."""
+        return self.env['res.users'].with_context(no_reset_password=True, mail_create_nosubscribe=True).create({
+            'name': login.replace('_', ' ').title(), 'login': login, 'email': '%s@example.com' % login,
+            'groups_id': [(6, 0, [self.env.ref(group).id for group in groups])]})
+
+    def test_unnamed_order_is_numbered_in_any_language(self):
+        """Every reference meaning "no name yet" gets the quotation number, whatever the client's language:
+        Odoo's 'New', its translation, an empty one, none."""
+        self.assertNotEqual(self.env['ir.translation']._get_source(None, ('code',), 'he_IL', 'New'), 'New')
+        created = {}
+        for lang in ('en_US', 'he_IL'):
+            Orders = self.Orders.with_context(lang=lang)
+            translated = self.env['ir.translation']._get_source(None, ('code',), lang, 'New')
+            for name in ('New', translated, '', False, None):
+                vals = {'partner_id': self.partner.id}
+                if name is not None:
+                    vals['name'] = name
+                order = Orders.create(vals)
+                self.assertTrue(order.quote_base_number, (lang, name))
+                self.assertEqual((order.revision, order.name, order.quote_number, order.is_latest_revision),
+                                 (1, '%s-1' % order.quote_base_number, '%s-1' % order.quote_base_number, True))
+                created[lang, name] = order
+        # Odoo's 'New' sent in Hebrew is a quotation like any other: numbered on confirmation, revisable
+        hebrew = created['he_IL', 'New']
+        hebrew.write({'order_line': [(0, 0, {'product_id': self.product.id, 'product_uom_qty': 1})]})
+        hebrew.action_confirm()
+        self.assertEqual(hebrew.name, '%s (%s-1)' % (hebrew.fiscal_number, hebrew.quote_base_number))
+        revision = self.Orders.browse(hebrew.action_new_revision()['res_id'])
+        self.assertEqual(revision.name, '%s (%s-2)' % (hebrew.fiscal_number, hebrew.quote_base_number))
+
+    def test_a_new_order_is_the_latest_revision(self):
+        """Only the revision flow makes an earlier (frozen) revision: a client cannot create one, by any path."""
+        quote = self.quotation()
+        fields = ['name', 'is_latest_revision', 'state']
+        count = self.env['sale.order'].search_count([])
+        self.assertRefused(lambda: self.Orders.create({'partner_id': self.partner.id, 'is_latest_revision': False}),
+                           quote, fields, message='nobody can write it')
+        self.assertRefused(lambda: quote.copy({'is_latest_revision': False}), quote, fields,
+                           message='nobody can write it')
+        result = self.Orders.load(['partner_id/.id', 'is_latest_revision'], [[str(self.partner.id), 'False']])
+        self.assertFalse(result['ids'])
+        self.assertIn('nobody can write it', ' '.join(message['message'] for message in result['messages']))
+        self.assertEqual(self.env['sale.order'].search_count([]), count)
+        # the empty values of the numbering's other fields, and the latest revision, are what a new order has
+        new = self.Orders.create({'partner_id': self.partner.id, 'is_latest_revision': True, 'fiscal_number': False,
+                                  'previous_revision_id': False, 'revised_date': False})
+        dup = quote.copy({'is_latest_revision': True, 'fiscal_number': False})
+        for order in (new, dup):
+            self.assertTrue(order.is_latest_revision)
+            self.assertEqual(order.revision, 1)
+        # the revision flow itself freezes the revision it replaces
+        revision = self.Orders.browse(quote.action_new_revision()['res_id'])
+        self.assertEqual((quote.is_latest_revision, revision.is_latest_revision), (False, True))
+
+    def test_numbering_check_is_for_managers_and_accountants(self):
+        """The check reads the accountants' list of every number: a salesperson, who reads that list neither,
+        cannot run it, by the method or by its wizard."""
+        first, second = self.order(), self.quotation(user=self.colleague)
+        second.action_confirm()
+        # the colleague's order, numbered after the rep's, dated two days before it
+        self.cr.execute("UPDATE sale_order SET confirmation_date = confirmation_date - interval '2 days' "
+                        "WHERE id = %s", [second.id])
+        company = self.rep.company_id
+        for user in (self.rep, self.rep_all):
+            with self.assertRaises(AccessError):
+                self.env['sale.fiscal.number.report'].sudo(user).search_read([], ['fiscal_number'])
+            with self.assertRaises(AccessError):
+                self.env['sale.fiscal.number'].sudo(user).get_numbering_issues(company.id)
+            with self.assertRaises(AccessError):
+                self.env['sale.fiscal.number'].sudo(user).get_numbering_issues()
+            wizard = self.env['sale.fiscal.numbering.check'].sudo(user).create({'company_id': company.id})
+            with self.assertRaises(AccessError):
+                wizard.action_check()
+            self.assertFalse(wizard.checked)
+        for user in (self.checker('integrity_sales_manager', 'sales_team.group_sale_manager'),
+                     self.checker('integrity_accountant', 'base.group_user', 'account.group_account_invoice')):
+            issues = self.env['sale.fiscal.number'].sudo(user).get_numbering_issues(company.id)
+            self.assertIn(second.fiscal_number, [issue['fiscal_number'] for issue in issues
+                                                 if issue['type'] == 'date_order'])
+            self.assertNotIn(first.fiscal_number, [issue['fiscal_number'] for issue in issues])
+            wizard = self.env['sale.fiscal.numbering.check'].sudo(user).create({'company_id': company.id})
+            wizard.action_check()
+            self.assertEqual(wizard.issue_count, len(issues))
+            self.assertIn(second.fiscal_number, wizard.result)
+
+    def test_confirmation_date_of_a_numbered_order_is_its_fiscal_record(self):
+        """A numbered order's confirmation date is written by its confirmation only, and kept when it is
+        confirmed again (cancelled and back to quotation, or revised): the numbering check never reports the
+        orders numbered after it as out of date order because of it."""
+        mine = self.order()
+        theirs = self.quotation(user=self.colleague)
+        theirs.action_confirm()
+        # both confirmed two days ago, in the numbers' order
+        self.cr.execute("UPDATE sale_order SET confirmation_date = confirmation_date - interval '2 days' "
+                        "WHERE id IN %s", [(mine.id, theirs.id)])
+        (mine | theirs).invalidate_cache()
+        Ledger = self.env['sale.fiscal.number']
+        company = self.rep.company_id
+
+        def out_of_order():
+            numbers = (mine.fiscal_number, theirs.fiscal_number)
+            return [issue['fiscal_number'] for issue in Ledger.get_numbering_issues(company.id)
+                    if issue['type'] == 'date_order' and issue['fiscal_number'] in numbers]
+        self.assertEqual(out_of_order(), [])
+        fields = ['confirmation_date', 'state', 'fiscal_number']
+        for label, operation in [
+                ('write', lambda: mine.write({'confirmation_date': '2020-01-01 00:00:00'})),
+                ('write with the state', lambda: mine.write({'state': 'sale', 'confirmation_date': '2030-01-01'})),
+                ('emptied', lambda: mine.write({'confirmation_date': False})),
+                ('mass edit', lambda: (mine | self.quotation()).write({'confirmation_date': '2020-01-01'})),
+                ('superuser', lambda: mine.sudo().write({'confirmation_date': '2020-01-01 00:00:00'}))]:
+            error = self.assertRefused(operation, mine, fields, message='confirmation date')
+            self.assertIn(mine.name, error.name, label)
+        result = self.Orders.load(['.id', 'confirmation_date'], [[str(mine.id), '2020-01-01 00:00:00']])
+        self.assertFalse(result['ids'])
+        self.assertIn('confirmation date', ' '.join(message['message'] for message in result['messages']))
+        # an unchanged date is no change
+        mine.write({'confirmation_date': mine.confirmation_date, 'note': 'same date'})
+        # confirmed again after a cancellation: the same number and the same date
+        number, date = mine.fiscal_number, mine.confirmation_date
+        mine.action_cancel()
+        mine.action_draft()
+        mine.action_confirm()
+        self.assertEqual((mine.state, mine.fiscal_number, mine.confirmation_date), ('sale', number, date))
+        self.assertEqual(out_of_order(), [])
+        # a new revision, confirmed: the date of its number's first confirmation
+        revision = self.Orders.browse(mine.action_new_revision()['res_id'])
+        self.assertFalse(revision.confirmation_date)
+        self.assertRefused(lambda: revision.write({'confirmation_date': '2020-01-01 00:00:00'}), revision, fields,
+                           message='confirmation date')
+        revision.action_confirm()
+        self.assertEqual((revision.fiscal_number, revision.confirmation_date), (number, date))
+        self.assertEqual(out_of_order(), [])
+        # a quotation confirmed for the first time is dated by its confirmation
+        quote = self.quotation()
+        quote.action_confirm()
+        self.assertGreater(quote.confirmation_date, date)
 
 
 class TestLossPaths(IntegrityCase):
