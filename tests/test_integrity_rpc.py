@@ -166,3 +166,48 @@ def test_rules_hide_the_people_and_activities_of_a_colleagues_deal(admin, users)
 def test_numbering_check_of_another_company_is_refused(admin, rep):
     other = admin('res.company', 'create', {'name': 'RPC Foreign Co %s' % uuid.uuid4().hex[:6]})
     refused(rep, 'sale.fiscal.number', 'get_numbering_issues', other, error='odoo.exceptions.AccessError')
+
+
+def test_figures_lost_reason_and_merge_hold_over_rpc(admin, rep, setup):
+    """A deal's and an order's computed figures are written by nobody, a lost deal keeps its reason, and a sales
+    user merges open duplicates only, taking their quotations along; a context key sent by the client opens
+    none of it."""
+    forged = {'impact_internal_write': True, 'impact_merging': True}
+    lead = rep('crm.lead', 'create', {'name': 'RPC figures', 'type': 'opportunity', 'user_id': rep.uid,
+                                      'planned_revenue': 900})
+    quote = rep('sale.order', 'create', {
+        'partner_id': setup['partner'], 'user_id': rep.uid, 'opportunity_id': lead,
+        'order_line': [(0, 0, {'product_id': setup['product'], 'product_uom_qty': 2})]})
+    figures = 'SELECT amount_ordered, weighted_revenue, stage_group_kind, push_count FROM crm_lead WHERE id = %s'
+    before = sql(figures, (lead,))
+    for values in ({'amount_ordered': 5e6}, {'weighted_revenue': 1}, {'stage_group_kind': 'execution'},
+                   {'push_count': 9}):
+        for context in ({}, forged):
+            assert 'cannot be written' in refused(rep, 'crm.lead', 'write', [lead], values, context=context)
+    assert sql(figures, (lead,)) == before
+    totals = 'SELECT amount_untaxed, amount_total, quote_number FROM sale_order WHERE id = %s'
+    before = sql(totals, (quote,))
+    line = rep('sale.order', 'read', [quote], ['order_line'])[0]['order_line'][0]
+    assert 'cannot be written' in refused(rep, 'sale.order', 'write', [quote], {'amount_total': 9e6})
+    assert 'cannot be written' in refused(rep, 'sale.order', 'write', [quote], {'quote_number': '1-9'})
+    assert 'cannot be written' in refused(rep, 'sale.order.line', 'write', [line], {'price_subtotal': 9e6})
+    assert sql(totals, (quote,)) == before
+
+    reason = admin('ir.model.data', 'xmlid_to_res_id', 'impact_crm.lost_reason_price_above_budget')
+    lost = rep('crm.lead', 'create', {'name': 'RPC lost', 'type': 'opportunity', 'user_id': rep.uid})
+    rep('crm.lead', 'write', [lost], {'lost_reason': reason})
+    rep('crm.lead', 'action_set_lost', [lost])
+    assert 'keeps its loss reason' in refused(rep, 'crm.lead', 'write', [lost], {'lost_reason': False},
+                                              context=forged)
+    assert sql('SELECT lost_reason FROM crm_lead WHERE id = %s', (lost,)) == [(reason,)]
+
+    # a rep's merge: not with a lost deal; two open ones, the quotation moving to the deal kept
+    twin = rep('crm.lead', 'create', {'name': 'RPC figures (twin)', 'type': 'opportunity', 'user_id': rep.uid,
+                                      'planned_revenue': 100})
+    assert 'only a sales manager merges' in refused(rep, 'crm.lead', 'merge_opportunity', [twin, lost],
+                                                    context=forged)
+    assert sql('SELECT count(*) FROM crm_lead WHERE id IN %s', ((twin, lost),)) == [(2,)]
+    rep('crm.lead', 'merge_opportunity', [lead, twin])
+    kept = sql('SELECT id FROM crm_lead WHERE id IN %s', ((lead, twin),))
+    assert len(kept) == 1
+    assert sql('SELECT opportunity_id FROM sale_order WHERE id = %s', (quote,)) == kept

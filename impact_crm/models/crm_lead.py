@@ -441,6 +441,74 @@ class CrmLeadPeople(models.Model):
 
 
 # --------------------------------------------------------------------------------------------------
+# Merging deals: Odoo deletes every merged deal but the one kept (as superuser), which would take their
+# stage history, people and activities with them and leave their quotations and orders without a deal.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmLeadMerge(models.Model):
+    _inherit = 'crm.lead'
+
+    @api.multi
+    def merge_opportunity(self, user_id=False, team_id=False):
+        if len(self.ids) > 1:
+            self._check_merge()
+        head = super(CrmLeadMerge, with_flags(self, 'impact_merging')).merge_opportunity(
+            user_id=user_id, team_id=team_id)
+        return head.with_env(self.env)
+
+    @api.multi
+    def _check_merge(self):
+        """A sales user may not delete deals: he merges duplicates that are still open (not won, in execution,
+        closed, lost or archived) and hold no confirmed order; a sales manager merges any."""
+        if self.check_access_rights('unlink', raise_exception=False):
+            return
+        kept = self.sudo().filtered(
+            lambda lead: not lead.active or lead.lost_date or lead.stage_id.is_lost
+            or (lead.stage_group_kind and lead.stage_group_kind != 'open')
+            or any(order.fiscal_number for order in lead.order_ids))
+        if kept:
+            raise UserError(_("Merging deletes the merged deals but one: only a sales manager merges deals that "
+                              "are won, in execution, closed, lost or archived, or hold a confirmed order.\n"
+                              "Deals: %s") % ', '.join(kept.mapped('name')))
+
+    @api.multi
+    def merge_dependences(self, opportunities):
+        res = super(CrmLeadMerge, self).merge_dependences(opportunities)
+        if has_flag(self, 'impact_merging'):
+            self._merge_deal_records(opportunities)
+        return res
+
+    @api.multi
+    def _merge_deal_records(self, opportunities):
+        """Before ``opportunities`` are deleted, move onto this deal (the one the merge keeps) their quotations
+        and orders (revisions and fiscal numbers unchanged), their people (but those already in this deal),
+        their planned activities and their done ones. Their stage history and forecast log stay theirs: they
+        go with them."""
+        # imported here: at the top of this file it would load sale_order.py before models/__init__.py does,
+        # and change the order in which Odoo stacks the add-on's classes of a model
+        from .sale_order import numbering_guard
+        self.ensure_one()
+        orders = self.env['sale.order'].sudo().with_context(active_test=False).search(
+            [('opportunity_id', 'in', opportunities.ids)])
+        if orders:
+            # earlier revisions and numbered orders are read-only to everyone: the move is the add-on's own
+            with numbering_guard():
+                orders.write({'opportunity_id': self.id})
+        present = self.sudo().contact_ids.mapped('partner_id')
+        people = opportunities.sudo().mapped('contact_ids').filtered(
+            lambda contact: contact.partner_id not in present)
+        seen = set()
+        for contact in people:
+            if contact.partner_id.id not in seen:
+                seen.add(contact.partner_id.id)
+                contact.write({'lead_id': self.id})
+        opportunities.sudo().mapped('activity_log_ids').write({'lead_id': self.id})
+        self.env['mail.activity'].sudo().search(
+            [('res_model', '=', self._name), ('res_id', 'in', opportunities.ids)]).write({'res_id': self.id})
+
+
+# --------------------------------------------------------------------------------------------------
 # Execution and collection on the opportunity: what was ordered, invoiced, paid and is still due,
 # the automatic move to Done, and the flag on deals whose orders were cancelled after winning.
 # --------------------------------------------------------------------------------------------------
@@ -636,7 +704,7 @@ class CrmLeadExecution(models.Model):
 
     @api.multi
     def action_clear_orders_cancelled(self):
-        self.write({'orders_cancelled_after_win': False})
+        with_flags(self, 'impact_internal_write').write({'orders_cancelled_after_win': False})
         return True
 
     # -- automatic move to Done ------------------------------------------------------------------
@@ -701,7 +769,7 @@ class CrmLeadExecution(models.Model):
         won = self.sudo().filtered(lambda lead: is_won(lead, active=False))
         if not won:
             return won
-        won.write({'orders_cancelled_after_win': True})
+        with_flags(won, 'impact_internal_write').write({'orders_cancelled_after_win': True})
         activity_type = self.env.ref('mail.mail_activity_data_todo', raise_if_not_found=False)
         model = self.env['ir.model'].sudo()._get('crm.lead')
         for lead in won:
@@ -1032,6 +1100,18 @@ class CrmLeadLostFlow(models.Model):
             ) % ', '.join(missing.mapped('name')))
 
     @api.multi
+    def _check_lost_reason_kept(self):
+        """A lost deal keeps its loss reason when its company requires one: the loss analysis would count it
+        under no reason. Another reason may replace it; restoring the deal clears it."""
+        if has_flag(self, 'impact_internal_write'):
+            return
+        lost = self.filtered(lambda lead: (lead.lost_date or lead.stage_id.is_lost) and lead.lost_reason
+                             and (lead.company_id or self.env.user.company_id).crm_lost_reason_required)
+        if lost:
+            raise UserError(_("A lost deal keeps its loss reason: choose another reason, or restore the deal."
+                              "\nDeals: %s") % ', '.join(lost.mapped('name')))
+
+    @api.multi
     def _lost_stages(self):
         """{lead id: the Lost stage of its sales channel (or the shared one), possibly empty}"""
         stages = self.env['crm.stage'].search([('is_lost', '=', True)])
@@ -1124,6 +1204,8 @@ class CrmLeadLostFlow(models.Model):
         if self._in_lost_flow():
             return super(CrmLeadLostFlow, self).write(vals)
         self._check_bookkeeping_vals(vals)
+        if 'lost_reason' in vals and not vals['lost_reason'] and not vals.get('active'):
+            self._check_lost_reason_kept()
         if any(fname in vals for fname in ('active', 'probability', 'type')) and \
                 not ('active' in vals and not vals['active'] and 'probability' in vals and not vals['probability']):
             res = self._write_checked(vals)
@@ -1333,6 +1415,9 @@ class CrmLeadKanban(models.Model):
 class CrmLeadInputGuard(models.Model):
     _name = 'crm.lead'
     _inherit = ['impact.input.guard', 'crm.lead']
+
+    # the execution's flag (cleared by its button) and the slippage counters (summed from the forecast log)
+    _impact_kept_fields = ('orders_cancelled_after_win', 'forecast_date_first', 'push_count', 'slip_days')
 
     @api.multi
     def write(self, vals):

@@ -1,6 +1,8 @@
 
 from odoo import api, fields, models
 
+from ..internal_flags import with_flags
+
 
 class CrmStageGroup(models.Model):
     """A group of pipeline stages: Open, Execution, Closed.
@@ -38,8 +40,8 @@ class CrmStageGroup(models.Model):
     def write(self, vals):
         res = super(CrmStageGroup, self).write(vals)
         if 'sequence' in vals:
-            # stages are ordered by their group first: keep the stored copy in step
-            self.mapped('stage_ids')._compute_group_sequence()
+            # stages are ordered by their group first: keep the stored copy in step (a field nobody else writes)
+            with_flags(self.mapped('stage_ids'), 'impact_internal_write')._compute_group_sequence()
         return res
 
 

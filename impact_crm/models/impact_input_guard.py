@@ -7,31 +7,71 @@ field types, before anything is written. A model is protected by listing this on
 (``_inherit = ['impact.input.guard', 'crm.stage']``, in a class last in the model's file): Odoo then puts this
 class's create/write above the model's other overrides, which already compare values (e.g. crm.lead's
 probability), so the values are checked before any of them runs.
+
+It also refuses the values no caller may give (_guard_kept): a stored computed field, which Odoo 11's write
+would store as sent (a deal's ordered amount, an order's total), and the fields the add-on keeps itself.
 """
 import math
 from datetime import date, datetime
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from ..internal_flags import has_flag
 
 INT_MIN, INT_MAX = -2 ** 31, 2 ** 31 - 1
 # beyond this, a double precision amount no longer holds cents exactly
 MAX_AMOUNT = 1e13
 
 
+# the modules whose computed figures the add-on reads and shows (its own, Odoo's CRM and Sales): another
+# add-on's computed fields are its own business (some write theirs on purpose)
+DERIVED_MODULES = ('impact_crm', 'crm', 'sale', 'sale_crm', 'sales_team', 'mail')
+
+
+def is_derived(field):
+    """A stored field computed from others (related ones included) that no inverse writes back (readonly),
+    defined by one of DERIVED_MODULES."""
+    return bool(field and field.store and field.compute and not field.inverse and field.readonly
+                and field._module in DERIVED_MODULES)
+
+
 class ImpactInputGuard(models.AbstractModel):
     _name = 'impact.input.guard'
     _description = 'Input Guard'
 
+    # Stored fields the add-on's own code keeps (counters, flags): nobody writes them, on create or write
+    _impact_kept_fields = ()
+
     @api.model
     def create(self, vals):
         self._guard_values(vals)
+        self._guard_kept(vals, creating=True)
         return super(ImpactInputGuard, self).create(vals)
 
     @api.multi
     def write(self, vals):
         self._guard_values(vals)
+        self._guard_kept(vals)
         return super(ImpactInputGuard, self).write(vals)
+
+    @api.model
+    def _guard_kept(self, vals, creating=False):
+        """Refuse the values of fields that are not the caller's to give: the stored computed and related
+        fields (a total, an amount, a stage's group), which Odoo 11's write stores as sent and does not
+        compute again until their sources change, so that a deal's or an order's figures would say what a
+        client wrote; and the fields the add-on keeps itself (``_impact_kept_fields``). The ORM's own
+        recomputation does not go through write, and create computes the derived fields anyway; the
+        add-on's code writes the kept ones with its internal flag."""
+        if has_flag(self, 'impact_internal_write'):
+            return
+        refused = [name for name, value in vals.items()
+                   if (name in self._impact_kept_fields and (value or not creating))
+                   or (not creating and is_derived(self._fields.get(name)))]
+        if refused:
+            raise UserError(_("%s: computed from the record's other data or kept by the application; it "
+                              "cannot be written.") % ', '.join(
+                self._fields[name].get_description(self.env)['string'] for name in sorted(refused)))
 
     @api.model
     def _guard_values(self, vals):
