@@ -2,7 +2,7 @@
 input guard (last, so it checks values first)."""
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 # The categories a sales manager reads a forecast call by, from the surest to the least sure; Omitted is
@@ -55,6 +55,27 @@ class CrmStage(models.Model):
             if stage.group_kind != 'execution' and leads:
                 leads.write({'probability': stage.probability})
         return True
+
+    @api.multi
+    def unlink(self):
+        # crm.lead.stage_id is ondelete='set null': deleting a stage deals are in would empty their stage
+        # behind the stage history's back (no record, no rule) and leave the history pointing nowhere. Moving
+        # them first goes through the deals' write, which records it. Read by SQL: the stage counts for every
+        # deal in it, archived or lost, of any company, also those the manager deleting it cannot see.
+        # A stage only the history or the forecast changes refer to may go (its rows keep their dates and
+        # amounts, without that stage): otherwise no stage ever used could be deleted, the add-on's own at
+        # uninstall included.
+        if self.ids:
+            self.env.cr.execute("""SELECT stage_id, count(*) FROM crm_lead WHERE stage_id IN %s
+                                   GROUP BY stage_id""", (tuple(self.ids),))
+            counts = dict(self.env.cr.fetchall())
+            for stage in self:
+                if counts.get(stage.id):
+                    raise UserError(_(
+                        "The stage \"%(stage)s\" still holds %(count)s deal(s), archived and lost ones included: "
+                        "move them to another stage first, then delete the stage. Moving them is recorded in "
+                        "their stage history.") % {'stage': stage.name, 'count': counts[stage.id]})
+        return super(CrmStage, self).unlink()
 
     @api.multi
     def write(self, vals):

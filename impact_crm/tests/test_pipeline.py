@@ -1,6 +1,6 @@
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests.common import SavepointCase
 from odoo.tools import mute_logger
 
@@ -163,6 +163,67 @@ class TestPipeline(SavepointCase):
         self.assertEqual(stages[0], self.won)
         lead = self._opportunity(stage_id=self.won.id)
         self.assertEqual(lead.stage_group_id, self.group_execution)
+
+    # --- deleting a stage --------------------------------------------------------------------
+    def _manager_stage(self):
+        return self.env['crm.stage'].sudo(self.manager).create({'name': 'Site survey', 'probability': 15.0})
+
+    def test_stage_with_deals_not_deleted(self):
+        stage = self._manager_stage()
+        lead = self._opportunity()
+        lead.sudo(self.rep).write({'stage_id': stage.id})
+        History = self.env['crm.lead.stage.history']
+        history = History.search([('lead_id', '=', lead.id)])
+        self.assertEqual(history[0].stage_to_id, stage)
+        with self.assertRaises(UserError) as refused:
+            stage.sudo(self.manager).unlink()
+        self.assertIn('Site survey', str(refused.exception.name))
+        self.assertIn('1 deal', str(refused.exception.name))
+        self.assertTrue(stage.exists())
+        lead.invalidate_cache()
+        self.assertEqual(lead.stage_id, stage)
+        self.assertEqual(History.search([('lead_id', '=', lead.id)]), history)
+        self.assertEqual(history[0].stage_from_id, self.potential)
+        self.assertEqual(history[0].stage_to_id, stage)
+
+    def test_stage_with_deals_the_manager_cannot_see_not_deleted(self):
+        # an archived lead of another company: out of the manager's sight, still in the stage
+        stage = self._manager_stage()
+        other = self.env['res.company'].create({'name': 'Impact Glass Eilat'})
+        lead = self.env['crm.lead'].create({'name': 'Eilat marina', 'type': 'lead', 'company_id': other.id,
+                                            'stage_id': stage.id})
+        lead.write({'active': False})
+        Lead = self.env['crm.lead'].sudo(self.manager).with_context(active_test=False)
+        self.assertFalse(Lead.search([('stage_id', '=', stage.id)]))
+        with self.assertRaises(UserError) as refused:
+            stage.sudo(self.manager).unlink()
+        self.assertIn('Site survey', str(refused.exception.name))
+        self.assertTrue(stage.exists())
+        lead.invalidate_cache()
+        self.assertEqual(lead.stage_id, stage)
+        self.assertFalse(lead.active)
+
+    def test_stage_deleted_once_its_deals_moved(self):
+        stage = self._manager_stage()
+        leads = self._opportunity() | self._opportunity(name='Tower D glazing')
+        leads.sudo(self.rep).write({'stage_id': stage.id})
+        with self.assertRaises(UserError) as refused:
+            stage.sudo(self.manager).unlink()
+        self.assertIn('2 deal', str(refused.exception.name))
+        # the way out the message gives: move them (recorded), then delete the stage no deal is in
+        leads.sudo(self.manager).write({'stage_id': self.quote.id})
+        History = self.env['crm.lead.stage.history']
+        moves = History.search([('lead_id', 'in', leads.ids), ('stage_from_id', '=', stage.id)])
+        self.assertEqual(len(moves), 2)
+        self.assertEqual(moves.mapped('stage_to_id'), self.quote)
+        self.assertEqual(moves.mapped('user_id'), self.manager)
+        stage.sudo(self.manager).unlink()
+        self.assertFalse(stage.exists())
+        self.assertEqual(leads.mapped('stage_id'), self.quote)
+        # the history keeps every row, only without the deleted stage
+        self.assertEqual(History.search_count([('lead_id', 'in', leads.ids)]), 6)
+        moves.invalidate_cache()
+        self.assertFalse(moves.mapped('stage_from_id'))
 
     # --- stage history -----------------------------------------------------------------------
     def test_history_for_kanban_write(self):
