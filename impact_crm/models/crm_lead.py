@@ -703,6 +703,12 @@ class CrmLeadExecution(models.Model):
         return action
 
     @api.multi
+    def _backdate_close(self, date_closed):
+        """Demo data and imports of history: these deals were closed on ``date_closed`` (server side only: a
+        private method, not callable over RPC)."""
+        return with_flags(self, 'impact_internal_write').write({'date_closed': date_closed})
+
+    @api.multi
     def action_clear_orders_cancelled(self):
         with_flags(self, 'impact_internal_write').write({'orders_cancelled_after_win': False})
         return True
@@ -1416,8 +1422,10 @@ class CrmLeadInputGuard(models.Model):
     _name = 'crm.lead'
     _inherit = ['impact.input.guard', 'crm.lead']
 
-    # the execution's flag (cleared by its button) and the slippage counters (summed from the forecast log)
-    _impact_kept_fields = ('orders_cancelled_after_win', 'forecast_date_first', 'push_count', 'slip_days')
+    # the closing date (Odoo sets it when a deal is won, and the quotas' attainment counts the deal in its
+    # period), the execution's flag (cleared by its button) and the slippage counters (from the forecast log)
+    _impact_kept_fields = ('date_closed', 'orders_cancelled_after_win', 'forecast_date_first', 'push_count',
+                           'slip_days')
 
     @api.multi
     def write(self, vals):

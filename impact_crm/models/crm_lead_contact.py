@@ -96,3 +96,15 @@ class CrmLeadContact(models.Model):
             partner = self.env['res.partner'].create(self._prepare_new_partner(vals))
             vals = dict(vals, partner_id=partner.id)
         return super(CrmLeadContact, self).create(vals)
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard (impact_input_guard.py): the values sent to create/write are checked before anything else runs,
+# and the copies of the deal kept for the reports (its salesperson, stage, revenue, won amount) are written by
+# nobody, so this class stays last in the file.
+# --------------------------------------------------------------------------------------------------
+
+
+class CrmLeadContactInputGuard(models.Model):
+    _name = 'crm.lead.contact'
+    _inherit = ['impact.input.guard', 'crm.lead.contact']

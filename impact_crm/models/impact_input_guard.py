@@ -14,7 +14,7 @@ would store as sent (a deal's ordered amount, an order's total), and the fields 
 import math
 from datetime import date, datetime
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..internal_flags import has_flag
@@ -136,6 +136,11 @@ class ImpactInputGuard(models.AbstractModel):
             raise self._guard_error(field, _("%r is not a record id.") % (value,))
         if not self.env[field.comodel_name].sudo().browse(value).exists():
             raise self._guard_error(field, _("there is no record with id %s.") % value)
+        if field.comodel_name == 'res.company' and self.env.uid != SUPERUSER_ID \
+                and value not in self.env.user.company_ids.ids:
+            # the companies' record rules judge a record by the company it has, not by the one written on it:
+            # without this, a user could hand a record to a company he does not belong to
+            raise self._guard_error(field, _("you do not work for this company."))
 
     def _guard_date(self, field, value):
         if isinstance(value, (date, datetime)):

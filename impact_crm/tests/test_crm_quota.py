@@ -60,7 +60,7 @@ class TestQuota(ExecutionCase):
                            for product, qty in lines]})
         order.action_confirm()
         lead.write({'stage_id': self.stage_won.id})
-        lead.write({'date_closed': closed + ' 10:00:00'})
+        lead._backdate_close(closed + ' 10:00:00')
         return lead, order
 
     def _open(self, name, user, stage, revenue, date_end):
@@ -120,7 +120,7 @@ class TestQuota(ExecutionCase):
         # W4: ended in February, won in April; O4: reopened, closed in February, ending in May
         self._won('W4', self.rep, '2033-04-10', [(self.product, 30)], date_end='2033-02-15')
         reopened = self._open('O4', self.rep, 'order', 10000, '2033-05-01')
-        reopened.write({'date_closed': '2033-02-01 10:00:00'})
+        reopened._backdate_close('2033-02-01 10:00:00')
         q2 = self.env['crm.quota'].sudo(self.manager).create(
             {'user_id': self.rep.id, 'date_start': '2033-04-01', 'amount': 10000})
         (self.q_rep | self.q_month | q2).invalidate_cache()
@@ -138,7 +138,7 @@ class TestQuota(ExecutionCase):
                                               'group_id': self.env.ref('impact_crm.stage_group_open').id})
         deal = self._open('O5', self.rep, 'order', 1000, '2033-03-10')
         deal.write({'stage_id': stage.id, 'probability': 50.0})
-        deal.write({'date_closed': '2033-05-02 10:00:00'})
+        deal._backdate_close('2033-05-02 10:00:00')
         self.q_rep.invalidate_cache()
         self.assertEqual(self.q_rep.pipeline_weighted, 12500.0, "O1's 12,000 and O5's 500")
         stage.write({'group_id': self.env.ref('impact_crm.stage_group_execution').id})

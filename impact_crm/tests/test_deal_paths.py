@@ -37,13 +37,13 @@ class TestDerivedFigures(IntegrityCase):
         attainment = self.quota.sudo(self.rep).read(['amount_ordered', 'attainment_ordered'])
         figures = ['amount_ordered', 'amount_invoiced', 'amount_paid', 'amount_outstanding', 'weighted_revenue',
                    'stage_group_id', 'stage_group_kind', 'push_count', 'slip_days', 'forecast_date_first',
-                   'orders_cancelled_after_win', 'day_close']
+                   'orders_cancelled_after_win', 'day_close', 'date_closed']
         for vals in ({'amount_ordered': 5e6}, {'amount_paid': 5e6, 'amount_invoiced': 5e6},
                      {'stage_group_kind': 'execution'},
                      {'stage_group_id': self.env.ref('impact_crm.stage_group_execution').id},
                      {'weighted_revenue': 9e5}, {'push_count': 0}, {'slip_days': 40},
                      {'forecast_date_first': '2020-01-01'}, {'orders_cancelled_after_win': True},
-                     {'day_close': 3.0}):
+                     {'day_close': 3.0}, {'date_closed': '2030-01-15 10:00:00'}):
             for deals in (self.deal, self.deal | other):   # one deal, and a mass edit
                 error = self.assertRefused(lambda: deals.write(vals), self.deal | other, figures, message=REFUSED)
                 self.assertIn(self.env['crm.lead']._fields[list(vals)[0]].string, error.name)
@@ -66,7 +66,7 @@ class TestDerivedFigures(IntegrityCase):
         self.assertEqual((deal.amount_ordered, deal.weighted_revenue), (0.0, 200.0))
         count = self.env['crm.lead'].search_count([])
         for vals in ({'push_count': 2}, {'slip_days': 10}, {'orders_cancelled_after_win': True},
-                     {'forecast_date_first': '2020-01-01'}):
+                     {'forecast_date_first': '2020-01-01'}, {'date_closed': '2020-01-01 10:00:00'}):
             with self.assertRaises(UserError) as caught, self.cr.savepoint():
                 self.Leads.create(dict(vals, name='Derived Forged', type='opportunity'))
             self.assertIn(REFUSED, caught.exception.name)
@@ -99,6 +99,30 @@ class TestDerivedFigures(IntegrityCase):
         commercial = self.env['res.partner']._fields['commercial_partner_id']
         self.assertTrue(commercial.store and commercial.compute and commercial.readonly)
         self.assertFalse(is_derived(commercial))
+
+    def test_a_deal_is_closed_when_won_only(self):
+        """The closing date, which places a won deal in its quota's period, is set by winning the deal (Odoo
+        writes it then), never sent by a client; the history's own server-side path backdates it."""
+        won = self.Leads.create({'name': 'Closed Tower', 'type': 'opportunity', 'user_id': self.rep.id,
+                                 'planned_revenue': 500.0})
+        self.assertFalse(won.date_closed)
+        won.write({'stage_id': self.env.ref('impact_crm.stage_won').id})
+        self.assertTrue(won.date_closed)
+        self.assertRefused(lambda: won.write({'date_closed': '2020-03-01 10:00:00'}), won, ['date_closed'],
+                           message=REFUSED)
+        won.sudo()._backdate_close('2020-03-01 10:00:00')
+        self.assertEqual(won.date_closed, '2020-03-01 10:00:00')
+
+    def test_the_people_of_a_deal_keep_the_deals_figures(self):
+        """The copies of the deal on its people (salesperson, stage, revenue, won amount), which the people
+        and roles report sums per firm, are the deal's: written by nobody."""
+        person = self.env['res.partner'].create({'name': 'Derived Architect'})
+        contact = self.env['crm.lead.contact'].sudo(self.rep).create({'lead_id': self.deal.id,
+                                                                      'partner_id': person.id})
+        copies = ['won_amount', 'is_won', 'stage_id', 'planned_revenue', 'user_id']
+        for vals in ({'won_amount': 9e6}, {'is_won': True}, {'planned_revenue': 9e6}, {'user_id': self.colleague.id},
+                     {'stage_id': self.env.ref('impact_crm.stage_won').id}):
+            self.assertRefused(lambda: contact.write(vals), contact, copies, message=REFUSED)
 
     def test_the_flag_of_cancelled_orders_is_cleared_by_its_button(self):
         with_flags(self.deal.sudo(), 'impact_internal_write').write({'orders_cancelled_after_win': True})
@@ -255,3 +279,31 @@ class TestWizardInput(IntegrityCase):
         with self.assertRaises(ValidationError) as caught, self.cr.savepoint():
             self.env['crm.forecast.asof'].sudo(self.rep).with_context(lang='he_IL').create({'as_of': 'yesterday'})
         self.assertIn('אינו תאריך תקין', caught.exception.name)
+
+
+class TestCompanyOfARecord(IntegrityCase):
+    """A user hands no record to a company he does not work for (the companies' rules judge a record by the
+    company it has, not by the one written on it)."""
+
+    def test_a_deal_or_an_order_stays_in_the_users_companies(self):
+        main = self.env.user.company_id
+        other = self.env['res.company'].create({'name': 'Derived Foreign Ltd'})
+        outsider = self.env['res.users'].with_context(no_reset_password=True).create({
+            'name': 'Foreign Rep', 'login': 'derived_foreign_rep', 'email': 'foreign@example.com',
+            'company_id': other.id, 'company_ids': [(6, 0, [other.id])],
+            'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_salesman').id])]})
+        Leads = self.env['crm.lead'].sudo(outsider)
+        deal = Leads.create({'name': 'Foreign deal', 'type': 'opportunity', 'user_id': outsider.id,
+                             'planned_revenue': 5e6})
+        self.assertEqual(deal.company_id, other)
+        self.assertRefused(lambda: deal.write({'company_id': main.id}), deal, ['company_id'],
+                           error=ValidationError, message='you do not work for this company')
+        with self.assertRaises(ValidationError), self.cr.savepoint():
+            Leads.create({'name': 'Foreign deal 2', 'type': 'opportunity', 'company_id': main.id})
+        quote = self.env['sale.order'].sudo(outsider).create({'partner_id': self.partner.id})
+        self.assertRefused(lambda: quote.write({'company_id': main.id}), quote, ['company_id'],
+                           error=ValidationError, message='you do not work for this company')
+        # his own company, and an administrator's move, go through
+        deal.write({'company_id': other.id})
+        deal.sudo().write({'company_id': main.id})
+        self.assertEqual(deal.sudo().company_id, main)
