@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .mail_activity import is_sales_manager
 
 
 class CrmActivityLog(models.Model):
@@ -43,3 +46,17 @@ class CrmActivityLog(models.Model):
                 log.sla_status = 'late'
             else:
                 log.sla_status = 'on_time'
+
+    @api.model
+    def create(self, vals):
+        """The done records of planned activities come from marking them done (as superuser, with the
+        activity's time standard and rule); a sales user creates only what Log Call/Meeting creates: his own
+        call or meeting, logged after the fact, without time standard. Otherwise a rep could forge on-time
+        records or put his lateness on a colleague. Sales users cannot write done records at all."""
+        if not is_sales_manager(self.env):
+            if (vals.get('source', 'retroactive') != 'retroactive' or vals.get('user_id', self.env.uid) != self.env.uid
+                    or vals.get('stage_rule_id') or vals.get('sla_deadline')):
+                raise UserError(_("You can only log a call or meeting you did yourself, after the fact: the done "
+                                  "records of planned activities come from marking them done."))
+            vals = dict(vals, source='retroactive', user_id=self.env.uid)
+        return super(CrmActivityLog, self).create(vals)

@@ -1,14 +1,27 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from ..internal_flags import has_flag, with_flags
 
 SLA_UNITS = [('hours', 'Hours'), ('days', 'Days')]
+# internal flag raised by action_feedback: Odoo deletes the activity it marks done, a rule's one too
+DONE_FLAG = 'impact_activity_done'
+# what a rule's activity is measured by in the SLA report: a rep changing them would hide his lateness
+RULE_FIELDS = ('sla_value', 'sla_unit', 'sla_deadline', 'stage_rule_id')
+# on any activity: the deadline follows the time standard, the rule link is made by the rules' own code
+COMPUTED_FIELDS = ('sla_deadline', 'stage_rule_id')
 
 
 def sla_delta(value, unit):
     """The time standard as a timedelta (days are calendar days of 24 hours)."""
     return timedelta(hours=value) if unit == 'hours' else timedelta(days=value)
+
+
+def is_sales_manager(env):
+    """A sales manager, or the superuser (the rules and Odoo's own clean-ups run as superuser)."""
+    return env.user._is_superuser() or env.user.has_group('sales_team.group_sale_manager')
 
 
 class MailActivity(models.Model):
@@ -65,12 +78,40 @@ class MailActivity(models.Model):
 
     @api.model
     def create(self, vals):
-        if 'sla_value' in vals:
-            vals = dict(vals, **self._sla_deadline_vals(vals))
+        if vals.get('stage_rule_id') and not is_sales_manager(self.env):
+            raise UserError(_("The SLA deadline follows the time standard and only the automation rules link "
+                              "an activity to a rule: only a sales manager can set them."))
+        # always from the time standard: a deadline sent along would fake it
+        vals = dict(vals, **self._sla_deadline_vals(vals))
         return super(MailActivity, self).create(vals)
 
     @api.multi
+    def _check_sla_write(self, vals):
+        """Refuse a non-manager's change of what the SLA report measures (see RULE_FIELDS). Values sent
+        unchanged pass: a form saving its fields changes nothing."""
+        if not set(RULE_FIELDS).intersection(vals) or is_sales_manager(self.env):
+            return
+        for activity in self.sudo():
+            if activity.stage_rule_id:
+                names, message = RULE_FIELDS, _("This activity was created by an automation rule: only a sales "
+                                                "manager can change its time standard, SLA deadline or rule.")
+            else:
+                names, message = COMPUTED_FIELDS, _(
+                    "The SLA deadline follows the time standard and only the automation rules link an activity "
+                    "to a rule: only a sales manager can set them.")
+            for name in names:
+                if name in vals and activity._sla_field_changes(name, vals[name]):
+                    raise UserError(message)
+
+    @api.multi
+    def _sla_field_changes(self, name, value):
+        self.ensure_one()
+        field = self._fields[name]
+        return field.convert_to_record(field.convert_to_cache(value, self), self) != self[name]
+
+    @api.multi
     def write(self, vals):
+        self._check_sla_write(vals)
         if 'sla_value' in vals or 'sla_unit' in vals:
             for activity in self:
                 merged = {'sla_value': vals.get('sla_value', activity.sla_value),
@@ -80,12 +121,20 @@ class MailActivity(models.Model):
             return True
         return super(MailActivity, self).write(vals)
 
+    @api.multi
+    def unlink(self):
+        # a rule's activity stays open until done: deleting it would leave no done record, late or not
+        if not (has_flag(self, DONE_FLAG) or is_sales_manager(self.env)) and self.sudo().filtered('stage_rule_id'):
+            raise UserError(_("This activity was created by an automation rule and stays open until done: mark "
+                              "it done, or ask a sales manager to delete it."))
+        return super(MailActivity, self).unlink()
+
     def action_feedback(self, feedback=False):
         """Odoo deletes the activity once done (action_done calls this): keep a record of it first."""
         logs = self.env['crm.activity.log'].sudo()
         for activity in self:
             logs.create(activity._prepare_activity_log(feedback=feedback))
-        return super(MailActivity, self).action_feedback(feedback=feedback)
+        return super(MailActivity, with_flags(self, DONE_FLAG)).action_feedback(feedback=feedback)
 
     @api.multi
     def _prepare_activity_log(self, feedback=False):

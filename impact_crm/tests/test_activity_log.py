@@ -97,6 +97,31 @@ class TestActivityLog(PeopleCase):
                                                    ('summary', '=', 'Send the drawings')])
         self.assertIn('Sent by mail', log.feedback)
 
+    def test_a_rep_creates_only_his_own_done_records_after_the_fact(self):
+        logs = self.env['crm.activity.log'].sudo(self.salesman)
+        rule = self.env.ref('impact_crm.stage_rule_prepare_quote')
+        past = fields.Datetime.to_string(datetime.now() - timedelta(days=10))
+        values = {'lead_id': self.lead.id, 'res_model': 'crm.lead', 'res_id': self.lead.id,
+                  'activity_type_id': self.call.id, 'summary': 'Called', 'date_done': past}
+        for forged in ({'source': 'activity'}, {'user_id': self.env.ref('base.user_root').id},
+                       {'user_id': self.salesman2.id}, {'user_id': False}, {'stage_rule_id': rule.id},
+                       {'sla_deadline': fields.Datetime.now()}):
+            with self.assertRaises(UserError, msg=forged), self.cr.savepoint():
+                logs.create(dict(values, source='retroactive', **forged) if 'source' not in forged
+                            else dict(values, **forged))
+        self.assertFalse(self.env['crm.activity.log'].search([('lead_id', '=', self.lead.id)]))
+        log = logs.create(values)
+        self.assertEqual((log.source, log.user_id, log.sla_status), ('retroactive', self.salesman, 'none'))
+        for vals in ({'source': 'activity'}, {'user_id': self.salesman2.id}, {'sla_deadline': past},
+                     {'stage_rule_id': rule.id}, {'date_done': fields.Datetime.now()}):
+            with self.assertRaises(AccessError, msg=vals), self.cr.savepoint():
+                log.sudo(self.salesman).write(vals)
+        # a sales manager records or corrects any done record
+        fixed = self.env['crm.activity.log'].sudo(self.manager).create(dict(
+            values, source='activity', user_id=self.salesman2.id, stage_rule_id=rule.id,
+            sla_deadline=fields.Datetime.to_string(datetime.now() - timedelta(days=11))))
+        self.assertEqual((fixed.source, fixed.user_id, fixed.sla_status), ('activity', self.salesman2, 'late'))
+
     def test_activity_contacts_must_be_people_of_the_deal(self):
         with self.assertRaises(ValidationError), self.cr.savepoint():
             self._schedule(contact_ids=[(6, 0, [self.avi.id])])

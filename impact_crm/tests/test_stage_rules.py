@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..internal_flags import with_flags
 from ..models.crm_stage_rule import RULE_GUARD
@@ -207,6 +207,68 @@ class TestStageRules(PeopleCase):
         lead.sudo(self.salesman).write({'stage_id': self.stage_potential.id})
         lead.sudo(self.salesman).write({'stage_id': self.stage_order.id})
         self.assertEqual(len(self._activities(lead, self.rule_order)), 1)
+
+    def test_a_rule_activity_stays_open_until_done(self):
+        lead = self._lead('Tower B')
+        with freeze_time('2026-11-26 08:00:00'):
+            lead.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        activity = self._activities(lead, self.rule_order)
+        self.assertEqual(activity.sla_deadline, '2026-11-26 12:00:00')
+        as_rep = activity.sudo(self.salesman)
+        for vals in ({'sla_value': 40}, {'sla_unit': 'days'}, {'sla_deadline': '2030-01-01 00:00:00'},
+                     {'stage_rule_id': False}, {'summary': 'Renamed', 'sla_value': 0}):
+            with self.assertRaises(UserError, msg=vals), self.cr.savepoint():
+                as_rep.write(vals)
+        with self.assertRaises(UserError), self.cr.savepoint():
+            as_rep.unlink()
+        activity.invalidate_cache()
+        self.assertEqual((activity.sla_value, activity.sla_unit, activity.sla_deadline, activity.stage_rule_id),
+                         (4.0, 'hours', '2026-11-26 12:00:00', self.rule_order))
+        # the rest of the activity is the rep's, and a form saving the time standard unchanged passes
+        as_rep.write({'summary': 'Book it now', 'stage_rule_id': self.rule_order.id,
+                      'sla_deadline': '2026-11-26 12:00:00'})
+        self.assertEqual(activity.summary, 'Book it now')
+        other = self._lead('Park')
+        other.sudo(self.salesman).write({'stage_id': self.stage_order.id})
+        managed = self._activities(other, self.rule_order).sudo(self.manager)
+        managed.sudo(self.salesman).write({'sla_value': 4, 'sla_unit': 'hours', 'note': '<p>Call first</p>'})
+        self.assertEqual((managed.sla_value, managed.stage_rule_id), (4.0, self.rule_order))
+        # a sales manager changes the time standard (the deadline follows), the rule, or deletes it
+        managed.write({'sla_value': 1, 'sla_unit': 'days'})
+        self.assertEqual(managed.sla_deadline, fields.Datetime.to_string(
+            fields.Datetime.from_string(managed.create_date) + timedelta(days=1)))
+        managed.write({'stage_rule_id': self.rule_prepare.id})
+        managed.unlink()
+        self.assertFalse(self._activities(other))
+        # marking it done still deletes it, and keeps its done record against the time standard
+        with freeze_time('2026-11-26 13:00:00'):
+            as_rep.action_done()
+        self.assertFalse(activity.exists())
+        log = self.env['crm.activity.log'].search([('lead_id', '=', lead.id)])
+        self.assertEqual((log.stage_rule_id, log.sla_status, log.user_id), (self.rule_order, 'late', self.salesman))
+
+    def test_a_rep_cannot_forge_the_time_standard_of_his_activities(self):
+        lead = self._lead('Tower B')
+        activities = self.env['mail.activity'].sudo(self.salesman)
+        values = {'res_model_id': self.env['ir.model']._get('crm.lead').id, 'res_id': lead.id,
+                  'activity_type_id': self.todo.id, 'summary': 'Mine', 'user_id': self.salesman.id}
+        with self.assertRaises(UserError), self.cr.savepoint():
+            activities.create(dict(values, stage_rule_id=self.rule_order.id))
+        with freeze_time('2026-11-26 08:00:00'):
+            own = activities.create(dict(values, sla_value=2, sla_deadline='2030-01-01 00:00:00'))
+            plain = activities.create(dict(values, sla_deadline='2030-01-01 00:00:00'))
+        self.assertEqual(own.sla_deadline, '2026-11-26 10:00:00', "the deadline follows the time standard")
+        self.assertFalse(plain.sla_deadline)
+        for vals in ({'sla_deadline': '2030-01-01 00:00:00'}, {'stage_rule_id': self.rule_order.id}):
+            with self.assertRaises(UserError, msg=vals), self.cr.savepoint():
+                own.write(vals)
+        self.assertFalse(own.stage_rule_id)
+        # his own time standard stays his (Odoo's behaviour otherwise: he may delete his activity)
+        own.write({'sla_value': 3})
+        self.assertEqual(own.sla_deadline, fields.Datetime.to_string(
+            fields.Datetime.from_string(own.create_date) + timedelta(hours=3)))
+        plain.unlink()
+        self.assertFalse(plain.exists())
 
     def test_sales_user_cannot_edit_rules(self):
         rules = self.env['crm.stage.rule'].sudo(self.salesman)
