@@ -59,4 +59,25 @@ class CrmActivityLog(models.Model):
                 raise UserError(_("You can only log a call or meeting you did yourself, after the fact: the done "
                                   "records of planned activities come from marking them done."))
             vals = dict(vals, source='retroactive', user_id=self.env.uid)
-        return super(CrmActivityLog, self).create(vals)
+        log = super(CrmActivityLog, self).create(vals)
+        if not self.env.user._is_superuser():
+            log._check_happened()
+        return log
+
+    @api.multi
+    def _check_happened(self):
+        """What Log Call/Meeting checks, for every record a user creates (the dialog, an import, a JSON-RPC
+        call): it happened, for a while, with people of the deal, on a deal the user may change. Marking an
+        activity done creates its record as superuser, from the activity itself."""
+        now = fields.Datetime.from_string(fields.Datetime.now())
+        for log in self:
+            if log.date_done and fields.Datetime.from_string(log.date_done) > now:
+                raise UserError(_("This logs what already happened: the date cannot be in the future. "
+                                  "Schedule an activity instead."))
+            if log.duration < 0:
+                raise UserError(_("The duration cannot be negative."))
+            if log.lead_id:
+                if log.contact_ids - log.lead_id.contact_ids.mapped('partner_id'):
+                    raise UserError(_("The contacts must be among the people of the opportunity."))
+                log.lead_id.check_access_rights('write')
+                log.lead_id.check_access_rule('write')

@@ -75,6 +75,27 @@ class TestActivityLog(PeopleCase):
                             'contact_ids': [(6, 0, [self.avi.id])]}).action_log()
         self.assertFalse(self.env['crm.activity.log'].search([('lead_id', '=', self.lead.id)]))
 
+    def test_a_done_record_created_directly_meets_the_dialogs_checks(self):
+        """A done record a user creates without the dialog (an import, a JSON-RPC call) meets what the dialog
+        checks: it happened, lasted, with people of the deal, on a deal the user may change."""
+        logs = self.env['crm.activity.log'].sudo(self.salesman)
+        values = {'lead_id': self.lead.id, 'res_model': 'crm.lead', 'res_id': self.lead.id,
+                  'activity_type_id': self.call.id, 'summary': 'Called'}
+        future = fields.Datetime.to_string(datetime.now() + timedelta(days=1))
+        for forged, message in (({'date_done': future}, 'cannot be in the future'),
+                                ({'duration': -2.0}, 'cannot be negative'),
+                                ({'contact_ids': [(6, 0, [self.avi.id])]}, 'people of the opportunity')):
+            with self.assertRaises(UserError) as caught, self.cr.savepoint():
+                logs.create(dict(values, **forged))
+            self.assertIn(message, caught.exception.name)
+        # a colleague's deal: read through the rules' own refusal, not written
+        other = self._lead('Park offices', user=self.salesman2)
+        with self.assertRaises(AccessError), self.cr.savepoint():
+            logs.create(dict(values, lead_id=other.id, res_id=other.id))
+        self.assertFalse(self.env['crm.activity.log'].search([('lead_id', 'in', (self.lead | other).ids)]))
+        log = logs.create(dict(values, contact_ids=[(6, 0, [self.dana.id])], duration=1.0))
+        self.assertEqual((log.contact_ids, log.user_id), (self.dana, self.salesman))
+
     def test_done_activity_is_kept(self):
         planned = fields.Date.to_string(datetime.now().date() + timedelta(days=3))
         activity = self._schedule(date_deadline=planned, contact_ids=[(6, 0, [self.moshe.id])],
