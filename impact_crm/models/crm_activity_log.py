@@ -66,18 +66,22 @@ class CrmActivityLog(models.Model):
 
     @api.multi
     def _check_happened(self):
-        """What Log Call/Meeting checks, for every record a user creates (the dialog, an import, a JSON-RPC
-        call): it happened, for a while, with people of the deal, on a deal the user may change. Marking an
-        activity done creates its record as superuser, from the activity itself."""
-        now = fields.Datetime.from_string(fields.Datetime.now())
+        """What Log Call/Meeting checks (_check_happened_values), for every record a user creates (the dialog,
+        an import, a JSON-RPC call). Marking an activity done creates its record as superuser, from the
+        activity itself."""
         for log in self:
-            if log.date_done and fields.Datetime.from_string(log.date_done) > now:
-                raise UserError(_("This logs what already happened: the date cannot be in the future. "
-                                  "Schedule an activity instead."))
-            if log.duration < 0:
-                raise UserError(_("The duration cannot be negative."))
-            if log.lead_id:
-                if log.contact_ids - log.lead_id.contact_ids.mapped('partner_id'):
-                    raise UserError(_("The contacts must be among the people of the opportunity."))
-                log.lead_id.check_access_rights('write')
-                log.lead_id.check_access_rule('write')
+            self._check_happened_values(log.lead_id, log.date_done, log.duration, log.contact_ids)
+
+    @api.model
+    def _check_happened_values(self, lead, date_done, duration, contacts):
+        """It happened, for a while, with people of the deal, on a deal the user may change."""
+        if date_done and fields.Datetime.from_string(date_done) > fields.Datetime.from_string(fields.Datetime.now()):
+            raise UserError(_("This logs what already happened: the date cannot be in the future. "
+                              "Schedule an activity instead."))
+        if duration < 0:
+            raise UserError(_("The duration cannot be negative."))
+        if lead:
+            if contacts - lead.contact_ids.mapped('partner_id'):
+                raise UserError(_("The contacts must be among the people of the opportunity."))
+            lead.check_access_rights('write')
+            lead.check_access_rule('write')

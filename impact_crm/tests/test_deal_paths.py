@@ -179,9 +179,7 @@ class TestMergeDeals(IntegrityCase):
     @classmethod
     def setUpClass(cls):
         super(TestMergeDeals, cls).setUpClass()
-        cls.manager = cls.env['res.users'].with_context(no_reset_password=True).create({
-            'name': 'Merge Manager', 'login': 'merge_manager', 'email': 'merge_manager@example.com',
-            'groups_id': [(6, 0, [cls.env.ref('sales_team.group_sale_manager').id])]})
+        cls.manager = cls.user('merge_manager', 'sales_team.group_sale_manager')
         cls.architect = cls.env['res.partner'].create({'name': 'Merge Architect'})
         cls.engineer = cls.env['res.partner'].create({'name': 'Merge Engineer'})
 
@@ -288,10 +286,8 @@ class TestCompanyOfARecord(IntegrityCase):
     def test_a_deal_or_an_order_stays_in_the_users_companies(self):
         main = self.env.user.company_id
         other = self.env['res.company'].create({'name': 'Derived Foreign Ltd'})
-        outsider = self.env['res.users'].with_context(no_reset_password=True).create({
-            'name': 'Foreign Rep', 'login': 'derived_foreign_rep', 'email': 'foreign@example.com',
-            'company_id': other.id, 'company_ids': [(6, 0, [other.id])],
-            'groups_id': [(6, 0, [self.env.ref('sales_team.group_sale_salesman').id])]})
+        outsider = self.user('derived_foreign_rep', 'sales_team.group_sale_salesman', company_id=other.id,
+                             company_ids=[(6, 0, [other.id])])
         Leads = self.env['crm.lead'].sudo(outsider)
         deal = Leads.create({'name': 'Foreign deal', 'type': 'opportunity', 'user_id': outsider.id,
                              'planned_revenue': 5e6})

@@ -14,14 +14,16 @@ from odoo.tools import mute_logger
 class IntegrityCase(SavepointCase):
 
     @classmethod
+    def user(cls, login, *groups, **values):
+        """A user named after ``login``, in ``groups`` (external ids), with an e-mail (Odoo's chatter needs one)."""
+        return cls.env['res.users'].with_context(no_reset_password=True, mail_create_nosubscribe=True).create(dict({
+            'name': login.replace('_', ' ').title(), 'login': login, 'email': '%s@example.com' % login,
+            'groups_id': [(6, 0, [cls.env.ref(group).id for group in groups])]}, **values))
+
+    @classmethod
     def setUpClass(cls):
         super(IntegrityCase, cls).setUpClass()
-        Users = cls.env['res.users'].with_context(no_reset_password=True, mail_create_nosubscribe=True)
-
-        def user(login, *groups):
-            return Users.create({
-                'name': login.replace('_', ' ').title(), 'login': login, 'email': '%s@example.com' % login,
-                'groups_id': [(6, 0, [cls.env.ref(group).id for group in groups])]})
+        user = cls.user
         cls.rep = user('integrity_rep', 'sales_team.group_sale_salesman')
         cls.colleague = user('integrity_colleague', 'sales_team.group_sale_salesman')
         cls.rep_all = user('integrity_rep_all', 'sales_team.group_sale_salesman_all_leads')
@@ -300,9 +302,7 @@ class TestFiscalNumberingPaths(IntegrityCase):
 
     def checker(self, login, *groups):
         """A user who may check the fiscal numbering (a sales manager, an accountant)."""
-        return self.env['res.users'].with_context(no_reset_password=True, mail_create_nosubscribe=True).create({
-            'name': login.replace('_', ' ').title(), 'login': login, 'email': '%s@example.com' % login,
-            'groups_id': [(6, 0, [self.env.ref(group).id for group in groups])]})
+        return self.user(login, *groups)
 
     def test_unnamed_order_is_numbered_in_any_language(self):
         """Every reference meaning "no name yet" gets the quotation number, whatever the client's language:

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
 
 
 class CrmActivityLogWizard(models.TransientModel):
@@ -41,15 +40,8 @@ class CrmActivityLogWizard(models.TransientModel):
         """Record the activity; returns the crm.activity.log."""
         self.ensure_one()
         lead = self.lead_id
-        if fields.Datetime.from_string(self.date_done) > fields.Datetime.from_string(fields.Datetime.now()):
-            raise UserError(_("This logs what already happened: the date cannot be in the future. "
-                              "Schedule an activity instead."))
-        if self.duration < 0:
-            raise UserError(_("The duration cannot be negative."))
-        if self.contact_ids - lead.contact_ids.mapped('partner_id'):
-            raise UserError(_("The contacts must be among the people of the opportunity."))
-        lead.check_access_rights('write')
-        lead.check_access_rule('write')
+        # checked before the meeting and the chatter message (the done record checks it again when created)
+        self.env['crm.activity.log']._check_happened_values(lead, self.date_done, self.duration, self.contact_ids)
         event = self.env['calendar.event']
         if self.activity_category == 'meeting':
             start = fields.Datetime.from_string(self.date_done)
