@@ -316,6 +316,23 @@ class TestForecastHistory(SavepointCase):
         with self.assertRaises(UserError):
             wizard.action_export()
 
+    def test_workbook_waterfall_names_a_deal_handed_on_since(self):
+        """A rep's Waterfall sheet lists the movements of his book then, by the deal's name (as the pivot shows
+        it), also for a deal handed to a colleague since, which he can no longer open."""
+        with freeze_time('2031-03-25 09:00:00'):
+            self.a.write({'user_id': self.rep_b.id})
+        with self.assertRaises(AccessError):
+            self.a.sudo(self.rep_a).read(['name'])
+        wizard = self.env['crm.forecast.workbook'].sudo(self.rep_a).create({
+            'date_from': Q2[0], 'date_to': Q2[1], 'as_of': M2, 'waterfall_from': M1,
+            'team_ids': [(6, 0, [self.team.id])], 'lost_sheet': False, 'collection_sheet': False})
+        wizard.action_export()
+        sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(wizard.file_data)))['Waterfall']
+        deals = [sheet.cell(row=row, column=2).value for row in range(36, 42)]
+        # rep_a's book between M1 and M2: G new, C pushed out, A increased, E lost
+        self.assertEqual(deals, ['History G', 'History C', 'History A', 'History E', None, None])
+        self.assertEqual(sheet.cell(row=38, column=3).value, 'history_rep_a')
+
     # -- slippage -----------------------------------------------------------------------------
 
     @freeze_time('2031-04-01 09:00:00')

@@ -569,7 +569,9 @@ class ForecastWorkbookSheets(object):
         for line in movements:
             row += 1
             sheet.write(row, 0, labels[line.bucket], fmt['label'])
-            sheet.write(row, 1, line.lead_id.name or '', fmt['label'])
+            # the name as the report's pivot and list show it (Odoo names a many2one's record whatever the
+            # rights on it): a movement of the rep's book then may be a deal handed to a colleague since
+            sheet.write(row, 1, line.lead_id.sudo().name or '', fmt['label'])
             sheet.write(row, 2, line.user_id.name or '', fmt['label'])
             sheet.write_number(row, 3, line.value, fmt['money'])
         sheet.set_column(6, 6, 3)
