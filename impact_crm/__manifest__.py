@@ -72,6 +72,7 @@
         'views/crm_lead_kanban_views.xml',
         'security/ir_sequence_security.xml',
         'security/crm_lead_security.xml',
+        'security/sale_report_security.xml',
         'security/crm_deal_data_security.xml',
         'security/crm_forecast_history_security.xml',
         'views/crm_lead_forecast_change_views.xml',

@@ -9,3 +9,14 @@ class SaleReport(models.Model):
         from_str = super(SaleReport, self)._from()
         return from_str.replace('join sale_order s on (l.order_id=s.id)',
                                 'join sale_order s on (l.order_id=s.id and s.is_latest_revision)', 1)
+
+
+class AllChannelsSalesReport(models.Model):
+    _inherit = 'report.all.channels.sales'
+
+    def _so(self):
+        """All channels' sales count each quotation/order once too: its latest revision (the older revisions
+        stay as they were, not cancelled)."""
+        so_str = super(AllChannelsSalesReport, self)._so()
+        return so_str.replace('JOIN sale_order so ON (sol.order_id = so.id)',
+                              'JOIN sale_order so ON (sol.order_id = so.id AND so.is_latest_revision)', 1)

@@ -20,3 +20,4 @@ from . import test_crm_quota
 from . import test_revenue_spread
 from . import test_write_cost
 from . import test_forecast_months
+from . import test_report_rules

@@ -86,6 +86,26 @@ class TestRevenueSpread(SavepointCase):
             self.s3.instalment_ids.sudo(self.other_rep).read(['amount'])
         self.assertEqual(len(self.s3.sudo(self.rep).instalment_ids), 2)
 
+    def test_instalments_hidden_from_employees_outside_sales_seen_by_accountants(self):
+        """An employee outside sales (who reads no colleague's deal) does not read its instalments either; an
+        accountant, who plans the collection, reads every deal's."""
+        Users = self.env['res.users'].with_context(no_reset_password=True)
+        employee = Users.create({'name': 'Spread Employee', 'login': 'spread_employee', 'lang': False,
+                                 'groups_id': [(6, 0, self.env.ref('base.group_user').ids)]})
+        accountant = Users.create({'name': 'Spread Accountant', 'login': 'spread_accountant', 'lang': False,
+                                   'groups_id': [(6, 0, self.env.ref('account.group_account_invoice').ids)]})
+        Instalment = self.env['crm.lead.instalment']
+        with self.assertRaises(AccessError):
+            self.s3.instalment_ids.sudo(employee).read(['amount', 'date'])
+        self.assertFalse(Instalment.sudo(employee).search([('lead_id', '=', self.s3.id)]))
+        groups = Instalment.sudo(employee).read_group([('lead_id', '=', self.s3.id)], ['amount'], [])
+        self.assertFalse(groups[0]['amount'])
+        self.assertEqual(Instalment.sudo(accountant).search([('lead_id', '=', self.s3.id)]).mapped('amount'),
+                         [3000.0, 7000.0])
+        # an unassigned deal's schedule, as its people, is everyone's
+        self.s3.write({'user_id': False})
+        self.assertEqual(len(Instalment.sudo(employee).search([('lead_id', '=', self.s3.id)])), 2)
+
     def _summary(self, **vals):
         values = {'date_from': '2034-01-01', 'date_to': '2034-06-30', 'granularity': 'month',
                   'team_ids': [(6, 0, self.team.ids)]}
