@@ -12,7 +12,7 @@ above it, so its create/write runs first and calls theirs through super(). Where
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 
-from ..internal_flags import has_flag, internal_set, token, with_flags
+from ..internal_flags import has_flag, internal_set, token, with_flags, with_internal_set
 from ..sql_rules import (
     COUNTED_ORDER_WHERE, LEAD_INVOICE_SQL, QUARTER, WON_STAGE_KINDS, is_counted_order, is_won,
     order_company_amount_sql, quarter_start, stage_is_won)
@@ -975,14 +975,14 @@ class CrmLeadSpread(models.Model):
     @api.model
     def create(self, vals):
         if 'instalment_ids' in vals:
-            lead = super(CrmLeadSpread, self.with_context(impact_instalments_from_lead=True)).create(vals)
+            lead = super(CrmLeadSpread, with_flags(self, 'impact_instalments_from_new_lead')).create(vals)
             return lead.with_env(self.env)
         return super(CrmLeadSpread, self).create(vals)
 
     @api.multi
     def write(self, vals):
         if 'instalment_ids' in vals:
-            return super(CrmLeadSpread, self.with_context(impact_instalments_from_lead=True)).write(vals)
+            return super(CrmLeadSpread, with_internal_set(self, 'impact_instalments_from_lead', self.ids)).write(vals)
         return super(CrmLeadSpread, self).write(vals)
 
     @api.constrains('revenue_spread', 'planned_revenue', 'date_start', 'date_end', 'instalment_ids')
@@ -1183,6 +1183,34 @@ class CrmLeadLostFlow(models.Model):
                 self._fields[fname].get_description(self.env)['string'] for fname in written))
 
     @api.multi
+    def _check_lost_stays(self, vals):
+        """A lost deal stays where the lost flow put it (a Lost stage, probability 0) until it is restored: moved
+        to another stage or given a probability while archived, it would be won (an Execution stage) or open and
+        lost at once, counted by the stage history and the forecast's calibration and by the loss analysis.
+        Restoring it (active, e.g. its Restore button) clears the loss and moves it back. A move into a Lost stage
+        is left to the lost flow's own check (_write_checked)."""
+        if has_flag(self, 'impact_internal_write'):
+            return
+        stage = self.env['crm.stage'].browse(vals['stage_id']) if vals.get('stage_id') else self.env['crm.stage']
+        probability = vals.get('probability')
+        numeric = isinstance(probability, (int, float)) and not isinstance(probability, bool)
+
+        def moved(lead):
+            if lead.active or not (lead.lost_date or lead.stage_id.is_lost):
+                return False
+            if 'stage_id' in vals and lead.stage_id != stage and not stage.is_lost:
+                return True
+            # a value of the wrong type is refused by the probability's own check
+            return 'probability' in vals and (probability is False or numeric) \
+                and abs((probability or 0.0) - lead.probability) > 0.001
+
+        refused = self.filtered(moved)
+        if refused:
+            raise UserError(_("A lost deal stays in its Lost stage at probability 0 until it is restored: use "
+                              "\"Restore\" (which clears the loss and brings it back to the stage it was lost "
+                              "at), then move it.\nDeals: %s") % ', '.join(refused.mapped('name')))
+
+    @api.multi
     def _lose_silent_losses(self):
         """Deals that end archived at probability 0 (Odoo's meaning of lost: its Lost filter shows them)
         without having gone through the lost flow: they go through it now, so a reason is required
@@ -1210,6 +1238,8 @@ class CrmLeadLostFlow(models.Model):
         if self._in_lost_flow():
             return super(CrmLeadLostFlow, self).write(vals)
         self._check_bookkeeping_vals(vals)
+        if ('stage_id' in vals or 'probability' in vals) and not vals.get('active'):
+            self._check_lost_stays(vals)
         if 'lost_reason' in vals and not vals['lost_reason'] and not vals.get('active'):
             self._check_lost_reason_kept()
         if any(fname in vals for fname in ('active', 'probability', 'type')) and \

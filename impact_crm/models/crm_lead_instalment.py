@@ -1,5 +1,14 @@
 from odoo import api, fields, models
 
+from ..internal_flags import has_flag, internal_set
+
+# Raised by crm.lead's write and create around the instalments written with the deals (the deals' own constraint
+# checks each whole schedule after them): the ids of the deals written (an internal set), or, for a deal being
+# created, an internal flag. Neither can come from a client's context; and only those deals' schedules are left
+# to their constraint: an instalment of another deal that the same call changes is checked here.
+FROM_LEAD = 'impact_instalments_from_lead'
+FROM_NEW_LEAD = 'impact_instalments_from_new_lead'
+
 
 class CrmLeadInstalment(models.Model):
     """One instalment of a deal's schedule: how much of its expected revenue is delivered/invoiced when."""
@@ -20,13 +29,15 @@ class CrmLeadInstalment(models.Model):
     # a form are written with it, one by one, so a check per instalment would see half a schedule), and here
     # after an instalment is changed on its own (import, RPC).
     def _check_leads(self, leads):
-        if not self.env.context.get('impact_instalments_from_lead'):
-            leads.exists()._check_revenue_spread()
+        written = internal_set(self, FROM_LEAD)
+        leads.exists().filtered(lambda lead: lead.id not in written)._check_revenue_spread()
 
     @api.model
     def create(self, vals):
         instalment = super(CrmLeadInstalment, self).create(vals)
-        self._check_leads(instalment.lead_id)
+        if not has_flag(self, FROM_NEW_LEAD):
+            # (a deal's creation makes its own instalments only: one2many creations carry the new deal)
+            self._check_leads(instalment.lead_id)
         return instalment
 
     @api.multi

@@ -20,4 +20,5 @@ from . import test_crm_quota
 from . import test_revenue_spread
 from . import test_write_cost
 from . import test_forecast_months
+from . import test_generic_paths
 from . import test_report_rules
