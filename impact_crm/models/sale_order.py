@@ -201,6 +201,7 @@ class SaleOrder(models.Model):
         if 'confirmation_date' in vals:
             self._impact_check_confirmation_date(vals)
         if vals.get('state') in CONFIRMED_STATES:
+            self._impact_check_confirmed_by_confirmation()
             # with the orders' prefetch: the records the confirmation reads next (the customer, the author of its
             # chatter message) are then read together, as Odoo reads them for the orders themselves
             unnumbered = self.filtered(lambda order: not order.fiscal_number).with_prefetch(self._prefetch)
@@ -246,6 +247,19 @@ class SaleOrder(models.Model):
                 return res
             return self._impact_confirm_numbered(vals)
         return super(SaleOrder, self).write(vals)
+
+    @api.multi
+    def _impact_check_confirmed_by_confirmation(self):
+        """A quotation holding a fiscal number (a cancelled order set back to quotation, a new revision of an
+        order) becomes a sales order again only through its confirmation, as one without a number does: a plain
+        write of the state would skip what the confirmation does (its checks, the deal's automation, Odoo's
+        deliveries and analytic account)."""
+        confirming_ids = _confirming_ids()
+        skipped = self.filtered(lambda order: order.fiscal_number and order.state not in CONFIRMED_STATES
+                                and order.id not in confirming_ids)
+        if skipped:
+            raise UserError(_("%s becomes a sales order only through its \"Confirm\" button.")
+                            % ', '.join(skipped.mapped('name')))
 
     @api.multi
     def _impact_check_confirmation_date(self, vals):

@@ -97,6 +97,30 @@ class TestFiscalNumberingPaths(IntegrityCase):
         quote.action_unlock()
         self.assertEqual((quote.state, quote.fiscal_number), ('sale', number))
 
+    def test_a_numbered_quotation_is_confirmed_again_only_by_its_confirmation(self):
+        """A cancelled order set back to quotation, and a new revision of an order, hold their fiscal number
+        already: a write of the state, a mass edit or Odoo's action_unlock do not make them sales orders; their
+        confirmation does, with the same number."""
+        cancelled = self.order()
+        cancelled.action_cancel()
+        cancelled.action_draft()
+        revised = self.order()
+        revision = self.env['sale.order'].sudo(self.rep).browse(revised.action_new_revision()['res_id'])
+        self.assertEqual((revision.state, revision.fiscal_number), ('draft', revised.fiscal_number))
+        fields = ['state', 'fiscal_number', 'name', 'confirmation_date']
+        for label, operation in [
+                ('write', lambda: cancelled.write({'state': 'sale'})),
+                ('write done', lambda: revision.write({'state': 'done'})),
+                ('mass edit', lambda: (cancelled | revision).write({'state': 'sale'})),
+                ("Odoo's action_unlock", lambda: revision.action_unlock())]:
+            error = self.assertRefused(operation, cancelled | revision, fields, message='Confirm')
+            self.assertIn(revision.name if label != 'write' else cancelled.name, error.name, label)
+        number = cancelled.fiscal_number
+        cancelled.action_confirm()
+        revision.action_confirm()
+        self.assertEqual((cancelled.state, cancelled.fiscal_number), ('sale', number))
+        self.assertEqual((revision.state, revision.fiscal_number), ('sale', revised.fiscal_number))
+
     def test_numbered_orders_keep_reference_company_and_number(self):
         order = self.order()
         company_b = self.env['res.company'].create({'name': 'Integrity B Ltd'})
