@@ -29,11 +29,11 @@ MAX_AMOUNT = 1e13
 DERIVED_MODULES = ('impact_crm', 'crm', 'sale', 'sale_crm', 'sales_team', 'mail')
 
 
-def is_derived(field):
+def is_derived(field, modules=DERIVED_MODULES):
     """A stored field computed from others (related ones included) that no inverse writes back (readonly),
-    defined by one of DERIVED_MODULES."""
+    defined by one of ``modules``."""
     return bool(field and field.store and field.compute and not field.inverse and field.readonly
-                and field._module in DERIVED_MODULES)
+                and field._module in modules)
 
 
 class ImpactInputGuard(models.AbstractModel):

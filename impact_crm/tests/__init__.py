@@ -22,3 +22,4 @@ from . import test_write_cost
 from . import test_forecast_months
 from . import test_generic_paths
 from . import test_report_rules
+from . import test_execution_paths
