@@ -7,7 +7,10 @@ from .impact_input_guard import DERIVED_MODULES, is_derived
 # invoices' state, totals and residuals: what validating, paying and cancelling an invoice sets (with its journal
 # entry, by billing users), never values a client writes. Odoo 11 lets a sales user create and edit invoices and
 # stores whatever state or total a write sends (the views only show them read-only).
-VALIDATED_STATES = ('open', 'paid')
+# what the invoice's state, its amounts in the company currency, its credit notes and its age are made of
+BOOKED_FIELDS = ('state', 'move_id', 'type', 'partner_id', 'company_id', 'currency_id', 'journal_id', 'account_id',
+                 'date_invoice', 'date', 'date_due', 'payment_term_id', 'refund_invoice_id', 'invoice_line_ids',
+                 'tax_line_ids')
 INVOICE_MODULES = DERIVED_MODULES + ('account',)
 
 
@@ -33,14 +36,21 @@ class AccountInvoice(models.Model):
 
     @api.multi
     def _impact_check_state_vals(self, vals):
-        """Only billing users validate, pay or cancel an invoice: a sales user's write neither gives a state past
-        draft, nor changes the state or journal entry of a validated invoice (a draft written 'open' has no
-        journal entry, so nothing left to pay: Odoo counted it paid at once and the deal moved to Done)."""
-        if is_biller(self.env) or not ('state' in vals or 'move_id' in vals):
+        """Only billing users validate, pay or cancel an invoice, or change one that is no longer a draft: a sales
+        user's write neither gives a state past draft, nor changes the state or journal entry of a validated or
+        cancelled invoice (a draft written 'open' has no journal entry, so nothing left to pay: Odoo counted it
+        paid at once and the deal moved to Done), nor what its amounts in the company currency, its credit notes
+        and its age are computed from (a currency or a date changes the conversion, a type its sign)."""
+        if is_biller(self.env) or not any(name in vals for name in BOOKED_FIELDS):
             return
-        if vals.get('move_id') or vals.get('state', 'draft') not in ('draft', 'cancel') \
-                or any(invoice.state in VALIDATED_STATES for invoice in self.sudo()):
+        if vals.get('move_id') or vals.get('state', 'draft') not in ('draft', 'cancel'):
             raise AccessError(_("Only billing users validate, pay or cancel invoices."))
+        booked = self.sudo().filtered(lambda invoice: invoice.state != 'draft')
+        if booked and ('state' in vals or 'move_id' in vals):
+            raise AccessError(_("Only billing users validate, pay or cancel invoices."))
+        if booked:
+            raise AccessError(_("Only billing users change %s of an invoice that is no longer a draft.") % ', '.join(
+                self._fields[name].get_description(self.env)['string'] for name in BOOKED_FIELDS if name in vals))
 
     @api.model
     def create(self, vals):

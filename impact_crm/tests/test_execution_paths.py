@@ -58,6 +58,28 @@ class TestInvoiceStatesByAnyPath(IntegrityCase):
             self.assertRefused(lambda: invoice.write({'state': state}), self.deal, FIGURES, error=AccessError)
         self.assertRefused(lambda: invoice.write({'move_id': False}), invoice, ['move_id'], error=AccessError)
 
+    def test_a_rep_does_not_change_what_a_validated_invoices_amounts_are_made_of(self):
+        """A validated invoice's currency (its amount converted again), type (its sign), date, credit note link
+        and customer are billing users'; the rep still sends it and notes on it."""
+        invoice = self.validated().sudo(self.rep)
+        usd = self.env.ref('base.USD')
+        currency = usd if invoice.currency_id != usd else self.env.ref('base.EUR')
+        currency.active = True
+        refund = self.env['account.invoice'].create({'partner_id': self.partner.id, 'type': 'out_refund'})
+        for vals in ({'currency_id': currency.id}, {'type': 'out_refund'}, {'date_invoice': '2020-01-01'},
+                     {'date_due': '2020-01-01'}, {'refund_invoice_id': refund.id},
+                     {'partner_id': self.env['res.partner'].create({'name': 'Another Customer'}).id}):
+            self.assertRefused(lambda: invoice.write(vals), self.deal, FIGURES, error=AccessError,
+                               message='no longer a draft')
+            self.assertRefused(lambda: invoice.write(vals), invoice, list(vals), error=AccessError)
+        invoice.write({'sent': True, 'comment': 'Sent to the site office'})
+        invoice.message_post(body='Customer confirmed receipt')
+        self.assertTrue(invoice.sent)
+        # his own draft stays his to edit, dates and customer included
+        draft = self.env['account.invoice'].sudo(self.rep).create({'partner_id': self.partner.id})
+        draft.write({'date_invoice': '2020-01-01', 'currency_id': currency.id})
+        self.assertEqual(draft.date_invoice, '2020-01-01')
+
     def test_nobody_writes_an_invoices_computed_residual(self):
         """The residual a client wrote (0) made the deal paid until the invoice's journal entry changed."""
         invoice = self.validated()
