@@ -86,7 +86,8 @@ class CrmStageRule(models.Model):
             return self.user_id
         if self.assignee == 'team_leader' and lead.team_id.user_id:
             return lead.team_id.user_id
-        return lead.user_id or self.env.user
+        # a deal without salesperson: the user who made the change (the deal's env; the rule's is the superuser's)
+        return lead.user_id or lead.env.user
 
     @api.multi
     def _prepare_activity(self, lead, today=None):

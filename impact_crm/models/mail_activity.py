@@ -10,6 +10,9 @@ SLA_UNITS = [('hours', 'Hours'), ('days', 'Days')]
 DONE_FLAG = 'impact_activity_done'
 # what a rule's activity is measured by in the SLA report: a rep changing them would hide his lateness
 RULE_FIELDS = ('sla_value', 'sla_unit', 'sla_deadline', 'stage_rule_id')
+# whose and on what a rule's activity is: a rep handing it to a colleague would put his lateness on the colleague,
+# moving it to another document would take it off its deal and out of the SLA report
+RULE_TARGET_FIELDS = ('user_id', 'res_model_id', 'res_model', 'res_id')
 # on any activity: the deadline follows the time standard, the rule link is made by the rules' own code
 COMPUTED_FIELDS = ('sla_deadline', 'stage_rule_id')
 
@@ -87,12 +90,17 @@ class MailActivity(models.Model):
 
     @api.multi
     def _check_sla_write(self, vals):
-        """Refuse a non-manager's change of what the SLA report measures (see RULE_FIELDS). Values sent
-        unchanged pass: a form saving its fields changes nothing."""
-        if not set(RULE_FIELDS).intersection(vals) or is_sales_manager(self.env):
+        """Refuse a non-manager's change of what the SLA report measures (see RULE_FIELDS), and of the
+        assignee or document of a rule's activity (RULE_TARGET_FIELDS). Values sent unchanged pass: a form
+        saving its fields changes nothing."""
+        if not set(RULE_FIELDS + RULE_TARGET_FIELDS).intersection(vals) or is_sales_manager(self.env):
             return
         for activity in self.sudo():
             if activity.stage_rule_id:
+                for name in RULE_TARGET_FIELDS:
+                    if name in vals and activity._sla_field_changes(name, vals[name]):
+                        raise UserError(_("This activity was created by an automation rule: only a sales manager "
+                                          "can assign it to someone else or move it to another document."))
                 names, message = RULE_FIELDS, _("This activity was created by an automation rule: only a sales "
                                                 "manager can change its time standard, SLA deadline or rule.")
             else:

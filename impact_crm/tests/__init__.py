@@ -23,3 +23,4 @@ from . import test_forecast_months
 from . import test_generic_paths
 from . import test_report_rules
 from . import test_execution_paths
+from . import test_automation_paths
