@@ -367,7 +367,6 @@ class CrmForecastReport(models.Model):
         seen = {(self._name, field.comodel_name, field.name)}
         elements = target._generate_order_by_inner(alias, target_order, query, reverse, seen)
         from_clause, where_clause, params = query.get_sql()
-        assert not params, "no parameter in the ordering joins"
         terms = []
         for element in elements:
             expr, direction = element.strip(), ''
@@ -375,8 +374,14 @@ class CrmForecastReport(models.Model):
             if last.upper() in ('ASC', 'DESC'):
                 expr, direction = head.strip(), last.upper()
             conditions = ['"%s"."id" = %s' % (alias, gb['qualified_field'])] + ([where_clause] if where_clause else [])
-            terms.append('(SELECT %s FROM %s WHERE %s) %s' % (
-                expr, from_clause, ' AND '.join(conditions), direction))
+            term = '(SELECT %s FROM %s WHERE %s) %s' % (expr, from_clause, ' AND '.join(conditions), direction)
+            if params:
+                # a translated name of the target is ordered through Odoo's sub-select on ir_translation, whose
+                # parameters (the term, the context's language: set by every client, en_US included) cannot
+                # follow read_group's own (those of its WHERE clause): quoted into the term by the driver, and
+                # its '%' doubled for read_group's statement, which is executed with parameters
+                term = self.env.cr.mogrify(term, params).decode('utf-8').replace('%', '%%')
+            terms.append(term)
         return terms
 
     @api.model
