@@ -194,7 +194,22 @@ class CrmStageRule(models.Model):
         today = fields.Date.from_string(fields.Date.context_today(leads))
         pairs = [(rule, lead) for lead in leads for rule in rules if rule.stage_id == lead.stage_id and
                  (not rule.from_stage_id or rule.from_stage_id == old_stages.get(lead.id))]
-        return self._create_activities(pairs, today)
+        return self._create_activities(self._without_open_tasks(pairs), today)
+
+    @api.model
+    def _without_open_tasks(self, pairs):
+        """The (rule, deal) ``pairs`` whose deal has no open activity of that rule: a deal moved back and
+        into the stage again keeps the task it has (its time standard running since the first move) rather
+        than getting the same task twice. Read in SQL, past the record rules: the automation acts for the
+        company, and a task is open until it is marked done (Odoo deletes it then)."""
+        if not pairs:
+            return pairs
+        self.env.cr.execute(
+            "SELECT stage_rule_id, res_id FROM mail_activity WHERE res_model = 'crm.lead' AND res_id IN %s "
+            "AND stage_rule_id IN %s", (tuple(set(lead.id for _rule, lead in pairs)),
+                                        tuple(set(rule.id for rule, _lead in pairs))))
+        open_tasks = set(self.env.cr.fetchall())
+        return [(rule, lead) for rule, lead in pairs if (rule.id, lead.id) not in open_tasks]
 
     @api.model
     def _fire_quotation_sent_rules(self, leads):

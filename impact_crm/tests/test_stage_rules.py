@@ -62,6 +62,26 @@ class TestStageRules(PeopleCase):
         kanban.sudo(self.salesman).write({'name': 'Kanban renamed'})
         self.assertEqual(len(self._activities(form | kanban, self.rule_order)), 2)
 
+    def test_a_deal_moved_back_and_again_keeps_its_open_task(self):
+        """Potential -> Quote -> Potential -> Quote: one "Prepare the quote" while the first is open, measured
+        from the first move; once it is done, the next move into Quote makes a new one. The other deals of a
+        mass move get theirs."""
+        lead, other = self._lead('Back and forth'), self._lead('Moved once')
+        as_rep = lead.sudo(self.salesman)
+        as_rep.write({'stage_id': self.stage_quote.id})
+        first = self._activities(lead, self.rule_prepare)
+        self.assertEqual(len(first), 1)
+        as_rep.write({'stage_id': self.stage_potential.id})
+        (lead | other).sudo(self.salesman).write({'stage_id': self.stage_quote.id})
+        self.assertEqual(self._activities(lead, self.rule_prepare), first)
+        self.assertEqual(len(self._activities(other, self.rule_prepare)), 1)
+        first.sudo(self.salesman).action_feedback(feedback='Quote ready')
+        as_rep.write({'stage_id': self.stage_potential.id})
+        as_rep.write({'stage_id': self.stage_quote.id})
+        second = self._activities(lead, self.rule_prepare)
+        self.assertEqual(len(second), 1)
+        self.assertNotEqual(second, first)
+
     def _xmlid(self, record):
         name = 'test_lead_%d' % record.id
         self.env['ir.model.data'].create({'module': '__import__', 'name': name, 'model': record._name,
