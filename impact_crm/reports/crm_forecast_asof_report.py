@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 from ..models.crm_stage import FORECAST_CATEGORIES
 from .crm_forecast_report import SOURCES
@@ -49,13 +50,35 @@ class CrmForecastHistoryMixin(models.AbstractModel):
     _name = 'crm.forecast.history.mixin'
     _description = 'Forecast History Views'
     _history_parameters = ()   # context keys, also the setting names
+    # what each parameter is: 'datetime', 'date' or a tuple of the accepted values (the view casts the setting)
+    _history_parameter_kinds = {}
 
     @api.model
     def _apply_history_parameters(self):
         # always set (to '' when absent): a previous call in the same transaction must not leak its values
         for key in self._history_parameters:
-            value = self.env.context.get(key) or ''
-            self.env.cr.execute("SELECT set_config(%s, %s, true)", (SETTING_PREFIX + key, str(value)))
+            value = self._history_parameter_value(key, self.env.context.get(key) or '')
+            self.env.cr.execute("SELECT set_config(%s, %s, true)", (SETTING_PREFIX + key, value))
+
+    @api.model
+    def _history_parameter_value(self, key, value):
+        """``value`` of the parameter ``key`` as its setting, checked: a client sends the context, and a value
+        the view's cast refuses would otherwise reach the user as a raw database error."""
+        value = str(value).strip()
+        kind = self._history_parameter_kinds.get(key)
+        if not value or not kind:
+            return value
+        try:
+            if kind == 'datetime':
+                return fields.Datetime.to_string(fields.Datetime.from_string(value))
+            if kind == 'date':
+                return fields.Date.to_string(fields.Date.from_string(value[:10]))
+        except ValueError:
+            raise UserError(_("%s: a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM:SS) is expected, "
+                              "not \"%s\".") % (key, value))
+        if value not in kind:
+            raise UserError(_("%s: one of %s is expected, not \"%s\".") % (key, ', '.join(kind), value))
+        return value
 
     @api.model
     def _search(self, args, offset=0, limit=None, order=None, count=False, access_rights_uid=None):
@@ -89,6 +112,7 @@ class CrmForecastAsofReport(models.Model):
     _order = 'date desc, id'
     _rec_name = 'lead_id'
     _history_parameters = ('forecast_as_of',)
+    _history_parameter_kinds = {'forecast_as_of': 'datetime'}
 
     source = fields.Selection(SOURCES, string='Source', readonly=True)
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)

@@ -285,6 +285,26 @@ class TestForecastHistory(SavepointCase):
                          [('01_start', 4100.0), ('03_pulled_in', 5000.0), ('06_decreased', -50.0),
                           ('07_won', -4000.0), ('09_end', 5050.0)])
 
+    def test_report_parameters_sent_wrong_are_refused_clearly(self):
+        """The history reports' parameters come in the context, which a client sends: a value the view could not
+        read is refused with a message naming the parameter (not a database error), and nothing is read."""
+        cases = [('crm.forecast.asof.report', {'forecast_as_of': 'yesterday'}, 'forecast_as_of'),
+                 ('crm.forecast.asof.report', {'forecast_as_of': '2031-02-30 10:00:00'}, 'forecast_as_of'),
+                 ('crm.forecast.waterfall.report', {'waterfall_date_from': M1, 'waterfall_date_to': 'soon'},
+                  'waterfall_date_to'),
+                 ('crm.forecast.waterfall.report', {'waterfall_period_start': '2031-13-01'},
+                  'waterfall_period_start'),
+                 ('crm.forecast.waterfall.report', {'waterfall_measure': 'count'}, 'waterfall_measure'),
+                 ('crm.forecast.accuracy.report', {'accuracy_today': 42}, 'accuracy_today')]
+        for model, context, parameter in cases:
+            report = self.env[model].sudo(self.rep_a).with_context(**context)
+            for read in (lambda: report.search([]), lambda: report.read_group([], ['team_id'], ['team_id'])):
+                with self.assertRaises(UserError) as caught, self.cr.savepoint():
+                    read()
+                self.assertIn(parameter, caught.exception.name)
+        # what the dialogs send is read as before, a date alone as its midnight
+        self.assertEqual(self._as_of(M2), self._as_of('2031-03-20'))
+
     def test_waterfall_wizard(self):
         wizard = self.env['crm.forecast.waterfall'].sudo(self.rep_a).create({
             'period_start': Q2[0], 'period_end': Q2[1], 'date_from': M1, 'date_to': M2, 'measure': 'amount'})
