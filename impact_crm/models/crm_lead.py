@@ -898,6 +898,10 @@ class CrmLeadForecast(models.Model):
                                           % (lead.name, dict(self._fields['forecast_category']._description_selection(
                                               self.env))[forced]))
                 continue
+            if category == 'closed' and lead.stage_id.forecast_category != 'closed':
+                # Closed is what is won: an open deal put there would count in the forecast call as closed
+                raise ValidationError(_("'%s' is open: only a won deal is in the Closed forecast category.")
+                                      % lead.name)
             own = with_flags(lead, 'impact_internal_write')
             if not category or category == lead.stage_id.forecast_category:
                 if lead.forecast_category_manual:

@@ -107,6 +107,13 @@ class TestForecastCategory(SavepointCase):
         # a rep may take an open deal out of the forecast
         self.a.write({'forecast_category': 'omitted'})
         self.assertEqual(self.a.forecast_category, 'omitted')
+        # but not count it as closed, by a write, a mass edit or an import
+        for leads in (self.b, self.b | self.c):
+            with self.assertRaises(ValidationError), self.cr.savepoint():
+                leads.sudo(self.rep).write({'forecast_category': 'closed'})
+        result = self.env['crm.lead'].sudo(self.rep).load(['.id', 'forecast_category'], [[str(self.b.id), 'Closed']])
+        self.assertFalse(result['ids'])
+        self.assertEqual((self.b | self.c).mapped('forecast_category'), ['commit', 'pipeline'])
 
     def test_bad_value_and_creation_with_a_category(self):
         with self.assertRaises(ValidationError), self.cr.savepoint():
