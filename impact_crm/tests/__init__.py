@@ -25,3 +25,4 @@ from . import test_report_rules
 from . import test_execution_paths
 from . import test_automation_paths
 from . import test_view_paths
+from . import test_config_paths

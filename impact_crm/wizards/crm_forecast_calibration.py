@@ -1,6 +1,6 @@
 import math
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..sql_rules import group_won_sql
@@ -139,6 +139,34 @@ class CrmForecastCalibrationLine(models.TransientModel):
     brier_score = fields.Float(string='Brier Score', digits=(16, 4), readonly=True)
     suggested = fields.Float(string='Suggested (%)', digits=(16, 0))
     apply = fields.Boolean(string='Apply')
+
+    # A line names its calibration by id, which a client chooses: Odoo checks that the user may create the line
+    # (a transient record, his own), never that the calibration it joins is his. The superuser's calibration
+    # reads every line pointing at it (Odoo limits a transient model's records to their creator for everyone
+    # else), so a rep's line with a value of his and Apply ticked, added to it, set that stage's probability
+    # and its open deals' when the administrator applied his calibration. A line goes only into a calibration
+    # of its own author.
+    @api.model
+    def create(self, vals):
+        line = super(CrmForecastCalibrationLine, self).create(vals)
+        line._check_own_wizard()
+        return line
+
+    @api.multi
+    def write(self, vals):
+        res = super(CrmForecastCalibrationLine, self).write(vals)
+        if 'wizard_id' in vals:
+            self._check_own_wizard()
+        return res
+
+    @api.multi
+    def _check_own_wizard(self):
+        if self.env.uid == SUPERUSER_ID:
+            return
+        for wizard in self.sudo().mapped('wizard_id'):
+            if wizard.create_uid.id != self.env.uid:
+                raise AccessError(_("A line of a stage probability calibration can only be added to a "
+                                    "calibration you opened yourself."))
 
 
 # --------------------------------------------------------------------------------------------------
