@@ -106,12 +106,23 @@ class CrmLead(models.Model):
                         rest.write(dict(vals))  # Odoo's write adds the stage probability to the dict it gets
                     return with_flags(manual, 'impact_keep_probability').write(dict(vals))
         # a probability Odoo's write adds itself is the new stage's default: no override to record
-        given = 'probability' in vals
+        given = 'probability' in vals and 'probability_is_manual' not in vals
+        # an override written again unchanged (Odoo's conversion, an import, a mass edit of other deals) keeps
+        # who set it and when
+        unchanged = self._impact_unchanged_overrides(vals['probability']) if given else ()
         res = self._write_stage(vals)
-        if given and 'probability_is_manual' not in vals:
+        if given:
             # after a tracked write the whole cache is gone (see message_track): reload these deals only
-            self.with_prefetch()._update_probability_override(vals)
+            self.with_prefetch()._update_probability_override(vals, unchanged=unchanged)
         return res
+
+    @api.multi
+    def _impact_unchanged_overrides(self, probability):
+        """The ids of the overridden deals whose probability ``probability`` leaves as it is."""
+        if isinstance(probability, bool) or not isinstance(probability, (int, float)):
+            return frozenset()
+        return frozenset(lead.id for lead in self if lead.probability_is_manual
+                         and abs(lead.probability - probability) <= 0.001)
 
     @api.multi
     def _write_stage(self, vals):
@@ -297,14 +308,16 @@ class CrmLead(models.Model):
         return super(CrmLead, self)._onchange_stage_id()
 
     @api.multi
-    def _update_probability_override(self, vals):
+    def _update_probability_override(self, vals, unchanged=()):
         """After ``vals['probability']`` was written: a value other than the stage default is a rep's
-        override (who and when are kept); the stage default itself is no override."""
+        override (who and when are kept); the stage default itself is no override. ``unchanged``: the ids of
+        the deals already overridden with that value before the write, whose override keeps its author and date."""
         if vals.get('active') is False or has_flag(self, 'impact_probability_reset'):
             return
         overridden = self.filtered(lambda lead: lead.stage_id and lead.stage_group_kind != 'execution' and
                                    abs(lead.probability - lead.stage_id.probability) > 0.001)
         default = (self - overridden).filtered('probability_is_manual')
+        overridden = overridden.filtered(lambda lead: lead.id not in unchanged or not lead.probability_is_manual)
         if overridden:
             super(CrmLead, overridden).write({
                 'probability_is_manual': True,

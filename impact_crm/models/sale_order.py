@@ -484,7 +484,26 @@ class SaleOrderOpportunity(models.Model):
         order = super(SaleOrderOpportunity, self).create(vals)
         if not order.opportunity_id and not has_flag(self, 'impact_no_auto_opportunity'):
             order._create_opportunity_from_quotation()
+        order._impact_convert_leads()
         return order
+
+    @api.multi
+    def write(self, vals):
+        res = super(SaleOrderOpportunity, self).write(vals)
+        if vals.get('opportunity_id'):
+            self._impact_convert_leads()
+        return res
+
+    @api.multi
+    def _impact_convert_leads(self):
+        """A quotation is made for an opportunity: a lead given as an order's opportunity (create, import, copy,
+        a change of the opportunity) is converted, as "New Quotation" on the lead does, with the order's customer
+        when the lead has none. Converted with the user's rights: a lead he may not change is refused."""
+        for order in self:
+            lead = order.opportunity_id
+            if lead and lead.sudo().type == 'lead':
+                # Odoo's conversion leaves archived and won leads as they are (as its wizard does)
+                lead.convert_opportunity(lead.sudo().partner_id.id or order.partner_id.id)
 
     @api.multi
     def _create_opportunity_from_quotation(self):

@@ -25,4 +25,5 @@ from . import test_report_rules
 from . import test_execution_paths
 from . import test_automation_paths
 from . import test_view_paths
+from . import test_quote_paths
 from . import test_config_paths
