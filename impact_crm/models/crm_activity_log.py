@@ -85,3 +85,8 @@ class CrmActivityLog(models.Model):
                 raise UserError(_("The contacts must be among the people of the opportunity."))
             lead.check_access_rights('write')
             lead.check_access_rule('write')
+
+
+class CrmActivityLogInputGuard(models.Model):
+    _name = 'crm.activity.log'
+    _inherit = ['impact.input.guard', 'crm.activity.log']

@@ -14,3 +14,8 @@ class CrmLeadRole(models.Model):
     _sql_constraints = [
         ('name_uniq', 'unique (name)', "A role with this name already exists."),
     ]
+
+
+class CrmLeadRoleInputGuard(models.Model):
+    _name = 'crm.lead.role'
+    _inherit = ['impact.input.guard', 'crm.lead.role']

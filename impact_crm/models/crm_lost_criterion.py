@@ -16,3 +16,8 @@ class CrmLostCriterion(models.Model):
     _sql_constraints = [
         ('name_uniq', 'unique (name)', "A loss criterion with this name already exists."),
     ]
+
+
+class CrmLostCriterionInputGuard(models.Model):
+    _name = 'crm.lost.criterion'
+    _inherit = ['impact.input.guard', 'crm.lost.criterion']

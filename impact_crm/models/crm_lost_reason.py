@@ -36,3 +36,8 @@ class CrmLostReason(models.Model):
         self.env.cr.execute("SELECT state FROM ir_module_module WHERE name = 'impact_crm'")
         row = self.env.cr.fetchone()
         return bool(row) and row[0] == 'to remove'
+
+
+class CrmLostReasonInputGuard(models.Model):
+    _name = 'crm.lost.reason'
+    _inherit = ['impact.input.guard', 'crm.lost.reason']

@@ -516,3 +516,8 @@ class CrmQuota(models.Model):
         """Number of sums differing between the table and the deals summed now (0 when in step)."""
         return count_differing_rows(self.env.cr, deal_month_summed(DEAL_MONTH_TABLE),
                                     deal_month_summed(deal_month_relation(deal_month_rows('l', 'crm_lead l'))))
+
+
+class CrmQuotaInputGuard(models.Model):
+    _name = 'crm.quota'
+    _inherit = ['impact.input.guard', 'crm.quota']

@@ -38,3 +38,8 @@ class CrmRegion(models.Model):
             return self.search(company_domain + [('country_ids', 'in', partner.country_id.ids)],
                                order='company_id, sequence, name', limit=1)
         return self.browse()
+
+
+class CrmRegionInputGuard(models.Model):
+    _name = 'crm.region'
+    _inherit = ['impact.input.guard', 'crm.region']

@@ -4,7 +4,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..internal_flags import has_flag, with_flags, with_internal_set
-from .mail_activity import SLA_UNITS
+from .mail_activity import MAX_SLA_DAYS, SLA_UNITS, check_sla_range
 
 # internal flag raised while rules run: a stage change made meanwhile (by another automation) fires no rule
 RULE_GUARD = 'impact_stage_rule_running'
@@ -43,7 +43,8 @@ class CrmStageRule(models.Model):
     sla_value = fields.Float(string='Time Standard')
     sla_unit = fields.Selection(SLA_UNITS, string='Time Standard Unit', default='hours', required=True)
 
-    @api.constrains('trigger', 'stage_id', 'from_stage_id', 'assignee', 'user_id', 'due_days', 'sla_value')
+    @api.constrains('trigger', 'stage_id', 'from_stage_id', 'assignee', 'user_id', 'due_days', 'sla_value',
+                    'sla_unit')
     def _check_rule(self):
         for rule in self:
             if rule.trigger == 'stage' and not rule.stage_id:
@@ -54,6 +55,10 @@ class CrmStageRule(models.Model):
                 raise ValidationError(_("Choose the user the activity is assigned to."))
             if rule.due_days < 0 or rule.sla_value < 0:
                 raise ValidationError(_("Days and time standards cannot be negative."))
+            if rule.due_days > MAX_SLA_DAYS:
+                raise ValidationError(_("An activity is due at most %s days after the change (%s given).")
+                                      % (MAX_SLA_DAYS, rule.due_days))
+            check_sla_range(self.env, rule.sla_value, rule.sla_unit)
 
     @api.model
     def _workdays(self, company):
@@ -216,3 +221,8 @@ class CrmStageRule(models.Model):
         if has_flag(self, RULE_GUARD) or not leads:
             return self.env['mail.activity']
         return self.sudo().search([('trigger', '=', 'quotation_sent')])._apply(leads)
+
+
+class CrmStageRuleInputGuard(models.Model):
+    _name = 'crm.stage.rule'
+    _inherit = ['impact.input.guard', 'crm.stage.rule']

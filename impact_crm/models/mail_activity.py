@@ -6,6 +6,8 @@ from odoo.exceptions import UserError, ValidationError
 from ..internal_flags import has_flag, with_flags
 
 SLA_UNITS = [('hours', 'Hours'), ('days', 'Days')]
+# the longest time standard (and a rule's longest delay): ten years, far within the dates Python can compute
+MAX_SLA_DAYS = 3650
 # internal flag raised by action_feedback: Odoo deletes the activity it marks done, a rule's one too
 DONE_FLAG = 'impact_activity_done'
 # what a rule's activity is measured by in the SLA report: a rep changing them would hide his lateness
@@ -20,6 +22,14 @@ COMPUTED_FIELDS = ('sla_deadline', 'stage_rule_id')
 def sla_delta(value, unit):
     """The time standard as a timedelta (days are calendar days of 24 hours)."""
     return timedelta(hours=value) if unit == 'hours' else timedelta(days=value)
+
+
+def check_sla_range(env, value, unit):
+    """Refuse a time standard that is negative or longer than MAX_SLA_DAYS (its deadline could not be computed)."""
+    days = (value or 0.0) / 24.0 if unit != 'days' else (value or 0.0)
+    if days < 0 or days > MAX_SLA_DAYS:
+        raise ValidationError(_("The time standard must be between 0 and %s days (%s %s given).")
+                              % (MAX_SLA_DAYS, value, dict(SLA_UNITS).get(unit, unit)))
 
 
 def is_sales_manager(env):
@@ -74,6 +84,7 @@ class MailActivity(models.Model):
     @api.model
     def _sla_deadline_vals(self, vals, start=None):
         value = vals.get('sla_value')
+        check_sla_range(self.env, value, vals.get('sla_unit') or 'hours')
         if not value:
             return {'sla_deadline': False}
         start = fields.Datetime.from_string(start or fields.Datetime.now())
@@ -164,3 +175,18 @@ class MailActivity(models.Model):
             'duration': self.calendar_event_id.duration or 0.0,
             'source': 'activity',
         }
+
+
+# --------------------------------------------------------------------------------------------------
+# Input guard, last: the values' types are checked before the overrides above compute the SLA deadline.
+# --------------------------------------------------------------------------------------------------
+
+
+class MailActivityInputGuard(models.Model):
+    _name = 'mail.activity'
+    _inherit = ['impact.input.guard', 'mail.activity']
+
+    @api.model
+    def _guard_kept(self, vals, creating=False):
+        # Odoo's own activity: its related document fields are refused (or not) by _check_sla_write above
+        return

@@ -348,6 +348,16 @@ class SaleFiscalNumber(models.Model):
         # theirs and the sales managers', as the list is (a salesperson reads the numbers of his own orders only)
         self.env['sale.fiscal.number.report'].check_access_rights('read')
         allowed = self.env.user.company_ids.ids
+        if company_id and (isinstance(company_id, bool) or not isinstance(company_id, int)):
+            raise UserError(_("%r is not a company id.") % (company_id,))
+        for value in (date_from, date_to):
+            if value:
+                try:
+                    if not isinstance(value, str):
+                        raise ValueError(value)
+                    fields.Datetime.from_string(value)
+                except ValueError:
+                    raise UserError(_("%r is not a valid date.") % (value,))
         if company_id:
             if company_id not in allowed:
                 raise AccessError(_("You can only check the fiscal numbering of your own companies."))

@@ -27,3 +27,4 @@ from . import test_automation_paths
 from . import test_view_paths
 from . import test_quote_paths
 from . import test_config_paths
+from . import test_config_input

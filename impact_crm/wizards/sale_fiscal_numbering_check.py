@@ -1,5 +1,6 @@
 """Check the fiscal numbering of a period: shows gaps and duplicates loudly, opens the numbers list."""
 from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import html_escape
 
 
@@ -14,6 +15,12 @@ class SaleFiscalNumberingCheck(models.TransientModel):
     checked = fields.Boolean(readonly=True)
     issue_count = fields.Integer(string='Issues', readonly=True)
     result = fields.Html(string='Result', readonly=True, sanitize=False)
+
+    @api.constrains('date_from', 'date_to')
+    def _check_period(self):
+        for check in self:
+            if check.date_from and check.date_to and check.date_to < check.date_from:
+                raise ValidationError(_("The period ends before it starts."))
 
     def _period(self):
         date_to = self.date_to and (self.date_to + ' 23:59:59')
@@ -47,3 +54,8 @@ class SaleFiscalNumberingCheck(models.TransientModel):
             domain.append(('date', '<=', date_to))
         action['domain'] = domain
         return action
+
+
+class SaleFiscalNumberingCheckInputGuard(models.TransientModel):
+    _name = 'sale.fiscal.numbering.check'
+    _inherit = ['impact.input.guard', 'sale.fiscal.numbering.check']
