@@ -132,8 +132,7 @@ class ImpactInputGuard(models.AbstractModel):
     def _guard_many2one(self, field, value):
         if isinstance(value, models.BaseModel):
             return
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= INT_MAX:
-            raise self._guard_error(field, _("%r is not a record id.") % (value,))
+        self._guard_record_id(field, value)
         if not self.env[field.comodel_name].sudo().browse(value).exists():
             raise self._guard_error(field, _("there is no record with id %s.") % value)
         if field.comodel_name == 'res.company' and self.env.uid != SUPERUSER_ID \
@@ -141,6 +140,40 @@ class ImpactInputGuard(models.AbstractModel):
             # the companies' record rules judge a record by the company it has, not by the one written on it:
             # without this, a user could hand a record to a company he does not belong to
             raise self._guard_error(field, _("you do not work for this company."))
+
+    def _guard_many2many(self, field, value):
+        """A list of Odoo's commands (or of ids, records, values to create): the ids they name are whole
+        numbers, which PostgreSQL would otherwise refuse with its own error."""
+        if isinstance(value, models.BaseModel):
+            return
+        if not isinstance(value, (list, tuple)):
+            raise self._guard_error(field, _("a list of records is expected."))
+        for command in value:
+            if isinstance(command, (dict, models.BaseModel)):
+                continue
+            if not isinstance(command, (list, tuple)):
+                self._guard_record_id(field, command)
+                continue
+            if not command or command[0] not in (0, 1, 2, 3, 4, 5, 6) or isinstance(command[0], bool):
+                raise self._guard_error(field, _("%r is not a command on records.") % (command,))
+            if command[0] in (1, 2, 3, 4):
+                self._guard_record_id(field, command[1] if len(command) > 1 else None)
+            if command[0] in (0, 1) and (len(command) < 3 or not isinstance(command[2], dict)):
+                raise self._guard_error(field, _("%r is not a command on records.") % (command,))
+            if command[0] == 6:
+                ids = command[2] if len(command) > 2 else None
+                if isinstance(ids, models.BaseModel):
+                    continue
+                if not isinstance(ids, (list, tuple, set, frozenset)):
+                    raise self._guard_error(field, _("%r is not a command on records.") % (command,))
+                for record_id in ids:
+                    self._guard_record_id(field, record_id)
+
+    _guard_one2many = _guard_many2many
+
+    def _guard_record_id(self, field, value):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= INT_MAX:
+            raise self._guard_error(field, _("%r is not a record id.") % (value,))
 
     def _guard_date(self, field, value):
         if isinstance(value, (date, datetime)):

@@ -73,6 +73,25 @@ class TestConfigInput(ConfigInputCase):
                 bad['color'] = BAD_INTEGERS
             self.assertBadValuesRefused(record, {'name': name + ' 2'}, bad)
 
+    def test_lists_of_records_refuse_bad_commands(self):
+        """Commands on records (a deal's tags, its people, a region's countries) whose ids are not ids are refused
+        with the guard's message, not PostgreSQL's; well-formed ones pass, as the web client sends them."""
+        tag = self.env['crm.lead.tag'].create({'name': 'Audit Tag'})
+        deal = self.Leads.create({'name': 'Audit Commands', 'type': 'opportunity', 'user_id': self.rep.id})
+        region = self.as_manager('crm.region').create({'name': 'Audit Commands Region'})
+        bad = [(4, 'x'), (6, 0, ['x']), (6, 0, 'x'), (7, 1), ('x',), (4, 2 ** 40), (1, 'x', {}), (0, 0, 'x')]
+        for record, name in ((deal, 'tag_ids'), (deal, 'contact_ids'), (region, 'country_ids')):
+            for value in bad + ['x']:
+                commands = [value] if value != 'x' else value
+                self.assertRefused(lambda: record.write({name: commands}), record, [name], error=ValidationError,
+                                   message='record')
+        deal.write({'tag_ids': [(4, tag.id)]})
+        deal.write({'tag_ids': [(6, 0, [tag.id])]})
+        deal.write({'tag_ids': [tag.id]})
+        self.assertEqual(deal.tag_ids, tag)
+        deal.write({'contact_ids': [(0, 'virtual_1', {'partner_id': self.partner.id})]})
+        self.assertEqual(deal.contact_ids.partner_id, self.partner)
+
     def test_activity_time_standard_refuses_bad_values(self):
         deal = self.Leads.create({'name': 'Audit Activity', 'type': 'opportunity', 'user_id': self.rep.id})
         base = {'res_model_id': self.env['ir.model']._get('crm.lead').id, 'res_id': deal.id,
