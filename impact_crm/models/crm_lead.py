@@ -1428,6 +1428,9 @@ class CrmLeadKanban(models.Model):
             'weighted'}], 'lost_stage_ids': [...], 'currency_id': the company currency}
         """
         Stage = self.env['crm.stage']
+        if stage_ids and (not isinstance(stage_ids, (list, tuple)) or not all(
+                isinstance(stage_id, int) and not isinstance(stage_id, bool) for stage_id in stage_ids)):
+            raise UserError(_("%r is not a list of stage ids.") % (stage_ids,))
         stages = Stage.browse(stage_ids) if stage_ids else Stage.search([])
         stages = stages.exists()
         totals = {}

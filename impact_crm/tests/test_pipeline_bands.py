@@ -1,5 +1,6 @@
 """The data of the pipeline kanban's stage-group bands: the groups of the columns in order, the
 totals of each group under the user's record rules, and the Lost stage the lost dialog guards."""
+from odoo.exceptions import UserError
 from odoo.tests.common import SavepointCase
 
 
@@ -69,6 +70,12 @@ class TestPipelineBands(SavepointCase):
             [('tag_ids', 'in', self.tag.ids), ('user_id', '=', self.other_rep.id)], self.stages.ids)
         open_band = [band for band in result['bands'] if band['id'] == self.group_open.id][0]
         self.assertEqual((open_band['count'], open_band['expected']), (1, 7000.0))
+
+    def test_stage_ids_that_are_not_ids_are_refused_clearly(self):
+        Lead = self.env['crm.lead'].sudo(self.rep)
+        for stage_ids in ('x', ['x'], [True], {'a': 1}):
+            with self.assertRaises(UserError):
+                Lead.impact_stage_group_bands([], stage_ids)
 
     def test_a_group_moved_first_leads_the_bands(self):
         self.group_execution.sequence = 1
