@@ -7,6 +7,7 @@ from .impact_input_guard import DERIVED_MODULES, is_derived
 # invoices' state, totals and residuals: what validating, paying and cancelling an invoice sets (with its journal
 # entry, by billing users), never values a client writes. Odoo 11 lets a sales user create and edit invoices and
 # stores whatever state or total a write sends (the views only show them read-only).
+
 # what the invoice's state, its amounts in the company currency, its credit notes and its age are made of
 BOOKED_FIELDS = ('state', 'move_id', 'type', 'partner_id', 'company_id', 'currency_id', 'journal_id', 'account_id',
                  'date_invoice', 'date', 'date_due', 'payment_term_id', 'refund_invoice_id', 'invoice_line_ids',
