@@ -486,6 +486,17 @@ class CrmLeadMerge(models.Model):
                               "Deals: %s") % ', '.join(kept.mapped('name')))
 
     @api.multi
+    def _merge_data(self, fields):
+        # Odoo keeps the deal of the furthest stage, a lost one (the Lost stage comes last) when the merged deals
+        # include it (its lead conversion offers to merge with lost duplicates), and gives it the first probability
+        # that is not 0, another deal's: the kept deal stays lost, at 0, until it is restored
+        data = super(CrmLeadMerge, self)._merge_data(fields)
+        head = self[:1]
+        if 'probability' in data and head and head._is_lost_deal():
+            data['probability'] = head.probability
+        return data
+
+    @api.multi
     def merge_dependences(self, opportunities):
         res = super(CrmLeadMerge, self).merge_dependences(opportunities)
         if has_flag(self, 'impact_merging'):
@@ -1213,7 +1224,7 @@ class CrmLeadLostFlow(models.Model):
         numeric = isinstance(probability, (int, float)) and not isinstance(probability, bool)
 
         def moved(lead):
-            if lead.active or not (lead.lost_date or lead.stage_id.is_lost):
+            if not lead._is_lost_deal():
                 return False
             if 'stage_id' in vals and lead.stage_id != stage and not stage.is_lost:
                 return True
@@ -1277,18 +1288,32 @@ class CrmLeadLostFlow(models.Model):
             if rest:
                 super(CrmLeadLostFlow, self).write(rest)
             return self.action_set_lost()
-        if lost_stage and any(lead.stage_id.id != vals['stage_id'] for lead in self):
+        # (a deal already lost may move to another Lost stage: it stays lost, e.g. before its stage is deleted)
+        if lost_stage and any(lead.stage_id.id != vals['stage_id'] and not lead._is_lost_deal() for lead in self):
             raise UserError(_(
                 "A deal enters the Lost stage only through \"Mark Lost\", which asks for the loss reason: "
                 "use the \"Mark Lost\" button of the deal (or the action \"Mark as lost\" on the list) "
                 "instead of moving it there."))
         if vals.get('active'):
-            restoring = self.filtered(lambda lead: not lead.active and (lead.lost_date or lead.stage_id.is_lost))
-            res = super(CrmLeadLostFlow, self).write(vals)
-            if restoring:
-                restoring._restore_lost()
-            return res
+            restoring = self.filtered(lambda lead: lead._is_lost_deal())
+            if not restoring:
+                return super(CrmLeadLostFlow, self).write(vals)
+            # restored with a stage in the same write: straight into that stage, in one move (not through the
+            # stage it was lost at first, whose rules would fire)
+            stage = self.env['crm.stage'].browse(vals['stage_id']) if vals.get('stage_id') else None
+            if self - restoring:
+                super(CrmLeadLostFlow, self - restoring).write(vals)
+            super(CrmLeadLostFlow, restoring).write(dict((key, value) for key, value in vals.items()
+                                                         if key != 'stage_id'))
+            restoring._restore_lost(stage=stage)
+            return True
         return super(CrmLeadLostFlow, self).write(vals)
+
+    @api.multi
+    def _is_lost_deal(self):
+        """Archived by the lost flow (or, before the add-on, archived in a Lost stage)."""
+        self.ensure_one()
+        return not self.active and bool(self.lost_date or self.stage_id.is_lost)
 
     @api.multi
     def _backdate_loss(self, lost_date):
@@ -1300,14 +1325,15 @@ class CrmLeadLostFlow(models.Model):
     # Restore
     # ------------------------------------------------------------------
     @api.multi
-    def _restore_lost(self):
-        """Clear the loss of restored deals and return them to the stage they were lost from
+    def _restore_lost(self, stage=None):
+        """Clear the loss of restored deals and return them to the stage they were lost from, or to ``stage``
         (through the normal write, so that the stage history records it), with a chatter note."""
         clear = dict((fname, False) for fname in LOST_FIELDS)
         clear['lost_reason'] = False
         targets = {}
+        requested = stage
         for lead in self:
-            stage = lead.lost_stage_id
+            stage = requested or lead.lost_stage_id
             if not stage or stage.is_lost:
                 stage = lead._stage_find(domain=[('is_lost', '=', False), ('fold', '=', False)])
             body = _("Restored from lost (reason: %s, lost on %s, at stage %s): back to stage %s.") % (

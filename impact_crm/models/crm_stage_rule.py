@@ -4,10 +4,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..internal_flags import has_flag, with_flags, with_internal_set
-from .mail_activity import MAX_SLA_DAYS, SLA_UNITS, check_sla_range
-
-# internal flag raised while rules run: a stage change made meanwhile (by another automation) fires no rule
-RULE_GUARD = 'impact_stage_rule_running'
+from .mail_activity import MAX_SLA_DAYS, RULE_GUARD, SLA_UNITS, check_sla_range
 # the (deal id, partner id) pairs the rules subscribed before creating their activities (crm.lead.message_subscribe)
 FOLLOWED = 'impact_rule_followers'
 DEFAULT_WORKDAYS = (0, 1, 2, 3, 4)  # Mon-Fri, when the company has no working-time calendar

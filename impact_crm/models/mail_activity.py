@@ -6,6 +6,9 @@ from odoo.exceptions import UserError, ValidationError
 from ..internal_flags import has_flag, with_flags
 
 SLA_UNITS = [('hours', 'Hours'), ('days', 'Days')]
+# internal flag raised while the stage rules run (see crm_stage_rule.py): a stage change made meanwhile (by another
+# automation) fires no rule, and the activities they create are theirs
+RULE_GUARD = 'impact_stage_rule_running'
 # the longest time standard (and a rule's longest delay): ten years, far within the dates Python can compute
 MAX_SLA_DAYS = 3650
 # internal flag raised by action_feedback: Odoo deletes the activity it marks done, a rule's one too
@@ -25,8 +28,10 @@ def sla_delta(value, unit):
 
 
 def check_sla_range(env, value, unit):
-    """Refuse a time standard that is negative or longer than MAX_SLA_DAYS (its deadline could not be computed)."""
-    days = (value or 0.0) / 24.0 if unit != 'days' else (value or 0.0)
+    """Refuse a time standard that is negative or longer than MAX_SLA_DAYS (its deadline could not be computed).
+    ``value``: a number, or a text the input guard found to be one."""
+    value = float(value or 0.0)
+    days = value / 24.0 if unit != 'days' else value
     if days < 0 or days > MAX_SLA_DAYS:
         raise ValidationError(_("The time standard must be between 0 and %s days (%s %s given).")
                               % (MAX_SLA_DAYS, value, dict(SLA_UNITS).get(unit, unit)))
@@ -83,7 +88,7 @@ class MailActivity(models.Model):
 
     @api.model
     def _sla_deadline_vals(self, vals, start=None):
-        value = vals.get('sla_value')
+        value = float(vals.get('sla_value') or 0.0)
         check_sla_range(self.env, value, vals.get('sla_unit') or 'hours')
         if not value:
             return {'sla_deadline': False}
@@ -109,6 +114,10 @@ class MailActivity(models.Model):
         for activity in self.sudo():
             if activity.stage_rule_id:
                 for name in RULE_TARGET_FIELDS:
+                    # taking a colleague's task over is his own lateness (Odoo's meeting scheduled from the
+                    # task makes its organiser the assignee): handing one to someone else is not
+                    if name == 'user_id' and vals.get('user_id') == self.env.uid:
+                        continue
                     if name in vals and activity._sla_field_changes(name, vals[name]):
                         raise UserError(_("This activity was created by an automation rule: only a sales manager "
                                           "can assign it to someone else or move it to another document."))
@@ -190,3 +199,11 @@ class MailActivityInputGuard(models.Model):
     def _guard_kept(self, vals, creating=False):
         # Odoo's own activity: its related document fields are refused (or not) by _check_sla_write above
         return
+
+    @api.model
+    def _guard_values(self, vals):
+        # the automation rules' own activities (their values made by the rules' code): not checked again, one
+        # look-up per many2one per activity of a mass stage change
+        if has_flag(self, RULE_GUARD):
+            return
+        return super(MailActivityInputGuard, self)._guard_values(vals)

@@ -5,8 +5,12 @@ on the deal, a form saving its values):
   lateness would count as the colleague's in the SLA report) nor moves it to another document (it would leave
   its deal and the SLA report); a sales manager may;
 - a deal without salesperson gives a rule's activity to the user who moved it, not to the superuser the rules
-  run as.
+  run as;
+- a time standard sent as text (an import, a JSON-RPC client) counts as its number.
 """
+from odoo import fields
+from odoo.exceptions import ValidationError
+
 from .test_integrity_paths import IntegrityCase
 
 HANDED = 'only a sales manager can assign it to someone else or move it to another document'
@@ -48,6 +52,9 @@ class TestRuleActivityStaysPut(IntegrityCase):
         mine.write({'user_id': self.rep.id, 'summary': 'Prepare the quote today'})
         task.sudo(self.manager).write({'user_id': self.colleague.id})
         self.assertEqual(task.user_id, self.colleague)
+        # taking it over is his own lateness (Odoo's meeting scheduled from the task does it): allowed
+        mine.write({'user_id': self.rep.id})
+        self.assertEqual(task.user_id, self.rep)
         # his own activities, without rule, he hands to whom he likes (Odoo's behaviour)
         own = self.env['mail.activity'].sudo(self.rep).create({
             'res_model_id': self.env['ir.model']._get('crm.lead').id, 'res_id': deal.id,
@@ -73,3 +80,19 @@ class TestRuleActivityStaysPut(IntegrityCase):
         deal = self.deal('Audit Unassigned')
         self.assertFalse(deal.user_id)
         self.assertEqual(self.rule_task(deal).user_id, self.rep)
+
+    def test_a_time_standard_sent_as_text_counts_as_its_number(self):
+        deal = self.deal('Audit Text Standard', self.rep)
+        Activity = self.env['mail.activity'].sudo(self.rep)
+        values = {'res_model_id': self.env['ir.model']._get('crm.lead').id, 'res_id': deal.id,
+                  'activity_type_id': self.rule.activity_type_id.id, 'user_id': self.rep.id}
+        for unit, hours in (('hours', 5), ('days', 120)):
+            activity = Activity.create(dict(values, sla_value='5', sla_unit=unit))
+            self.assertEqual(activity.sla_value, 5.0)
+            delta = fields.Datetime.from_string(activity.sla_deadline) - fields.Datetime.from_string(
+                activity.create_date)
+            self.assertAlmostEqual(delta.total_seconds() / 3600.0, hours, places=1)
+            activity.write({'sla_value': '2'})
+            self.assertEqual(activity.sla_value, 2.0)
+        with self.assertRaises(ValidationError):
+            Activity.create(dict(values, sla_value='five'))

@@ -134,15 +134,56 @@ class TestLostDealStaysLost(IntegrityCase):
             raise UserError(result['messages'][0]['message'])
 
     def test_restore_then_move(self):
-        # restoring (with or without a stage in the same write) clears the loss and goes back to the stage
-        self.lost.write({'active': True, 'stage_id': self.won_stage.id})
+        # restoring clears the loss and goes back to the stage it was lost at; then it moves as any deal
+        self.lost.write({'active': True})
         self.assertFalse(self.lost.lost_date)
         self.assertEqual(self.lost.stage_id, self.quote_stage)
         self.lost.write({'stage_id': self.won_stage.id})
         self.assertEqual(self.lost.probability, 100.0)
+        # restored with a stage in the same write: straight into that stage, one move from the Lost stage
+        lost_stage = self.env['crm.stage'].search([('is_lost', '=', True)], limit=1)
+        moved = self.Leads.create({'name': 'Audit Lost Quay', 'type': 'opportunity', 'user_id': self.rep.id,
+                                   'stage_id': self.quote_stage.id, 'lost_reason': self.reason.id})
+        moved.action_set_lost()
+        moved.write({'active': True, 'stage_id': self.won_stage.id})
+        self.assertEqual((moved.stage_id, moved.probability, moved.lost_date), (self.won_stage, 100.0, False))
+        history = self.env['crm.lead.stage.history'].search([('lead_id', '=', moved.id)], order='id desc', limit=1)
+        self.assertEqual((history.stage_from_id, history.stage_to_id), (lost_stage, self.won_stage))
         # Odoo's meaning of lost sent again on a lost deal changes nothing it refuses
         again = self.Leads.create({'name': 'Audit Lost Again', 'type': 'opportunity', 'user_id': self.rep.id,
                                    'lost_reason': self.reason.id})
         again.action_set_lost()
         again.write({'active': False, 'probability': 0})
         self.assertTrue(again.lost_date and again.stage_id.is_lost)
+
+    def test_a_lost_deal_moves_between_lost_stages(self):
+        """A lost deal stays lost in another Lost stage: the way to empty a Lost stage before deleting it."""
+        manager = self.user('audit_lost_manager', 'sales_team.group_sale_manager')
+        first = self.lost.stage_id
+        second = self.env['crm.stage'].sudo(manager).create({
+            'name': 'Lost (archive)', 'group_id': first.group_id.id, 'is_lost': True, 'probability': 0.0})
+        self.lost.write({'stage_id': second.id})
+        self.assertEqual((self.lost.stage_id, self.lost.active, self.lost.probability), (second, False, 0.0))
+        self.assertTrue(self.lost.lost_date)
+        # an open deal still enters a Lost stage only through Mark Lost
+        other = self.Leads.create({'name': 'Audit Open Quay', 'type': 'opportunity', 'user_id': self.rep.id})
+        self.assertRefused(lambda: other.write({'stage_id': second.id}), other, ['stage_id'], message='Mark Lost')
+        self.lost.sudo(manager).write({'stage_id': first.id})
+        second.sudo(manager).unlink()
+        self.assertFalse(second.exists())
+
+    def test_a_manager_merges_a_lost_deal_with_its_open_duplicate(self):
+        """Odoo keeps the lost deal (its Lost stage comes last) and gave it the open one's probability: it stays
+        lost, at 0, with the open deal's quotation."""
+        manager = self.user('audit_merge_manager', 'sales_team.group_sale_manager')
+        duplicate = self.Leads.create({'name': 'Audit Lost Pier (copy)', 'type': 'opportunity',
+                                       'user_id': self.rep.id, 'partner_id': self.partner.id,
+                                       'stage_id': self.quote_stage.id})
+        quotation = self.env['sale.order'].sudo(self.rep).create({
+            'partner_id': self.partner.id, 'opportunity_id': duplicate.id})
+        head = (self.lost | duplicate).sudo(manager).merge_opportunity()
+        self.assertEqual(head, self.lost)
+        self.assertEqual((head.active, head.probability, head.stage_id.is_lost), (False, 0.0, True))
+        self.assertTrue(head.lost_date)
+        self.assertEqual(quotation.opportunity_id, self.lost)
+        self.assertFalse(duplicate.exists())
