@@ -161,12 +161,14 @@ class TestLostDealStaysLost(IntegrityCase):
         manager = self.user('audit_lost_manager', 'sales_team.group_sale_manager')
         first = self.lost.stage_id
         second = self.env['crm.stage'].sudo(manager).create({
-            'name': 'Lost (archive)', 'group_id': first.group_id.id, 'is_lost': True, 'probability': 0.0})
+            'name': 'Lost (archive)', 'group_id': first.group_id.id, 'is_lost': True, 'probability': 0.0,
+            'sequence': first.sequence + 1, 'fold': True})
         self.lost.write({'stage_id': second.id})
         self.assertEqual((self.lost.stage_id, self.lost.active, self.lost.probability), (second, False, 0.0))
         self.assertTrue(self.lost.lost_date)
         # an open deal still enters a Lost stage only through Mark Lost
-        other = self.Leads.create({'name': 'Audit Open Quay', 'type': 'opportunity', 'user_id': self.rep.id})
+        other = self.Leads.create({'name': 'Audit Open Quay', 'type': 'opportunity', 'user_id': self.rep.id,
+                                   'stage_id': self.quote_stage.id})
         self.assertRefused(lambda: other.write({'stage_id': second.id}), other, ['stage_id'], message='Mark Lost')
         self.lost.sudo(manager).write({'stage_id': first.id})
         second.sudo(manager).unlink()
