@@ -55,7 +55,7 @@ class CrmStageRule(models.Model):
             if rule.due_days > MAX_SLA_DAYS:
                 raise ValidationError(_("An activity is due at most %s days after the change (%s given).")
                                       % (MAX_SLA_DAYS, rule.due_days))
-            check_sla_range(self.env, rule.sla_value, rule.sla_unit)
+            check_sla_range(rule.sla_value, rule.sla_unit)
 
     @api.model
     def _workdays(self, company):

@@ -27,7 +27,7 @@ def sla_delta(value, unit):
     return timedelta(hours=value) if unit == 'hours' else timedelta(days=value)
 
 
-def check_sla_range(env, value, unit):
+def check_sla_range(value, unit):
     """Refuse a time standard that is negative or longer than MAX_SLA_DAYS (its deadline could not be computed).
     ``value``: a number, or a text the input guard found to be one."""
     value = float(value or 0.0)
@@ -89,7 +89,7 @@ class MailActivity(models.Model):
     @api.model
     def _sla_deadline_vals(self, vals, start=None):
         value = float(vals.get('sla_value') or 0.0)
-        check_sla_range(self.env, value, vals.get('sla_unit') or 'hours')
+        check_sla_range(value, vals.get('sla_unit') or 'hours')
         if not value:
             return {'sla_deadline': False}
         start = fields.Datetime.from_string(start or fields.Datetime.now())

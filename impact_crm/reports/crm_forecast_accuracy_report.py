@@ -22,8 +22,7 @@ class CrmForecastAccuracyReport(models.Model):
     _description = 'Forecast Accuracy'
     _auto = False
     _order = 'period_start desc, horizon, id'
-    _history_parameters = ('accuracy_today',)
-    _history_parameter_kinds = {'accuracy_today': 'date'}
+    _history_parameters = {'accuracy_today': 'date'}
 
     period_kind = fields.Selection(PERIOD_KINDS, string='Period Type', readonly=True)
     period_start = fields.Date(string='Period', readonly=True)

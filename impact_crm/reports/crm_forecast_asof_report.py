@@ -49,9 +49,9 @@ class CrmForecastHistoryMixin(models.AbstractModel):
     transaction-local settings, set right before every query the ORM runs on the view."""
     _name = 'crm.forecast.history.mixin'
     _description = 'Forecast History Views'
-    _history_parameters = ()   # context keys, also the setting names
-    # what each parameter is: 'datetime', 'date' or a tuple of the accepted values (the view casts the setting)
-    _history_parameter_kinds = {}
+    # {context key, also the setting's name: what it is, 'datetime', 'date' or a tuple of the accepted values
+    # (the view casts the setting)}
+    _history_parameters = {}
 
     @api.model
     def _apply_history_parameters(self):
@@ -65,7 +65,7 @@ class CrmForecastHistoryMixin(models.AbstractModel):
         """``value`` of the parameter ``key`` as its setting, checked: a client sends the context, and a value
         the view's cast refuses would otherwise reach the user as a raw database error."""
         value = str(value).strip()
-        kind = self._history_parameter_kinds.get(key)
+        kind = self._history_parameters[key]
         if not value or not kind:
             return value
         try:
@@ -111,8 +111,7 @@ class CrmForecastAsofReport(models.Model):
     _auto = False
     _order = 'date desc, id'
     _rec_name = 'lead_id'
-    _history_parameters = ('forecast_as_of',)
-    _history_parameter_kinds = {'forecast_as_of': 'datetime'}
+    _history_parameters = {'forecast_as_of': 'datetime'}
 
     source = fields.Selection(SOURCES, string='Source', readonly=True)
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)

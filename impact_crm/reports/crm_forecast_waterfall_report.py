@@ -46,11 +46,9 @@ class CrmForecastWaterfallReport(models.Model):
     _auto = False
     _order = 'bucket, value desc, id'
     _rec_name = 'lead_id'
-    _history_parameters = ('waterfall_date_from', 'waterfall_date_to', 'waterfall_period_start',
-                           'waterfall_period_end', 'waterfall_measure')
-    _history_parameter_kinds = {'waterfall_date_from': 'datetime', 'waterfall_date_to': 'datetime',
-                                'waterfall_period_start': 'date', 'waterfall_period_end': 'date',
-                                'waterfall_measure': ('weighted', 'amount')}
+    _history_parameters = {'waterfall_date_from': 'datetime', 'waterfall_date_to': 'datetime',
+                           'waterfall_period_start': 'date', 'waterfall_period_end': 'date',
+                           'waterfall_measure': ('weighted', 'amount')}
 
     bucket = fields.Selection(BUCKETS, string='Step', readonly=True)
     lead_id = fields.Many2one('crm.lead', string='Opportunity', readonly=True)
