@@ -46,6 +46,22 @@ class TestActivityLog(PeopleCase):
         self.assertEqual(len(self.lead.message_ids), messages_before + 1)
         self.assertEqual(self.lead.message_ids[0].mail_activity_type_id, self.call)
 
+    def test_log_message_shows_the_summary_as_text(self):
+        """The summary is plain text: the chatter shows "<" and "&" as typed, not as markup (a link or a
+        heading slipped into a summary stays visible as what it is); the outcome keeps its formatting."""
+        yesterday = fields.Datetime.to_string(datetime.now() - timedelta(days=1))
+        wizard = self.env['crm.activity.log.wizard'].sudo(self.salesman).create({
+            'lead_id': self.lead.id, 'activity_type_id': self.call.id, 'date_done': yesterday,
+            'summary': '<a href="http://x.example">Pay here</a> & <h1>now</h1>',
+            'feedback': '<p>She wants a <b>sample</b></p>'})
+        wizard._log()
+        body = self.lead.message_ids[0].body
+        self.assertIn('&lt;a href=', body)
+        self.assertIn('&amp; &lt;h1&gt;now&lt;/h1&gt;', body)
+        self.assertNotIn('<a href', body)
+        self.assertNotIn('<h1>', body)
+        self.assertIn('<b>sample</b>', body)
+
     def test_log_meeting_after_the_fact_creates_past_calendar_event(self):
         when = fields.Datetime.to_string(datetime.now().replace(microsecond=0) - timedelta(days=2))
         wizard = self.env['crm.activity.log.wizard'].sudo(self.salesman).create({

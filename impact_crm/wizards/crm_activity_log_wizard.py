@@ -1,6 +1,9 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.tools import html_escape
+
+from .crm_lead_lost_line import check_deals_readable
 
 
 class CrmActivityLogWizard(models.TransientModel):
@@ -30,6 +33,17 @@ class CrmActivityLogWizard(models.TransientModel):
         for wizard in self:
             wizard.allowed_contact_ids = wizard.lead_id.contact_ids.mapped('partner_id')
 
+    @api.model
+    def create(self, vals):
+        check_deals_readable(self.env, [vals.get('lead_id')])
+        return super(CrmActivityLogWizard, self).create(vals)
+
+    @api.multi
+    def write(self, vals):
+        if vals.get('lead_id'):
+            check_deals_readable(self.env, [vals['lead_id']])
+        return super(CrmActivityLogWizard, self).write(vals)
+
     @api.multi
     def action_log(self):
         self._log()
@@ -55,8 +69,10 @@ class CrmActivityLogWizard(models.TransientModel):
                 'description': self.feedback and _('Outcome: %s') % self.feedback or False,
                 'user_id': self.env.user.id,
             })
+        # the summary and the type's name are plain text (a "<" in them is a character, not markup); the outcome is
+        # HTML already sanitized by its field
         body = _('<p><b>%s</b> (%s, logged after the fact)</p>%s') % (
-            self.summary, self.activity_type_id.name, self.feedback or '')
+            html_escape(self.summary), html_escape(self.activity_type_id.name or ''), self.feedback or '')
         lead.message_post(body=body, subtype_id=self.env.ref('mail.mt_activities').id,
                           mail_activity_type_id=self.activity_type_id.id)
         log = self.env['crm.activity.log'].create({
@@ -75,6 +91,13 @@ class CrmActivityLogWizard(models.TransientModel):
             'calendar_event_id': event.id,
             'source': 'retroactive',
         })
+        # The meeting's attendees are the project contacts who took part (customers, architects, other firms),
+        # and Odoo's calendar lets an attendee read his events, a portal customer too. The outcome the rep writes
+        # is internal (the done record and the chatter's internal message keep it): the event of a meeting with
+        # people from outside keeps none.
+        if event.description and any(not partner.user_ids or all(user.share for user in partner.user_ids)
+                                     for partner in event.sudo().partner_ids):
+            event.with_context(no_mail_to_attendees=True).write({'description': False})
         return log
 
 
