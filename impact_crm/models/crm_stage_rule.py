@@ -31,7 +31,8 @@ class CrmStageRule(models.Model):
     note = fields.Html(string='Note', translate=True)
     assignee = fields.Selection([('salesperson', "Deal's Salesperson"), ('team_leader', 'Team Leader'),
                                  ('user', 'Named User')], string='Assign To', required=True, default='salesperson')
-    user_id = fields.Many2one('res.users', string='User')
+    # restrict: a deleted user would leave a rule for a named user without one, its tasks the superuser's
+    user_id = fields.Many2one('res.users', string='User', ondelete='restrict')
     due_days = fields.Integer(string='Due After (days)', default=0,
                               help="Days after the change; 0 means the same day.")
     working_days = fields.Boolean(string='Working Days',
@@ -55,7 +56,7 @@ class CrmStageRule(models.Model):
             if rule.due_days > MAX_SLA_DAYS:
                 raise ValidationError(_("An activity is due at most %s days after the change (%s given).")
                                       % (MAX_SLA_DAYS, rule.due_days))
-            check_sla_range(rule.sla_value, rule.sla_unit)
+            check_sla_range(self.env, rule.sla_value, rule.sla_unit)
 
     @api.model
     def _workdays(self, company):
@@ -83,27 +84,43 @@ class CrmStageRule(models.Model):
 
     @api.multi
     def _assignee_for(self, lead):
+        """The rule's user, else the team leader, else the deal's salesperson, else the user who made the change
+        (the deal's env; the rule's is the superuser's). An archived user counts as none: nobody would see a task
+        given to him (a named user or team leader who left falls back on the salesperson)."""
         self.ensure_one()
-        if self.assignee == 'user':
-            return self.user_id
-        if self.assignee == 'team_leader' and lead.team_id.user_id:
-            return lead.team_id.user_id
-        # a deal without salesperson: the user who made the change (the deal's env; the rule's is the superuser's)
-        return lead.user_id or lead.env.user
+        candidates = {'user': self.user_id, 'team_leader': lead.team_id.user_id}.get(self.assignee)
+        for user in (candidates, lead.user_id):
+            if user and user.sudo().active:
+                return user
+        return lead.env.user
+
+    @api.model
+    def _assignee_today(self, lead, assignee):
+        """Today in the assignee's time zone (he is the one who does the task: a rep in Asia/Jerusalem whose deal
+        is moved at 00:30 his time by a manager or a scheduled job in UTC is due on his day, not on theirs);
+        in the time zone of whoever made the change when the assignee has none."""
+        tz = assignee.sudo().tz
+        record = lead.with_context(tz=tz) if tz else lead
+        return fields.Date.from_string(fields.Date.context_today(record))
 
     @api.multi
     def _prepare_activity(self, lead, today=None):
-        """:param today: the day the deal entered the stage (a date; today in the user's time zone when empty)"""
+        """:param today: the day the deal entered the stage (a date; today in the assignee's time zone when
+        empty, see _assignee_today)"""
         self.ensure_one()
-        today = today or fields.Date.from_string(fields.Date.context_today(lead))
         company = lead.company_id or self.env.user.company_id
+        assignee = self._assignee_for(lead)
+        today = today or self._assignee_today(lead, assignee)
+        # the task is the assignee's: its summary and note in his language, not in that of whoever moved the deal
+        # (a manager working in English moving a Hebrew-speaking rep's deal)
+        rule = self.with_context(lang=assignee.sudo().lang or self.env.lang)
         return {
             'res_model_id': self.env['ir.model']._get('crm.lead').id,
             'res_id': lead.id,
             'activity_type_id': self.activity_type_id.id,
-            'summary': self.summary,
-            'note': self.note,
-            'user_id': self._assignee_for(lead).id,
+            'summary': rule.summary,
+            'note': rule.note,
+            'user_id': assignee.id,
             'date_deadline': fields.Date.to_string(self._due_date(today, company)),
             'sla_value': self.sla_value,
             'sla_unit': self.sla_unit,
@@ -114,8 +131,6 @@ class CrmStageRule(models.Model):
     def _apply(self, leads, today=None):
         """Create the activities of rules ``self`` on ``leads`` (see _create_activities). ``today``: see
         _prepare_activity."""
-        # once: the deals share the user (and time zone) of the change
-        today = today or fields.Date.from_string(fields.Date.context_today(leads))
         return self._create_activities([(rule, lead) for lead in leads for rule in self], today)
 
     @api.model
@@ -193,10 +208,9 @@ class CrmStageRule(models.Model):
         if not stage_ids:
             return self.env['mail.activity']
         rules = self.sudo().search([('trigger', '=', 'stage'), ('stage_id', 'in', sorted(stage_ids))])
-        today = fields.Date.from_string(fields.Date.context_today(leads))
         pairs = [(rule, lead) for lead in leads for rule in rules if rule.stage_id == lead.stage_id and
                  (not rule.from_stage_id or rule.from_stage_id == old_stages.get(lead.id))]
-        return self._create_activities(self._without_open_tasks(pairs), today)
+        return self._create_activities(self._without_open_tasks(pairs), None)
 
     @api.model
     def _without_open_tasks(self, pairs):

@@ -14,7 +14,10 @@ class CrmLeadLostReport(models.Model):
 
     lead_id = fields.Many2one('crm.lead', string='Deal', readonly=True)
     lost_date = fields.Date(string='Lost on', readonly=True)
-    lost_this_quarter = fields.Boolean(string='Lost this Quarter', readonly=True)
+    # the quarter of today in the user's time zone, as the pipeline's filter (crm.lead.lost_this_quarter): the
+    # database's CURRENT_DATE is UTC's, still the last quarter at 00:30 on 1 April in Jerusalem
+    lost_this_quarter = fields.Boolean(string='Lost this Quarter', compute='_compute_lost_this_quarter',
+                                       search='_search_lost_this_quarter')
     criterion_id = fields.Many2one('crm.lost.criterion', string='Criterion', readonly=True)
     lost_reason_id = fields.Many2one('crm.lost.reason', string='Reason', readonly=True)
     competitor_id = fields.Many2one('res.partner', string='Competitor', readonly=True)
@@ -28,6 +31,19 @@ class CrmLeadLostReport(models.Model):
     lost_amount = fields.Float(string='Lost Amount', readonly=True)
     competitor_price = fields.Float(string='Competitor Price', readonly=True, group_operator='avg')
 
+    @api.depends('lost_date')
+    def _compute_lost_this_quarter(self):
+        start, stop = self.env['crm.lead']._quarter_bounds()
+        for row in self:
+            row.lost_this_quarter = bool(row.lost_date) and start <= row.lost_date < stop
+
+    def _search_lost_this_quarter(self, operator, value):
+        start, stop = self.env['crm.lead']._quarter_bounds()
+        domain = ['&', ('lost_date', '>=', start), ('lost_date', '<', stop)]
+        if (operator in ('=', '==')) != bool(value):
+            domain = ['|', ('lost_date', '=', False), '|', ('lost_date', '<', start), ('lost_date', '>=', stop)]
+        return domain
+
     @api.model_cr
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
@@ -37,7 +53,6 @@ class CrmLeadLostReport(models.Model):
                     l.id AS id,
                     l.id AS lead_id,
                     l.lost_date AS lost_date,
-                    date_trunc('quarter', l.lost_date) = date_trunc('quarter', CURRENT_DATE) AS lost_this_quarter,
                     r.criterion_id AS criterion_id,
                     l.lost_reason AS lost_reason_id,
                     l.lost_competitor_id AS competitor_id,
