@@ -15,6 +15,7 @@ from . import account_invoice
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import base_partner_merge
 from . import crm_region
 from . import crm_lead_stage_history
 from . import crm_lost_criterion

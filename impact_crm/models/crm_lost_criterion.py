@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
 
 
 class CrmLostCriterion(models.Model):
@@ -16,6 +16,13 @@ class CrmLostCriterion(models.Model):
     _sql_constraints = [
         ('name_uniq', 'unique (name)', "A loss criterion with this name already exists."),
     ]
+
+    @api.multi
+    def copy(self, default=None):
+        # the name is unique: a duplicate gets its own
+        default = dict(default or {})
+        default.setdefault('name', _("%s (copy)") % self.name)
+        return super(CrmLostCriterion, self).copy(default)
 
 
 class CrmLostCriterionInputGuard(models.Model):
