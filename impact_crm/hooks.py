@@ -213,6 +213,10 @@ def _impact_number_existing_orders(env):
     """Orders made before installation keep their names: revision 1 with the name as quote number, and
     confirmed ones keep their name as fiscal number (recorded in the ledger as 'before installation')."""
     cr = env.cr
+    # a reinstallation: the quotations' revisions kept by the uninstallation come back first
+    restored = _restore_revisions(env)
+    if restored:
+        _logger.info("%d quotation revisions kept at uninstallation restored", restored)
     # names are not unique in Odoo: a repeated name gets a '.2', '.3' ... suffix on its quote number
     # only (the name itself is never changed), so that (quote number, revision, company) stays unique
     cr.execute("""
@@ -250,6 +254,53 @@ def _impact_number_existing_orders(env):
                  cr.rowcount, len(orders))
     # from now on the database itself refuses a confirmed order without a fiscal number
     env['sale.order']._impact_add_fiscal_check()
+
+
+# Uninstall keeps the quotations' revision numbering as a plain table (not a model: Odoo does not drop it), as it
+# keeps the fiscal ledger: its columns go with the module, and a reinstallation would otherwise take every
+# revision for a quotation of its own (1001-2's quote number 1001-2-1, a new revision of it 1001-2-2, every
+# earlier revision the latest again and counted in the forecast) and number new quotations from 1001 again, the
+# names of the quotations already there.
+KEPT_REVISIONS = 'impact_crm_revisions_kept'
+
+
+def _keep_revisions(cr):
+    cr.execute('DROP TABLE IF EXISTS "%s"' % KEPT_REVISIONS)
+    cr.execute("""CREATE TABLE "%s" AS
+                  SELECT id AS order_id, company_id, quote_base_number, revision, previous_revision_id, revised_date
+                    FROM sale_order WHERE quote_base_number IS NOT NULL""" % KEPT_REVISIONS)
+
+
+def _restore_revisions(env):
+    """The revisions kept by the uninstallation back on the orders still there (before the orders without
+    a quote number get theirs), the latest of each quotation marked again, and the quotations' numbering
+    after the highest number restored. Returns the number of orders restored."""
+    cr = env.cr
+    cr.execute("SELECT to_regclass(%s)", [KEPT_REVISIONS])
+    if not cr.fetchone()[0]:
+        return 0
+    cr.execute("""UPDATE sale_order so
+                     SET quote_base_number = k.quote_base_number, revision = k.revision,
+                         revised_date = k.revised_date,
+                         previous_revision_id = (SELECT p.id FROM sale_order p WHERE p.id = k.previous_revision_id)
+                    FROM "%s" k
+                   WHERE k.order_id = so.id AND k.company_id = so.company_id AND so.quote_base_number IS NULL"""
+               % KEPT_REVISIONS)
+    restored = cr.rowcount
+    # the latest revision of each quotation (one deleted while the add-on was away leaves the one before it)
+    cr.execute("""UPDATE sale_order so SET is_latest_revision = NOT EXISTS (
+                         SELECT 1 FROM sale_order later WHERE later.quote_base_number = so.quote_base_number
+                            AND later.company_id = so.company_id AND later.revision > so.revision)
+                   WHERE so.id IN (SELECT order_id FROM "%s")""" % KEPT_REVISIONS)
+    cr.execute("""SELECT company_id, max(quote_base_number::numeric) FROM "%s"
+                   WHERE quote_base_number ~ '^[0-9]{1,18}$' GROUP BY company_id""" % KEPT_REVISIONS)
+    for company_id, highest in cr.fetchall():
+        sequence = env['sale.order']._impact_quotation_sequence(env['res.company'].browse(company_id))
+        if sequence.number_next_actual <= highest:
+            sequence.write({'number_next': int(highest) + 1})
+    cr.execute('DROP TABLE "%s"' % KEPT_REVISIONS)
+    env['sale.order'].invalidate_cache()
+    return restored
 
 
 # Uninstall: the module's stages are deleted with its data. Their deals go back to Odoo's own
@@ -300,6 +351,7 @@ def uninstall_hook(cr, registry):
     _drop_foreign_keys_of_removed_tables(cr)
     # the fiscal ledger is kept (README, "Fiscal numbers"): a reinstallation continues after its last number
     env['sale.fiscal.number']._keep_ledger()
+    _keep_revisions(cr)
     _logger.info("impact_crm uninstalled: deals of its stages moved to Odoo's default stages")
 
 
