@@ -27,6 +27,8 @@ def check_derived(records, vals):
         return
     derived = sorted(name for name in vals if is_derived(records._fields.get(name), INVOICE_MODULES))
     if derived:
+        # a function has no ``self``: _() reads the user's language and the cursor from these
+        context, cr = records.env.context, records.env.cr  # noqa: F841
         raise AccessError(_("%s: computed from the invoice's lines and journal entry; it cannot be written.")
                           % ', '.join(records._fields[name].get_description(records.env)['string']
                                       for name in derived))

@@ -11,6 +11,7 @@ above it, so its create/write runs first and calls theirs through super(). Where
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
+from odoo.tools.misc import format_date
 
 from ..internal_flags import has_flag, internal_set, token, with_flags, with_internal_set
 from ..sql_rules import (
@@ -527,6 +528,14 @@ class CrmLeadMerge(models.Model):
             if contact.partner_id.id not in seen:
                 seen.add(contact.partner_id.id)
                 contact.write({'lead_id': self.id})
+        # a person of several of the deals stays once, with the roles he holds in each (the other records go
+        # with their deals)
+        self.invalidate_cache(['contact_ids'])
+        kept = dict((contact.partner_id.id, contact) for contact in self.sudo().contact_ids)
+        for contact in self.env['crm.lead.contact'].sudo().search([('lead_id', 'in', opportunities.ids)]):
+            missing = contact.role_ids - kept[contact.partner_id.id].role_ids
+            if missing:
+                kept[contact.partner_id.id].write({'role_ids': [(4, role.id) for role in missing]})
         opportunities.sudo().mapped('activity_log_ids').write({'lead_id': self.id})
         self.env['mail.activity'].sudo().search(
             [('res_model', '=', self._name), ('res_id', 'in', opportunities.ids)]).write({'res_id': self.id})
@@ -804,17 +813,26 @@ class CrmLeadExecution(models.Model):
         model = self.env['ir.model'].sudo()._get('crm.lead')
         for lead in won:
             names = ', '.join(orders.filtered(lambda o: o.opportunity_id == lead).mapped('name'))
-            summary = _('Orders cancelled after winning: %s') % names
-            lead.message_post(body=summary)
-            self.env['mail.activity'].sudo().create({
-                'res_model_id': model.id,
-                'res_id': lead.id,
-                'activity_type_id': activity_type.id if activity_type else False,
-                'summary': summary,
-                'note': _('This won deal is not moved automatically: check it and move it yourself.'),
-                'user_id': (lead.user_id or self.env.user).id,
-            })
+            # the chatter note in the language of the user cancelling; the to-do is the rep's, in the rep's language
+            lead.message_post(body=_('Orders cancelled after winning: %s') % names)
+            assignee = lead.user_id or self.env.user
+            lead.with_context(lang=assignee.sudo().lang or self.env.lang)._impact_post_cancelled_todo(
+                model, activity_type, assignee, names)
         return won
+
+    @api.multi
+    def _impact_post_cancelled_todo(self, model, activity_type, assignee, names):
+        """The to-do of a won deal whose orders were cancelled (``self`` in the language of its assignee, which
+        ``_`` reads from ``self``'s environment)."""
+        self.ensure_one()
+        return self.env['mail.activity'].sudo().create({
+            'res_model_id': model.id,
+            'res_id': self.id,
+            'activity_type_id': activity_type.id if activity_type else False,
+            'summary': _('Orders cancelled after winning: %s') % names,
+            'note': _('This won deal is not moved automatically: check it and move it yourself.'),
+            'user_id': assignee.id,
+        })
 
     @api.multi
     def action_view_customer_history(self):
@@ -1337,7 +1355,7 @@ class CrmLeadLostFlow(models.Model):
             if not stage or stage.is_lost:
                 stage = lead._stage_find(domain=[('is_lost', '=', False), ('fold', '=', False)])
             body = _("Restored from lost (reason: %s, lost on %s, at stage %s): back to stage %s.") % (
-                lead.lost_reason.name or _('none'), lead.lost_date or _('unknown date'),
+                lead.lost_reason.name or _('none'), format_date(self.env, lead.lost_date) or _('unknown date'),
                 lead.lost_stage_id.name or _('unknown'), stage.name or _('none'))
             lead.message_post(body=body, subtype='mail.mt_note')
             targets.setdefault(stage, []).append(lead.id)

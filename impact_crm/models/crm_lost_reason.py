@@ -22,6 +22,12 @@ class CrmLostReason(models.Model):
                                 "GROUP BY lost_reason", (tuple(self.ids),))
             counts = dict(self.env.cr.fetchall())
             for reason in self:
+                if counts.get(reason.id) == 1:
+                    # a sentence of its own for one deal: a translation words the singular its own way
+                    raise UserError(_(
+                        "The loss reason \"%(reason)s\" is the reason of 1 deal (perhaps a lost one): archive it "
+                        "instead, so that it is no longer offered while that deal keeps it.")
+                        % {'reason': reason.name})
                 if counts.get(reason.id):
                     raise UserError(_(
                         "The loss reason \"%(reason)s\" is the reason of %(count)s deal(s), lost ones included: "

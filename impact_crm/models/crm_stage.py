@@ -70,6 +70,12 @@ class CrmStage(models.Model):
                                    GROUP BY stage_id""", (tuple(self.ids),))
             counts = dict(self.env.cr.fetchall())
             for stage in self:
+                if counts.get(stage.id) == 1:
+                    # a sentence of its own for one deal: a translation words the singular its own way
+                    raise UserError(_(
+                        "The stage \"%(stage)s\" still holds 1 deal (perhaps an archived or lost one): move it to "
+                        "another stage first, then delete the stage. Moving it is recorded in its stage history.")
+                        % {'stage': stage.name})
                 if counts.get(stage.id):
                     raise UserError(_(
                         "The stage \"%(stage)s\" still holds %(count)s deal(s), archived and lost ones included: "

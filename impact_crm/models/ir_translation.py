@@ -4,6 +4,8 @@ from odoo import api, models, tools
 from odoo.modules import get_module_resource
 from odoo.tools.translate import PoFile
 
+from ..hooks import ODOO_DEFAULT_STAGES
+
 _logger = logging.getLogger(__name__)
 
 # Hebrew of Odoo's own strings shown on impact_crm's screens, which Odoo 11's Hebrew leaves empty
@@ -23,6 +25,7 @@ class IrTranslation(models.Model):
         also replace the few Odoo translations reviewed for the add-on's vocabulary."""
         res = super(IrTranslation, self).load_module_terms(modules, langs)
         self._impact_load_odoo_terms(langs)
+        self._impact_fix_adopted_stage_names(langs)
         if 'impact_crm' in modules:
             self._impact_fill_field_labels(langs)
         return res
@@ -71,6 +74,41 @@ class IrTranslation(models.Model):
                 _logger.info("impact_crm: %d field labels in %s translated by their text", len(missing), lang)
                 self.clear_caches()
         return True
+
+    @api.model
+    def _impact_fix_adopted_stage_names(self, langs):
+        """Give the stages the add-on took over from crm (hooks.ODOO_DEFAULT_STAGES: crm's "New" is the add-on's
+        "Potential") the add-on's translation of their name.
+
+        crm's .po file still translates such a stage by crm's English name (crm.stage_lead1: "New" -> "חדש"). When
+        a language is loaded after the add-on's installation (Settings > Translations > Load a Translation), or
+        Odoo's translations are loaded again, crm's file is loaded before the add-on's: its translation takes the
+        stage and the add-on's one, for the same record, is skipped, so that the Potential stage reads "חדש" (New)
+        in Hebrew. (The installation itself deletes crm's translations of the stages it takes over, in
+        pre_init_hook.) crm's translations of crm's names are deleted here and the add-on's loaded instead."""
+        langs = [lang for lang in langs or [] if lang != 'en_US']
+        if not langs:
+            return False
+        stale = set()
+        for odoo_xmlid, odoo_name, ours_xmlid, _probability, _sequence in ODOO_DEFAULT_STAGES:
+            theirs_module, theirs_name = odoo_xmlid.split('.')
+            ours_module, ours_name = ours_xmlid.split('.')
+            self._cr.execute("""
+                DELETE FROM ir_translation t
+                 USING ir_model_data theirs, ir_model_data ours, crm_stage s
+                 WHERE theirs.module = %s AND theirs.name = %s AND theirs.model = 'crm.stage'
+                   AND ours.module = %s AND ours.name = %s AND ours.model = 'crm.stage'
+                   AND ours.res_id = theirs.res_id AND s.id = ours.res_id AND s.name <> %s
+                   AND t.type = 'model' AND t.name = 'crm.stage,name' AND t.res_id = s.id
+                   AND t.lang IN %s AND t.src = %s AND t.module = %s
+             RETURNING t.lang""", (theirs_module, theirs_name, ours_module, ours_name, odoo_name, tuple(langs),
+                                   odoo_name, theirs_module))
+            stale.update(row[0] for row in self._cr.fetchall())
+        if stale:
+            # the add-on's translations, now that nothing holds their place (the others are already there)
+            super(IrTranslation, self).load_module_terms(['impact_crm'], sorted(stale))
+            self.clear_caches()
+        return bool(stale)
 
     @api.model
     def _impact_load_odoo_terms(self, langs):

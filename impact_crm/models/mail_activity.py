@@ -27,14 +27,17 @@ def sla_delta(value, unit):
     return timedelta(hours=value) if unit == 'hours' else timedelta(days=value)
 
 
-def check_sla_range(value, unit):
+def check_sla_range(env, value, unit):
     """Refuse a time standard that is negative or longer than MAX_SLA_DAYS (its deadline could not be computed).
-    ``value``: a number, or a text the input guard found to be one."""
+    ``value``: a number, or a text the input guard found to be one. ``env``: the message's language (``_``
+    reads it from the caller's frame: a function has no ``self`` to read it from)."""
     value = float(value or 0.0)
     days = value / 24.0 if unit != 'days' else value
     if days < 0 or days > MAX_SLA_DAYS:
+        context, cr = env.context, env.cr  # noqa: F841 (the user's language and the cursor, read by _())
+        units = dict(env['mail.activity']._fields['sla_unit']._description_selection(env))
         raise ValidationError(_("The time standard must be between 0 and %s days (%s %s given).")
-                              % (MAX_SLA_DAYS, value, dict(SLA_UNITS).get(unit, unit)))
+                              % (MAX_SLA_DAYS, value, units.get(unit, unit)))
 
 
 def is_sales_manager(env):
@@ -89,7 +92,7 @@ class MailActivity(models.Model):
     @api.model
     def _sla_deadline_vals(self, vals, start=None):
         value = float(vals.get('sla_value') or 0.0)
-        check_sla_range(value, vals.get('sla_unit') or 'hours')
+        check_sla_range(self.env, value, vals.get('sla_unit') or 'hours')
         if not value:
             return {'sla_deadline': False}
         start = fields.Datetime.from_string(start or fields.Datetime.now())

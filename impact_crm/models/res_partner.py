@@ -2,6 +2,7 @@
 Computed on the fly with grouped SQL over the commercial partner and all its contacts. And no chat
 notification formatted for nobody (_notify_by_chat)."""
 from odoo import _, api, fields, models
+from odoo.tools.misc import formatLang
 
 from ..sql_rules import (COUNTED_ORDER_DOMAIN, COUNTED_ORDER_WHERE, lost_or_archived_sql, open_sql,
                          order_company_amount_sql, won_sql)
@@ -83,7 +84,8 @@ class ResPartner(models.Model):
             SELECT sp.commercial_partner_id, date_part('year', COALESCE(so.confirmation_date, so.date_order))::int,
                    COUNT(*) {order_from} GROUP BY 1, 2 ORDER BY 1, 2 DESC""".format(order_from=order_from),
                                                     commercial_ids, visible):
-            per_year.setdefault(cid, []).append(_('%s: %s orders') % (year, count))
+            per_year.setdefault(cid, []).append(
+                _('%s: 1 order') % year if count == 1 else _('%s: %s orders') % (year, count))
         tops = {}
         for key, label_sql, join in (
                 ('products', 'pt.name', ''),
@@ -141,10 +143,13 @@ class ResPartner(models.Model):
             partner.history_amount_ordered = ordered or 0.0
             partner.history_amount_paid = paid.get(cid) or 0.0
             partner.history_orders_per_year = '\n'.join(per_year.get(cid, []))
+            # the amounts as the user's language writes money (1,200.00 $), not as Python prints a float
             partner.history_top_products = '\n'.join(
-                '%s: %s' % (label, currency.round(amount)) for label, amount in tops.get(('products', cid), []))
+                '%s: %s' % (label, formatLang(self.env, amount, currency_obj=currency))
+                for label, amount in tops.get(('products', cid), []))
             partner.history_top_categories = '\n'.join(
-                '%s: %s' % (label, currency.round(amount)) for label, amount in tops.get(('categories', cid), []))
+                '%s: %s' % (label, formatLang(self.env, amount, currency_obj=currency))
+                for label, amount in tops.get(('categories', cid), []))
             partner.history_win_rate = 100.0 * won / (won + lost) if won + lost else 0.0
             partner.history_avg_deal_size = avg_size or 0.0
             partner.history_open_opportunity_count = open_count

@@ -27,12 +27,15 @@ serialization error and Odoo runs its request again, which then finds the sequen
 Uninstallation keeps the ledger: the table is renamed to KEPT_LEDGER (not an Odoo model, so Odoo does not drop
 it); a reinstallation takes it back.
 """
+import logging
 import re
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..sql_rules import company_sequence
+
+_logger = logging.getLogger(__name__)
 
 MAX_BUMPS = 100000
 KEPT_LEDGER = 'impact_crm_fiscal_ledger_kept'
@@ -180,13 +183,34 @@ class SaleFiscalNumber(models.Model):
         # as they were before installation may repeat: Odoo never made order names unique)
         cr.execute("""CREATE UNIQUE INDEX IF NOT EXISTS ir_sequence_impact_fiscal_company_uniq
                       ON ir_sequence (company_id) WHERE code = %s""", [FISCAL_CODE])
-        cr.execute("""CREATE UNIQUE INDEX IF NOT EXISTS sale_fiscal_number_company_name_uniq
-                      ON sale_fiscal_number (company_id, name) WHERE NOT is_legacy""")
+        self._create_name_index()
         for signature in TAKE_SIGNATURES[:-1]:
             cr.execute("DROP FUNCTION IF EXISTS %s" % signature)
         for name, definition in REFERENCE_INDEXES:
             cr.execute('CREATE INDEX IF NOT EXISTS %s %s' % (name, definition))
         cr.execute(TAKE_FUNCTION)
+
+    @api.model
+    def _create_name_index(self):
+        """The unique index of a number's name per company, unless the ledger already gives a name twice: a
+        database numbered by 11.0.1.0.0 with two fiscal sequences of one company (see the migration
+        11.0.1.1.0) may hold such numbers, which can never be changed. The upgrade then goes on without the
+        index, the numbering check reports them, and new numbers still follow the company's highest."""
+        cr = self.env.cr
+        cr.execute("SELECT to_regclass('sale_fiscal_number_company_name_uniq')")
+        if cr.fetchone()[0]:
+            return True
+        cr.execute("""SELECT company_id, name FROM sale_fiscal_number WHERE NOT is_legacy
+                       GROUP BY company_id, name HAVING count(*) > 1 ORDER BY company_id, name""")
+        duplicates = cr.fetchall()
+        if duplicates:
+            _logger.warning("fiscal numbers given twice before this version (company, number): %s; the numbering "
+                            "check reports them; the upgrade goes on without the unique index of the numbers",
+                            duplicates)
+            return False
+        cr.execute("""CREATE UNIQUE INDEX sale_fiscal_number_company_name_uniq
+                      ON sale_fiscal_number (company_id, name) WHERE NOT is_legacy""")
+        return True
 
     @api.model
     def _fiscal_sequence(self, company):
@@ -380,7 +404,8 @@ class SaleFiscalNumber(models.Model):
         for name, gap, duplicate, orphan, number in self.env.cr.fetchall():
             if gap:
                 issues.append({'type': 'gap', 'fiscal_number': name, 'missing': gap,
-                               'message': _("%d number(s) missing before %s") % (gap, name)})
+                               'message': _("1 number missing before %s") % name if gap == 1 else
+                               _("%d number(s) missing before %s") % (gap, name)})
             if duplicate:
                 issues.append({'type': 'duplicate', 'fiscal_number': name,
                                'message': _("%s is used more than once") % name})

@@ -34,6 +34,18 @@ EXECUTION_ORDER_FIELDS = frozenset(('state', 'is_latest_revision', 'amount_total
 # what a confirmed order carries, inside the confirmation's transaction only, until its fiscal number is taken
 PENDING_FISCAL_NUMBER = '/'
 
+# what an order's revision does not count among what the order set off (_impact_follow_ups): the order's own parts,
+# its revisions, pointers and groupings that are no document (a procurement group outlives its cancelled moves),
+# and the add-on's ledger (its reports are SQL views, left out as such)
+FOLLOW_UP_OWN_LINKS = frozenset([
+    ('sale.order', 'previous_revision_id'), ('sale.order.line', 'order_id'),
+    ('sale.order.option', 'order_id'), ('sale.order.option', 'line_id'), ('res.partner', 'last_website_so_id'),
+    ('procurement.group', 'sale_id')])
+FOLLOW_UP_IGNORED_MODELS = frozenset(['sale.fiscal.number'])
+# states of a linked record that count as undone (by model; others: 'cancel'); a payment a customer started and
+# left is no payment
+FOLLOW_UP_IGNORED_STATES = {'payment.transaction': ('draft', 'cancel', 'error')}
+
 _guard = threading.local()
 
 
@@ -124,10 +136,12 @@ class SaleOrder(models.Model):
     @api.model
     def _impact_quotation_sequence(self, company):
         Sequence = self.env['ir.sequence'].sudo()
+        # here, not in create(): _() finds the user's language in the frame of a method (its ``self``)
+        name = _('Quotation numbers (%s)') % company.name
 
         def create():
             return Sequence.create({
-                'name': _('Quotation numbers (%s)') % company.name, 'code': 'sale.quotation.impact',
+                'name': name, 'code': 'sale.quotation.impact',
                 'company_id': company.id, 'prefix': '', 'padding': 4, 'number_next': 1001,
                 'implementation': 'standard'})
         return company_sequence(Sequence, 'sale.quotation.impact', company, create, shared=True)
@@ -178,15 +192,35 @@ class SaleOrder(models.Model):
                 if allowed:
                     continue
             raise UserError(_("The field '%s' is set by the quotation and fiscal numbering only; "
-                              "nobody can write it, administrators included.") % self._fields[fname].string)
+                              "nobody can write it, administrators included.")
+                            % self._fields[fname].get_description(self.env)['string'])
 
     # ------------------------------------------------------------------ locking of earlier revisions
     @api.multi
     def _impact_check_latest(self, action):
+        """Refuse ``action`` ('change', 'send', 'confirm', 'invoice' or 'revise') on earlier revisions. One whole
+        sentence per action, not a verb put into a sentence: a translation words each its own way (Hebrew
+        puts the verb and its object where the English participle stands)."""
         old = self.filtered(lambda o: not o.is_latest_revision)
-        if old:
-            raise UserError(_("%s is an earlier revision, kept read-only as a record: it cannot be %s. "
-                              "Use its latest revision instead.") % (', '.join(old.mapped('name')), action))
+        if not old:
+            return
+        names = ', '.join(old.mapped('name'))
+        if action == 'send':
+            message = _("%s is an earlier revision, kept read-only as a record: it cannot be sent. Use its latest "
+                        "revision instead.")
+        elif action == 'confirm':
+            message = _("%s is an earlier revision, kept read-only as a record: it cannot be confirmed. Use its "
+                        "latest revision instead.")
+        elif action == 'invoice':
+            message = _("%s is an earlier revision, kept read-only as a record: it cannot be invoiced. Use its "
+                        "latest revision instead.")
+        elif action == 'revise':
+            message = _("%s is an earlier revision, kept read-only as a record: it cannot be revised. Use its "
+                        "latest revision instead.")
+        else:
+            message = _("%s is an earlier revision, kept read-only as a record: it cannot be changed. Use its "
+                        "latest revision instead.")
+        raise UserError(message % names)
 
     @api.multi
     def write(self, vals):
@@ -196,7 +230,7 @@ class SaleOrder(models.Model):
         business = [f for f in vals if f not in _LOCKED_REVISION_WRITABLE
                     and not f.startswith(_LOCKED_REVISION_WRITABLE_PREFIXES)]
         if business:
-            self._impact_check_latest(_('changed'))
+            self._impact_check_latest('change')
         self._impact_check_numbered_vals(vals)
         if 'confirmation_date' in vals:
             self._impact_check_confirmation_date(vals)
@@ -346,30 +380,39 @@ class SaleOrder(models.Model):
 
     @api.multi
     def action_quotation_send(self):
-        self._impact_check_latest(_('sent'))
+        self._impact_check_latest('send')
         return super(SaleOrder, self).action_quotation_send()
 
     @api.multi
     def force_quotation_send(self):
-        self._impact_check_latest(_('sent'))
+        self._impact_check_latest('send')
         return super(SaleOrder, self).force_quotation_send()
 
     @api.multi
     def action_confirm(self):
-        self._impact_check_latest(_('confirmed'))
+        self._impact_check_latest('confirm')
         return super(SaleOrder, self).action_confirm()
 
     @api.multi
     def _action_confirm(self):
-        self._impact_check_latest(_('confirmed'))
+        self._impact_check_latest('confirm')
         # the confirmation's own write of state 'sale' takes the fiscal numbers (see write); the row lock of
         # the fiscal sequence is then held until commit
         with confirming(self):
             return super(SaleOrder, self)._action_confirm()
 
     @api.multi
+    def get_portal_confirmation_action(self):
+        """An earlier revision is a record of what was offered, replaced by a newer one: its portal page (the link
+        of the e-mail that sent it, "My Quotations") offers no "Accept & Sign" (its confirmation is refused), the
+        latest revision's page does."""
+        if self.filtered(lambda order: not order.is_latest_revision):
+            return 'none'
+        return super(SaleOrder, self).get_portal_confirmation_action()
+
+    @api.multi
     def action_invoice_create(self, grouped=False, final=False):
-        self._impact_check_latest(_('invoiced'))
+        self._impact_check_latest('invoice')
         return super(SaleOrder, self).action_invoice_create(grouped=grouped, final=final)
 
     @api.model_cr
@@ -423,7 +466,7 @@ class SaleOrder(models.Model):
     def action_new_revision(self):
         """Copy the latest revision into the next one; the current one becomes read-only ('revised')."""
         self.ensure_one()
-        self._impact_check_latest(_('revised'))
+        self._impact_check_latest('revise')
         if self.state == 'cancel':
             raise UserError(_("A cancelled order cannot be revised: set it back to quotation first."))
         if self.invoice_ids.filtered(lambda inv: inv.state != 'cancel'):
@@ -432,6 +475,7 @@ class SaleOrder(models.Model):
                             % self.name)
         if not self.quote_base_number:
             raise UserError(_("%s has no quotation number and cannot be revised.") % self.name)
+        self._impact_check_no_follow_ups()
         # row lock on the revision being replaced: two users revising at the same time are serialized,
         # the second one then finds it is no longer the latest revision (plus the unique constraint)
         self.env.cr.execute("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", [self.id], log_exceptions=False)
@@ -461,6 +505,58 @@ class SaleOrder(models.Model):
             'view_mode': 'form',
             'target': 'current',
         }
+
+    @api.multi
+    def _impact_follow_ups(self):
+        """What this order set off outside itself, as {description: count}: the records of other models that a
+        stored many2one links to the order or to its lines (Odoo's deliveries and procurements, projects, tasks
+        and timesheets, event registrations, re-invoiced expenses, payments ...), cancelled ones left out, and
+        its lines' delivered quantities. Not the order's own parts (lines, options), its earlier revisions nor
+        the add-on's ledger and reports. Found from the registry, so that it holds for whichever apps are
+        installed: such records stay linked to the revision they were made for, which becomes read-only, and
+        confirming the next revision sets them off a second time (a second delivery, a second project, the
+        attendees registered twice)."""
+        self.ensure_one()
+        follow_ups = OrderedDict()
+        line_ids = self.order_line.ids
+        for model_name in sorted(self.env.registry):
+            Model = self.env[model_name]
+            if Model._abstract or Model._transient or not Model._auto or model_name in FOLLOW_UP_IGNORED_MODELS:
+                continue
+            for field in Model._fields.values():
+                if field.type != 'many2one' or not field.store or (model_name, field.name) in FOLLOW_UP_OWN_LINKS:
+                    continue
+                if field.comodel_name == 'sale.order':
+                    ids = self.ids
+                elif field.comodel_name == 'sale.order.line' and line_ids:
+                    ids = line_ids
+                else:
+                    continue
+                domain = [(field.name, 'in', ids)]
+                if 'state' in Model._fields:
+                    domain.append(('state', 'not in', FOLLOW_UP_IGNORED_STATES.get(model_name, ('cancel',))))
+                count = Model.sudo().search_count(domain)
+                if count:
+                    # the model's name in the user's language (ir.model's, translated), as Odoo's menus name it
+                    description = self.env['ir.model']._get(model_name).name or model_name
+                    follow_ups[description] = follow_ups.get(description, 0) + count
+        delivered = self.order_line.filtered(lambda line: line.qty_delivered)
+        if delivered:
+            description = self.order_line._fields['qty_delivered'].get_description(self.env)['string']
+            follow_ups[description] = len(delivered)
+        return follow_ups
+
+    @api.multi
+    def _impact_check_no_follow_ups(self):
+        """An order whose confirmation set things off outside it (see _impact_follow_ups) is not revised, as an
+        invoiced one is not: they would stay with the read-only revision, and the next one would set them off
+        again."""
+        follow_ups = self._impact_follow_ups()
+        if follow_ups:
+            raise UserError(_("%s already has %s: it cannot be revised any more, because they would no longer "
+                              "match the agreed order and the new revision would make them again. Cancel them, "
+                              "or create a new quotation for the changes.")
+                            % (self.name, ', '.join('%s (%d)' % item for item in follow_ups.items())))
 
     @api.multi
     def action_view_revisions(self):

@@ -1,5 +1,5 @@
 
-from odoo import _, api, models
+from odoo import api, models
 
 from .sale_order import _guard_active
 
@@ -18,30 +18,31 @@ class SaleOrderLine(models.Model):
     # directly by the web client (one2many edits), imports, RPC and down payments.
     @api.model
     def _impact_check_orders_latest(self, orders, action):
+        """``action``: see sale.order._impact_check_latest."""
         if not _guard_active():
             orders._impact_check_latest(action)
 
     @api.model
     def create(self, vals):
         if vals.get('order_id'):
-            self._impact_check_orders_latest(self.env['sale.order'].browse(vals['order_id']), _('changed'))
+            self._impact_check_orders_latest(self.env['sale.order'].browse(vals['order_id']), 'change')
         return super(SaleOrderLine, self).create(vals)
 
     @api.multi
     def write(self, vals):
-        self._impact_check_orders_latest(self.mapped('order_id'), _('changed'))
+        self._impact_check_orders_latest(self.mapped('order_id'), 'change')
         if vals.get('order_id'):
-            self._impact_check_orders_latest(self.env['sale.order'].browse(vals['order_id']), _('changed'))
+            self._impact_check_orders_latest(self.env['sale.order'].browse(vals['order_id']), 'change')
         return super(SaleOrderLine, self).write(vals)
 
     @api.multi
     def unlink(self):
-        self._impact_check_orders_latest(self.mapped('order_id'), _('changed'))
+        self._impact_check_orders_latest(self.mapped('order_id'), 'change')
         return super(SaleOrderLine, self).unlink()
 
     @api.multi
     def invoice_line_create(self, invoice_id, qty):
-        self.mapped('order_id')._impact_check_latest(_('invoiced'))
+        self.mapped('order_id')._impact_check_latest('invoice')
         return super(SaleOrderLine, self).invoice_line_create(invoice_id, qty)
 
 

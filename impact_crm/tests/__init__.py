@@ -28,3 +28,9 @@ from . import test_view_paths
 from . import test_quote_paths
 from . import test_config_paths
 from . import test_config_input
+from . import test_portal_paths
+from . import test_hebrew_paths
+from . import test_app_compat
+from . import test_time_paths
+from . import test_data_tools_paths
+from . import test_upgrade_paths

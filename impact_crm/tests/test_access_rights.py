@@ -270,5 +270,9 @@ class TestAccessRights(SavepointCase):
         # the domain a sales rep's searches apply: the companies listed, no child_of left on them
         domain = Rule.sudo(self.rep)._compute_domain('crm.lead', 'read')
         company_leaves = [leaf for leaf in domain if isinstance(leaf, (list, tuple)) and leaf[0] == 'company_id']
-        self.assertIn(('company_id', 'in', [self.rep.company_id.id]), company_leaves)
+        # his company and its subsidiaries (a database with Odoo's stock demo data has one), as child_of names them
+        subsidiaries = self.env['res.company'].search([('id', 'child_of', self.rep.company_id.id)])
+        self.assertIn(self.rep.company_id, subsidiaries)
+        self.assertIn(('company_id', 'in', sorted(subsidiaries.ids)),
+                      [(leaf[0], leaf[1], sorted(leaf[2])) for leaf in company_leaves if leaf[1] == 'in'])
         self.assertFalse([leaf for leaf in company_leaves if leaf[1] == 'child_of'])

@@ -6,6 +6,7 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.tests.common import SavepointCase
+from odoo.tools.misc import formatLang
 
 
 class ExecutionCase(SavepointCase):
@@ -419,9 +420,15 @@ class TestCustomerHistory(ExecutionCase):
             self.assertEqual(history.history_last_order_date, '2026-02-01')
             self.assertEqual(history.history_amount_ordered, 2200.0)
             self.assertEqual(history.history_amount_paid, 1500.0)
-            self.assertEqual(history.history_orders_per_year, '2026: 1 orders\n2025: 1 orders')
-            self.assertEqual(history.history_top_products, 'Curtain wall m2: 1200.0\nSteel beam: 1000.0')
-            self.assertEqual(history.history_top_categories, 'Glazing: 1200.0\nSteel: 1000.0')
+            self.assertEqual(history.history_orders_per_year, '2026: 1 order\n2025: 1 order')
+            # money as the user's language writes it, with the currency's symbol
+            money = history.history_currency_id
+            self.assertIn('1,200.00', history.history_top_products)
+            self.assertEqual(history.history_top_products, 'Curtain wall m2: %s\nSteel beam: %s' % (
+                formatLang(self.env, 1200.0, currency_obj=money), formatLang(self.env, 1000.0, currency_obj=money)))
+            self.assertEqual(history.history_top_categories, 'Glazing: %s\nSteel: %s' % (
+                formatLang(self.env, 1200.0, currency_obj=money), formatLang(self.env, 1000.0, currency_obj=money)))
+            self.assertIn(money.symbol, history.history_top_categories)
             self.assertAlmostEqual(history.history_win_rate, 50.0)  # 2 won, 2 lost
             self.assertEqual(history.history_avg_deal_size, 1100.0)  # (1000 + 1200) / 2
             self.assertEqual(history.history_open_opportunity_count, 1)

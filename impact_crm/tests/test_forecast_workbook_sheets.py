@@ -6,6 +6,9 @@ import openpyxl
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import format_date
+
+from ..wizards.crm_forecast_workbook_sheets import sheet_name
 
 from .test_execution_collection import ExecutionCase
 
@@ -206,6 +209,38 @@ class TestForecastWorkbookSheets(ExecutionCase):
         self.assertEqual(len(formulas.sheetnames), len(english.sheetnames))
         for ws in formulas.worksheets:
             self.assertTrue(ws.sheet_view.rightToLeft, ws.title)
+
+    def test_dates_as_the_language_writes_them(self):
+        """The subtitles give the period and today as the user's language writes dates (31/12/2026 in
+        Hebrew), not as ISO text."""
+        self.manager.lang = 'he_IL'
+        formulas, _values = self._workbook(self.manager)
+        hebrew = self.env(context=dict(self.env.context, lang='he_IL'))
+        first = fields.Date.to_string(self.today.replace(month=1, day=1))
+        last = fields.Date.to_string(self.today.replace(month=12, day=31))
+        start, end = format_date(hebrew, first), format_date(hebrew, last)
+        self.assertNotEqual(start, first)
+        for sheet in formulas.worksheets[:-1]:   # every sheet of the period: the summary, dimensions, losses
+            subtitle = sheet['A2'].value
+            self.assertIn(start, subtitle, sheet.title)
+            self.assertIn(end, subtitle, sheet.title)
+            self.assertNotIn(first, subtitle, sheet.title)
+        collection = formulas.worksheets[-1]['A2'].value
+        self.assertIn(format_date(hebrew, fields.Date.to_string(self.today)), collection)
+        self.assertNotIn(fields.Date.to_string(self.today), collection)
+
+    def test_sheet_names_keep_what_excel_accepts(self):
+        """A title translated with a character Excel refuses in a sheet's name, or longer than 31 characters,
+        still gives a sheet (xlsxwriter raises on such a name)."""
+        name = sheet_name("'Sales/Region: [North] *? \\ and a very long translated title'")
+        self.assertLessEqual(len(name), 31)
+        for refused in '[]:*?/\\':
+            self.assertNotIn(refused, name)
+        self.assertFalse(name.startswith("'") or name.endswith("'"))
+        self.assertTrue(name.startswith('Sales Region'))
+        book = openpyxl.Workbook()
+        book.create_sheet(name)   # a name Excel (and openpyxl) accepts
+        self.assertEqual(sheet_name('Summary'), 'Summary')
 
     def test_names_stay_text(self):
         """Names are written as text: a sales channel named like a formula would otherwise compute (or call

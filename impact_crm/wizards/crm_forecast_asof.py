@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.tools.misc import format_date
 
 
 class CrmForecastAsof(models.TransientModel):
@@ -15,7 +16,9 @@ class CrmForecastAsof(models.TransientModel):
             return self.env.ref('impact_crm.crm_forecast_report_action').read()[0]
         action = self.env.ref('impact_crm.crm_forecast_asof_report_action').read()[0]
         as_of = fields.Datetime.context_timestamp(self, fields.Datetime.from_string(self.as_of))
-        action['name'] = _("Forecast as of %s") % as_of.strftime('%Y-%m-%d %H:%M')
+        # the date as the user's language writes it (31/12/2026 in Hebrew)
+        action['name'] = _("Forecast as of %s") % ('%s %s' % (format_date(self.env, as_of.date()),
+                                                              as_of.strftime('%H:%M')))
         action['context'] = {'forecast_as_of': self.as_of}
         return action
 

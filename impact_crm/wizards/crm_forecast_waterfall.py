@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 from ..reports.crm_forecast_waterfall_report import MEASURES
 from ..sql_rules import QUARTER, quarter_start
@@ -55,7 +56,9 @@ class CrmForecastWaterfall(models.TransientModel):
     def action_open(self):
         self._check_input()
         action = self.env.ref('impact_crm.crm_forecast_waterfall_report_action').read()[0]
-        action['name'] = _("Waterfall %s - %s") % (self.period_start, self.period_end)
+        # the dates as the user's language writes them (31/12/2026 in Hebrew)
+        action['name'] = _("Waterfall %s - %s") % (format_date(self.env, self.period_start),
+                                                   format_date(self.env, self.period_end))
         action['context'] = self._context_values()
         return action
 

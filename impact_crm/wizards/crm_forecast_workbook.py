@@ -15,7 +15,7 @@ from ..reports.crm_forecast_report import SOURCES
 from ..reports.crm_forecast_totals import forecast_totals
 from ..sql_rules import is_rtl_code, period_start
 from .crm_forecast_workbook_cells import workbook_class
-from .crm_forecast_workbook_sheets import ForecastWorkbookSheets
+from .crm_forecast_workbook_sheets import ForecastWorkbookSheets, sheet_name
 
 odoo_gettext = _   # Odoo's, for the methods that may be given the book's own (ForecastWorkbookSheets.translate)
 
@@ -282,11 +282,14 @@ class CrmForecastWorkbook(models.TransientModel):
         periods = self._periods()
         source_label = dict(self._fields['source']._description_selection(self.env))[self.source]
         basis_label = dict(self._fields['date_basis']._description_selection(self.env))[self.date_basis]
-        subtitle = '%s, %s - %s, %s' % (source_label, self.date_from, self.date_to,
-                                        _('dated by: %s') % basis_label)
+        # one sentence to translate, the dates as the user's language writes them
+        subtitle = _('%(source)s, %(start)s - %(end)s, dated by: %(basis)s') % {
+            'source': source_label, 'start': sheets.date_text(self.date_from), 'end': sheets.date_text(self.date_to),
+            'basis': basis_label}
         if self.as_of:
             as_of = fields.Datetime.context_timestamp(self, fields.Datetime.from_string(self.as_of))
-            subtitle += ', ' + _("as of %s") % as_of.strftime('%Y-%m-%d %H:%M')
+            subtitle = _('%(subtitle)s, as of %(moment)s') % {
+                'subtitle': subtitle, 'moment': '%s %s' % (sheets.date_text(as_of.date()), as_of.strftime('%H:%M'))}
 
         output = io.BytesIO()
         # the book of the lean worksheets (every sheet, this file's and the extension's), deflated fast
@@ -297,7 +300,7 @@ class CrmForecastWorkbook(models.TransientModel):
         totals = self._read(['status'] + (['forecast_category'] if 'forecast_category' not in names else []) +
                             names)
         summary = totals['status'][0]
-        summary_sheet = book.add_worksheet(_('Summary'))
+        summary_sheet = book.add_worksheet(sheet_name(_('Summary')))
         has_data = bool(summary)
         sheets._write_summary(book, summary_sheet, fmt, periods, summary, subtitle, rtl, has_data)
         if has_data:
@@ -306,18 +309,18 @@ class CrmForecastWorkbook(models.TransientModel):
         if has_data:
             for field_name, title, empty_label in dimensions:
                 data, labels = totals[field_name]
-                sheet = book.add_worksheet(title[:31])
+                sheet = book.add_worksheet(sheet_name(title))
                 sheets._write_dimension(sheet, fmt, periods, data, labels, title, empty_label, subtitle, rtl)
         quotas = self._quota_data()
         if quotas:
-            sheets._write_quotas(book, book.add_worksheet(_('Quotas')[:31]), fmt, quotas._sheet_rows(), rtl)
+            sheets._write_quotas(book, book.add_worksheet(sheet_name(_('Quotas'))), fmt, quotas._sheet_rows(), rtl)
         lost_rows = self._lost_data()
         if lost_rows:
-            sheets._write_lost(book.add_worksheet(_('Lost Deals')[:31]), fmt, lost_rows, rtl,
+            sheets._write_lost(book.add_worksheet(sheet_name(_('Lost Deals'))), fmt, lost_rows, rtl,
                                self.date_from, self.date_to)
         collection_rows = self._collection_data()
         if collection_rows:
-            sheets._write_collection(book.add_worksheet(_('Collection')[:31]), fmt, collection_rows, rtl,
+            sheets._write_collection(book.add_worksheet(sheet_name(_('Collection'))), fmt, collection_rows, rtl,
                                      fields.Date.context_today(self))
         self._write_extra_sheets(book, sheets, fmt, rtl)
         book.close()

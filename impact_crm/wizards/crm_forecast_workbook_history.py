@@ -1,7 +1,9 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 from ..reports.crm_forecast_waterfall_report import BUCKETS
+from .crm_forecast_workbook_sheets import sheet_name
 
 
 class CrmForecastWorkbook(models.TransientModel):
@@ -41,12 +43,12 @@ class CrmForecastWorkbook(models.TransientModel):
     def _write_extra_sheets(self, book, sheets, fmt, rtl):
         super(CrmForecastWorkbook, self)._write_extra_sheets(book, sheets, fmt, rtl)
         if self.waterfall_from:
-            sheet = book.add_worksheet(_('Waterfall')[:31])
+            sheet = book.add_worksheet(sheet_name(_('Waterfall')))
             sheets._write_waterfall(book, sheet, fmt, rtl, *self._waterfall_data())
         if self.accuracy_sheet:
             data = self._accuracy_data()
             if data:
-                sheets._write_accuracy(book.add_worksheet(_('Forecast Accuracy')[:31]), fmt, data, rtl,
+                sheets._write_accuracy(book.add_worksheet(sheet_name(_('Forecast Accuracy'))), fmt, data, rtl,
                                        self.granularity, self.date_from, self.date_to)
 
     def _waterfall_data(self):
@@ -61,8 +63,11 @@ class CrmForecastWorkbook(models.TransientModel):
         moment_from = fields.Datetime.context_timestamp(self, fields.Datetime.from_string(self.waterfall_from))
         moment_to = fields.Datetime.context_timestamp(
             self, fields.Datetime.from_string(self.as_of or fields.Datetime.now()))
+        # the dates and moments as the user's language writes them
         subtitle = _("Weighted open pipeline dated %s - %s, from %s to %s") % (
-            self.date_from, self.date_to, moment_from.strftime('%Y-%m-%d %H:%M'), moment_to.strftime('%Y-%m-%d %H:%M'))
+            format_date(self.env, self.date_from), format_date(self.env, self.date_to),
+            '%s %s' % (format_date(self.env, moment_from.date()), moment_from.strftime('%H:%M')),
+            '%s %s' % (format_date(self.env, moment_to.date()), moment_to.strftime('%H:%M')))
         movements = report.search(domain + [('bucket', 'not in', ('01_start', '09_end'))], order='bucket, value, id')
         return totals, labels, subtitle, movements
 

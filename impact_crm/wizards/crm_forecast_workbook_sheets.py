@@ -3,7 +3,10 @@ the data and the texts its sheet shows (totals, rows, records) and writes them i
 none runs a query of its own. The wizard (crm_forecast_workbook.py, crm_forecast_workbook_history.py)
 checks the input, reads the report models and calls these writers (the idea of OCA's report_xlsx: the
 book's life cycle apart from the code that writes sheets)."""
+import re
+
 from odoo.http import request
+from odoo.tools.misc import format_date
 
 from ..reports.crm_collection_report import AGE_BUCKETS
 from ..reports.crm_forecast_accuracy_report import HORIZONS
@@ -14,6 +17,16 @@ _INFINITY = float('inf')
 
 # the columns of the forecast call on the summary sheet, surest first (Omitted is never summed)
 CALL_CATEGORIES = ['closed', 'commit', 'best_case', 'pipeline']
+
+# what Excel refuses in a sheet's name (xlsxwriter raises on it): a translated title may hold any of them
+_SHEET_NAME_REFUSED = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(title):
+    """``title`` as a sheet's name: without the characters Excel refuses in one, nor an apostrophe at either end,
+    cut to Excel's 31 characters (a translation may hold "/" or be longer than the English text)."""
+    name = _SHEET_NAME_REFUSED.sub(' ', title or '').strip().strip("'").strip()
+    return name[:31].rstrip().rstrip("'") or '-'
 
 
 class ForecastWorkbookSheets(object):
@@ -26,6 +39,10 @@ class ForecastWorkbookSheets(object):
         self.env = env
         self._translations = {}   # {source text: its translation}
         self._lang = None           # the language of the texts, found at the first one
+
+    def date_text(self, value):
+        """A date (a date or its text) as the user's language writes it (31/12/2026 in Hebrew), not as ISO."""
+        return format_date(self.env, value) if value else ''
 
     def translate(self, source):
         """Odoo's ``_`` for the book's texts, each translated once a book, from the translations' cache
@@ -374,7 +391,7 @@ class ForecastWorkbookSheets(object):
         total of the subtotals, all as SUM formulas."""
         _ = self.translate
         self._start_sheet(sheet, fmt, _('Lost Deals by Criterion and Reason'),
-                          '%s - %s' % (date_from, date_to), rtl)
+                          '%s - %s' % (self.date_text(date_from), self.date_text(date_to)), rtl)
         headers = [_('Criterion'), _('Reason'), _('Lost Deals'), _('Lost Amount')]
         header_row = 3
         self._write_headers(sheet, header_row, headers, fmt)
@@ -423,7 +440,7 @@ class ForecastWorkbookSheets(object):
         age of the oldest unpaid invoice of each deal in buckets, row and column totals as SUM formulas."""
         _ = self.translate
         self._start_sheet(sheet, fmt, _('Collection: Won Deals with Money Due'),
-                          _('Aged by the oldest unpaid invoice of each deal, on %s') % today, rtl)
+                          _('Aged by the oldest unpaid invoice of each deal, on %s') % self.date_text(today), rtl)
         buckets = [key for key, _label in AGE_BUCKETS]
         headers = ([_('Customer'), _('Salesperson'), _('Deals')] +
                    [_('%s days') % label for _key, label in AGE_BUCKETS] + [_('Total Due')])
@@ -475,7 +492,8 @@ class ForecastWorkbookSheets(object):
         _ = self.translate
         kind = _('months') if granularity == 'month' else _('quarters')
         self._start_sheet(sheet, fmt, _('Forecast Accuracy'),
-                          _('Closed %s starting %s - %s') % (kind, date_from, date_to), rtl)
+                          _('Closed %s starting %s - %s') % (
+                              kind, self.date_text(date_from), self.date_text(date_to)), rtl)
         percent = fmt['percent']
         row = 3
         for title, members in data:

@@ -34,7 +34,8 @@ class SaleFiscalNumberingCheck(models.TransientModel):
         if issues:
             items = ''.join('<li>%s</li>' % html_escape(issue['message']) for issue in issues)
             result = ('<div class="alert alert-danger" role="alert"><h3>%s</h3><ul>%s</ul></div>'
-                      % (html_escape(_('Fiscal numbering is broken: %d issue(s)') % len(issues)), items))
+                      % (html_escape(_('Fiscal numbering is broken: 1 issue') if len(issues) == 1 else
+                                     _('Fiscal numbering is broken: %d issue(s)') % len(issues)), items))
         else:
             result = ('<div class="alert alert-success" role="status"><h3>%s</h3></div>'
                       % html_escape(_('No gap and no duplicate: the fiscal numbers are consecutive.')))
