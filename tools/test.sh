@@ -16,6 +16,10 @@ BASE_TESTS="test_acl test_expression test_user_has_group test_ir_sequence test_i
             test_res_lang test_views test_menu test_ir_filters"
 # OCA add-ons (requirements-compat.txt) installed beside impact_crm: their tests and impact_crm's run together
 OCA_MODULES="crm_lead_product,crm_phonecall,crm_stage_type,sale_commission,report_xlsx,mis_builder"
+# Odoo apps a company runs beside it, installed after it on the same database: their tests and impact_crm's there
+# too (Inventory's sale_stock: deliveries from confirmed orders, a revision's follow-ups; its stock demo data adds a
+# subsidiary company)
+COMPAT_APPS="sale_stock"
 rm -f "$LOCAL"/junit-*.xml
 
 bootstrap
@@ -79,16 +83,16 @@ suites_rc=$?
 set -e
 drop_db "$suites_db"
 
-step "Next to OCA add-ons ($OCA_MODULES): their tests and impact_crm's on one database"
+step "Next to OCA add-ons ($OCA_MODULES) and Odoo's $COMPAT_APPS: their tests and impact_crm's on one database"
 compat_db="${DB}_compat"
 copy_db "$DB" "$compat_db"
 log="$LOCAL/log/install-$compat_db.log"; : > "$log"
-odoo -d "$compat_db" -i "$OCA_MODULES" --stop-after-init --log-level=info --logfile="$log" \
-    || { tail -40 "$log"; die "installing $OCA_MODULES beside impact_crm failed (log: $log)"; }
+odoo -d "$compat_db" -i "$OCA_MODULES,$COMPAT_APPS" --stop-after-init --log-level=info --logfile="$log" \
+    || { tail -40 "$log"; die "installing $OCA_MODULES,$COMPAT_APPS beside impact_crm failed (log: $log)"; }
 check_log "$log"
 set +e
-run_suites "$compat_db" "$LOCAL/junit-compat.xml" $(for m in ${OCA_MODULES//,/ }; do echo "$m/tests"; done) \
-    "$ROOT/impact_crm/tests"
+run_suites "$compat_db" "$LOCAL/junit-compat.xml" $(for m in ${OCA_MODULES//,/ } ${COMPAT_APPS//,/ }; do
+    echo "$m/tests"; done) "$ROOT/impact_crm/tests"
 compat_rc=$?
 set -e
 drop_db "$compat_db"
