@@ -32,3 +32,4 @@ from . import ir_module_module
 from . import crm_lead_forecast_change
 from . import ir_translation
 from . import ir_rule
+from . import res_currency_rate

@@ -3,7 +3,7 @@ from psycopg2.extensions import AsIs
 
 from odoo import api, fields, models, tools
 
-from ..sql_rules import LEAD_INVOICE_SQL, won_sql
+from ..sql_rules import LEAD_INVOICE_SQL, rate_sql, won_sql
 
 AGE_BUCKETS = [('0_30', '0-30'), ('31_60', '31-60'), ('61_90', '61-90'), ('90_plus', '90+')]
 
@@ -84,7 +84,8 @@ class CrmCollectionReport(models.Model):
                  'lead_count': int, 'amount_0_30': float, 'amount_31_60': float, 'amount_61_90': float,
                  'amount_90_plus': float, 'amount_total': float}
 
-            Amounts are in the company currency; a deal's whole outstanding amount goes to the bucket
+            Amounts are in the currency of the user's current company (a deal of a company with another
+            currency converted at the reference date's rate); a deal's whole outstanding amount goes to the bucket
             of the age of its oldest unpaid invoice (days since the invoice date). Only the deals of the
             user's allowed companies are counted.
         """
@@ -97,15 +98,26 @@ class CrmCollectionReport(models.Model):
             filters += ' AND q.team_id IN %(team_ids)s'
         sums = ', '.join("COALESCE(SUM(q.amount_outstanding) FILTER (WHERE q.age_bucket = '{0}'), 0.0) "
                          "AS amount_{0}".format(key) for key, _label in AGE_BUCKETS)
+        # each deal's amount (in its company's currency) converted to the user's company currency, the one the
+        # sheet shows, at the reference date with the user's company rates (nothing looked up in one currency)
+        factor = """CASE WHEN qc.currency_id IS NULL OR qc.currency_id = %(currency_id)s THEN 1.0
+                          ELSE {to_rate} / {from_rate} END""".format(
+            to_rate=rate_sql('%(currency_id)s', '%(company_id)s', '%(date)s::date'),
+            from_rate=rate_sql('qc.currency_id', '%(company_id)s', '%(date)s::date'))
         self.env.cr.execute("""
             SELECT q.partner_id, q.user_id, COUNT(*) AS lead_count, {sums},
                    SUM(q.amount_outstanding) AS amount_total
-              FROM ({query}) q
+              FROM (SELECT q0.partner_id, q0.user_id, q0.team_id, q0.company_id, q0.age_bucket,
+                           q0.amount_outstanding * {factor} AS amount_outstanding
+                      FROM ({query}) q0
+                      LEFT JOIN res_company qc ON qc.id = q0.company_id) q
              WHERE (q.company_id IN %(company_ids)s OR q.company_id IS NULL){filters}
              GROUP BY q.partner_id, q.user_id
              ORDER BY amount_total DESC, q.partner_id, q.user_id""".format(sums=sums, query=collection_query(),
-                                                                           filters=filters),
+                                                                           filters=filters, factor=factor),
                             {'date': date, 'company_ids': company_ids,
+                             'company_id': self.env.user.company_id.id,
+                             'currency_id': self.env.user.company_id.currency_id.id,
                              'user_ids': tuple(user_ids or ()), 'team_ids': tuple(team_ids or ())})
         rows = self.env.cr.dictfetchall()
         partners = dict(self.env['res.partner'].sudo().browse(

@@ -34,3 +34,4 @@ from . import test_app_compat
 from . import test_time_paths
 from . import test_data_tools_paths
 from . import test_upgrade_paths
+from . import test_money_paths
