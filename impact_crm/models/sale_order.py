@@ -519,12 +519,18 @@ class SaleOrder(models.Model):
         self.ensure_one()
         follow_ups = OrderedDict()
         line_ids = self.order_line.ids
+        # the document's own parts: the records of a list of the order or of its lines that a copy copies (the
+        # lines, optional products, OCA sale_commission's agents of a line ...), which the revision takes along
+        own_links = set(FOLLOW_UP_OWN_LINKS)
+        for parent in ('sale.order', 'sale.order.line'):
+            own_links.update((field.comodel_name, field.inverse_name) for field in self.env[parent]._fields.values()
+                             if field.type == 'one2many' and field.copy and field.inverse_name)
         for model_name in sorted(self.env.registry):
             Model = self.env[model_name]
             if Model._abstract or Model._transient or not Model._auto or model_name in FOLLOW_UP_IGNORED_MODELS:
                 continue
             for field in Model._fields.values():
-                if field.type != 'many2one' or not field.store or (model_name, field.name) in FOLLOW_UP_OWN_LINKS:
+                if field.type != 'many2one' or not field.store or (model_name, field.name) in own_links:
                     continue
                 if field.comodel_name == 'sale.order':
                     ids = self.ids

@@ -87,3 +87,24 @@ class TestAppCompat(SavepointCase):
         order.action_draft()
         second = self._revise(order)
         self.assertEqual(second.fiscal_number, order.fiscal_number)
+
+    def test_parts_of_the_order_a_copy_takes_along_are_no_follow_ups(self):
+        """What a list of the order or of its lines holds and a copy copies (the lines; with OCA's sale_commission,
+        each line's agents, made with the line) goes with the revision: such an order, quotation or confirmed, is
+        revised."""
+        order = self._order(self.service)
+        owned = [(parent, name) for parent in ('sale.order', 'sale.order.line')
+                 for name, field in self.env[parent]._fields.items()
+                 if field.type == 'one2many' and field.copy and field.inverse_name]
+        self.assertIn(('sale.order', 'order_line'), owned)
+        self.assertEqual(order._impact_follow_ups(), {})
+        if 'agents' in self.env['sale.order.line']._fields:   # sale_commission installed (make test's compat run)
+            agent = self.env['res.partner'].create({
+                'name': 'Agent Dune', 'agent': True, 'commission': self.env['sale.commission'].create({
+                    'name': 'Dune 5%', 'fix_qty': 5.0}).id})
+            order.order_line.write({'agents': [(0, 0, {'agent': agent.id, 'commission': agent.commission.id})]})
+            self.assertTrue(order.order_line.agents)
+            order.action_confirm()
+            self.assertEqual(order._impact_follow_ups(), {})
+            second = self._revise(order)
+            self.assertTrue(second.order_line.agents)
