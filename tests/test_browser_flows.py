@@ -4,6 +4,7 @@ log in, work the pipeline kanban, and read it in Hebrew, right to left.
 Screenshots go to .local/screenshots/; with IMPACT_SCREENSHOTS=1 they also replace the ones of
 docs/screenshots/ that the README shows (so that routine test runs leave the tree clean).
 """
+import datetime
 import functools
 import re
 import os
@@ -502,9 +503,14 @@ def test_forecast_workbook(page, browser, server, admin):
     book = download_workbook(page)
     assert len(book.sheetnames) >= 2
     summary = sheet_values(book.worksheets[0])
-    # the figures are the forecast analysis' for the same period: its total row against a read_group
-    period = re.findall(r'\d{4}-\d{2}-\d{2}', summary[1][0])
-    assert len(period) == 2, summary[1]
+    # the figures are the forecast analysis' for the same period: its total row against a read_group. The
+    # subtitle writes the period's dates as the manager's language writes dates (12/31/2027 in English)
+    lang = admin('res.users', 'search_read', [('login', '=', 'admin')], ['lang'])[0]['lang'] or 'en_US'
+    date_format = admin('res.lang', 'search_read', [('code', '=', lang)], ['date_format'])[0]['date_format']
+    written = re.findall(r'\d{1,4}[./-]\d{1,2}[./-]\d{1,4}', summary[1][0])
+    assert len(written) == 2, summary[1]
+    period = [datetime.datetime.strptime(text, date_format).strftime('%Y-%m-%d') for text in written]
+    assert period[0] < period[1], (summary[1], period)
     header = summary[3]
     total = [row for row in summary if row[0] == 'Total'][0]
     expected = admin('crm.forecast.report', 'read_group', [('date', '>=', period[0]), ('date', '<=', period[1]),
