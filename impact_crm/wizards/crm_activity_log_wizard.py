@@ -3,13 +3,12 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import html_escape
 
-from .crm_lead_lost_line import check_deals_readable
-
 
 class CrmActivityLogWizard(models.TransientModel):
     """Record a call, meeting or task that already happened: posts it in the chatter, keeps a done record
     (crm.activity.log), creates the calendar meeting for meetings, and leaves no open activity behind."""
     _name = 'crm.activity.log.wizard'
+    _inherit = ['impact.deal.dialog']
     _description = 'Log an Activity that Happened'
 
     lead_id = fields.Many2one('crm.lead', string='Opportunity', required=True, ondelete='cascade')
@@ -33,17 +32,6 @@ class CrmActivityLogWizard(models.TransientModel):
         for wizard in self:
             wizard.allowed_contact_ids = wizard.lead_id.contact_ids.mapped('partner_id')
 
-    @api.model
-    def create(self, vals):
-        check_deals_readable(self.env, [vals.get('lead_id')])
-        return super(CrmActivityLogWizard, self).create(vals)
-
-    @api.multi
-    def write(self, vals):
-        if vals.get('lead_id'):
-            check_deals_readable(self.env, [vals['lead_id']])
-        return super(CrmActivityLogWizard, self).write(vals)
-
     @api.multi
     def action_log(self):
         self._log()
@@ -59,14 +47,21 @@ class CrmActivityLogWizard(models.TransientModel):
         event = self.env['calendar.event']
         if self.activity_category == 'meeting':
             start = fields.Datetime.from_string(self.date_done)
+            attendees = self.contact_ids | self.participant_user_ids.mapped('partner_id')
+            # The attendees are the project contacts who took part (customers, architects, other firms), and Odoo's
+            # calendar lets an attendee read his events, a portal customer too. The outcome the rep writes is
+            # internal (the done record and the chatter's internal message keep it): the event of a meeting with
+            # people from outside gets none.
+            outside = any(not partner.user_ids or all(user.share for user in partner.user_ids)
+                          for partner in attendees.sudo())
             event = event.with_context(no_mail_to_attendees=True).create({
                 'name': self.summary,
                 'start': fields.Datetime.to_string(start),
                 'stop': fields.Datetime.to_string(start + timedelta(hours=self.duration or 0.5)),
                 'duration': self.duration or 0.5,
-                'partner_ids': [(6, 0, (self.contact_ids | self.participant_user_ids.mapped('partner_id')).ids)],
+                'partner_ids': [(6, 0, attendees.ids)],
                 'opportunity_id': lead.id,
-                'description': self.feedback and _('Outcome: %s') % self.feedback or False,
+                'description': self.feedback and not outside and _('Outcome: %s') % self.feedback or False,
                 'user_id': self.env.user.id,
             })
         # the summary and the type's name are plain text (a "<" in them is a character, not markup); the outcome is
@@ -91,13 +86,6 @@ class CrmActivityLogWizard(models.TransientModel):
             'calendar_event_id': event.id,
             'source': 'retroactive',
         })
-        # The meeting's attendees are the project contacts who took part (customers, architects, other firms),
-        # and Odoo's calendar lets an attendee read his events, a portal customer too. The outcome the rep writes
-        # is internal (the done record and the chatter's internal message keep it): the event of a meeting with
-        # people from outside keeps none.
-        if event.description and any(not partner.user_ids or all(user.share for user in partner.user_ids)
-                                     for partner in event.sudo().partner_ids):
-            event.with_context(no_mail_to_attendees=True).write({'description': False})
         return log
 
 
