@@ -8,6 +8,7 @@ from odoo import SUPERUSER_ID, _, api
 from odoo.exceptions import UserError
 
 from .models.sale_order import REVISION_SEPARATOR
+from .sql_rules import company_day_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -198,14 +199,14 @@ def _backfill_lost_deals(cr):
     analysis: lost on their closing date, for their expected revenue, at the stage they are in."""
     cr.execute("""
         UPDATE crm_lead l
-           SET lost_date = l.date_closed::date,
+           SET lost_date = %s,
                lost_amount = COALESCE(l.planned_revenue, 0.0),
                lost_stage_id = l.stage_id,
                lost_stage_group_id = s.group_id
           FROM crm_stage s
          WHERE s.id = l.stage_id AND l.active IS NOT TRUE AND l.probability = 0
            AND l.date_closed IS NOT NULL AND l.lost_date IS NULL AND l.type = 'opportunity'
-    """)
+    """ % company_day_sql('l.date_closed', company='l.company_id'))
     _logger.info("%s deals lost before the install entered the loss analysis", cr.rowcount)
 
 

@@ -142,6 +142,20 @@ def company_rate_factor_sql(date, order='so', pricelist='pl', company='rc'):
         from_rate=rate_sql('%s.currency_id' % pricelist, '%s.company_id' % order, date))
 
 
+# -- the company's days -------------------------------------------------------------------------------
+#
+# A moment stored in UTC (an order's confirmation, a deal's closing or creation) counts in the forecast and the
+# quotas on its day in the company's reporting time zone (res.company's forecast_tz; none: UTC): an order
+# confirmed at 00:30 on 1 February in Jerusalem is February's, as Odoo's own pivot shows it to a user there.
+
+def company_day_sql(moment, company=None, tz=None):
+    """SQL expression: the day of the UTC timestamp ``moment`` in the reporting time zone of the company whose
+    id is the expression ``company``, or of the time zone column ``tz`` of a joined company."""
+    if tz is None:
+        tz = '(SELECT tzc.forecast_tz FROM res_company tzc WHERE tzc.id = %s)' % company
+    return "((%s) AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(%s, 'UTC'))::date" % (moment, tz)
+
+
 # the date an order's amount is converted at: its confirmation (a quotation: its order date)
 ORDER_CONFIRMATION_DATE = "COALESCE(so.confirmation_date, so.date_order)::date"
 ORDER_DATE = "so.date_order::date"

@@ -1,4 +1,6 @@
 from . import impact_input_guard  # first: the abstract model other classes inherit
+# then the company's columns, which the SQL the models below set up at their init reads (its time zone)
+from . import res_company
 # Each model's extensions are in the file named after the model (crm_lead.py, sale_order.py, crm_stage.py ...),
 # one class per concern. Within a file, a class further down wraps the ones above it: its create/write (and
 # crm.lead's _stage_changed) run first and call those above with super(). The order that matters is said at
@@ -12,7 +14,6 @@ from . import crm_lead_instalment
 from . import crm_quota
 from . import crm_team
 from . import account_invoice
-from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import base_partner_merge

@@ -15,7 +15,7 @@ from odoo.tools.misc import format_date
 
 from ..internal_flags import has_flag, internal_set, token, with_flags, with_internal_set
 from ..sql_rules import (
-    COUNTED_ORDER_WHERE, LEAD_INVOICE_SQL, QUARTER, WON_STAGE_KINDS, is_counted_order, is_won,
+    COUNTED_ORDER_WHERE, LEAD_INVOICE_SQL, QUARTER, WON_STAGE_KINDS, company_day_sql, is_counted_order, is_won,
     order_company_amount_sql, quarter_start, stage_is_won)
 from .crm_stage import FORECAST_CATEGORIES
 from .crm_stage_rule import FOLLOWED as RULE_FOLLOWERS
@@ -1054,12 +1054,14 @@ class CrmLeadSpread(models.Model):
         if not self.ids:
             return result
         self.env.cr.execute("""
-            SELECT l.id, date_trunc('month', COALESCE(s.date, l.date_end, l.date_deadline, l.create_date::date))::date,
+            SELECT l.id, date_trunc('month', COALESCE(s.date, l.date_end, l.date_deadline, {created}))::date,
                    SUM(COALESCE(l.planned_revenue, 0)::numeric * COALESCE(s.share, 1.0))
               FROM crm_lead l
               LEFT JOIN ({spread}) s ON s.lead_id = l.id
              WHERE l.id IN %s
-             GROUP BY 1, 2 ORDER BY 1, 2""".format(spread=SPREAD_SQL), (tuple(self.ids),))
+             GROUP BY 1, 2 ORDER BY 1, 2""".format(
+                spread=SPREAD_SQL, created=company_day_sql('l.create_date', company='l.company_id')),
+            (tuple(self.ids),))
         for lead_id, month, amount in self.env.cr.fetchall():
             result[lead_id].append((fields.Date.to_string(month) if not isinstance(month, str) else month,
                                     float(amount)))

@@ -10,7 +10,7 @@ from odoo.exceptions import ValidationError
 from odoo.models import PREFETCH_MAX
 from odoo.tools import float_round
 
-from ..sql_rules import count_differing_rows, quarter_start
+from ..sql_rules import company_day_sql, count_differing_rows, quarter_start
 
 _logger = logging.getLogger(__name__)
 
@@ -70,10 +70,12 @@ DEAL_MONTH_COMPACT_LOCK = (0x71756f74, 1)
 def deal_month_month(deal):
     """SQL: the first day of the month deal ``deal`` (an alias, or NEW/OLD in a row trigger) counts in, or NULL."""
     return """CASE WHEN {d}.stage_group_kind != 'open'
-                   THEN date_trunc('month', {d}.date_closed::date::timestamp)::date
+                   THEN date_trunc('month', {closed}::timestamp)::date
                    WHEN COALESCE({d}.forecast_category, '') != 'omitted'
                    THEN date_trunc('month', COALESCE({d}.date_end, {d}.date_deadline,
-                                                     {d}.create_date::date)::timestamp)::date END""".format(d=deal)
+                                                     {created})::timestamp)::date END""".format(
+        d=deal, closed=company_day_sql('%s.date_closed' % deal, company='%s.company_id' % deal),
+        created=company_day_sql('%s.create_date' % deal, company='%s.company_id' % deal))
 
 
 def deal_month_counted(deal):
@@ -354,17 +356,19 @@ class CrmQuota(models.Model):
                AND NOT COALESCE(st.is_lost, FALSE)
                AND CASE WHEN g.kind = 'open'
                         THEN COALESCE(l.forecast_category, '') != 'omitted'
-                         AND COALESCE(l.date_end, l.date_deadline, l.create_date::date)
+                         AND COALESCE(l.date_end, l.date_deadline, {created})
                              BETWEEN q.date_start AND q.date_end
-                        ELSE l.date_closed::date BETWEEN q.date_start AND q.date_end END
+                        ELSE {closed} BETWEEN q.date_start AND q.date_end END
              GROUP BY q.id"""
+        created = company_day_sql('l.create_date', company='l.company_id')
+        closed = company_day_sql('l.date_closed', company='l.company_id')
         for by_user, key, which in ((True, '{alias}.user_id = q.user_id', 'q.user_id IS NOT NULL'),
                                     (False, '{alias}.team_id = q.team_id', 'q.user_id IS NULL')):
             if (by_user, False) in kinds:
                 branches.append(plain.format(key=key.format(alias='d'), which=which))
             if (by_user, True) in kinds:
                 branches.append(shared.format(key=key.format(alias='l'), which=which, match=self._match_sql(),
-                                              shares=CATEG_SHARE_SQL))
+                                              shares=CATEG_SHARE_SQL, created=created, closed=closed))
         # The deals' monthly sums (DEAL_MONTH_TABLE, kept by triggers) of the quotas' salespeople and channels,
         # the Lost stages left out, summed again per salesperson, channel, region, company and month (the
         # differences appended since the last compaction with them). Numeric sums of sums: exactly the figures

@@ -20,5 +20,6 @@ class ResConfigSettings(models.TransientModel):
 class ResConfigSettingsForecast(models.TransientModel):
     _inherit = 'res.config.settings'
 
+    forecast_tz = fields.Selection(related='company_id.forecast_tz', string='Reporting Time Zone')
     forecast_push_reason_days = fields.Integer(related='company_id.forecast_push_reason_days',
                                                string='Reason for Pushes Beyond (Days)')

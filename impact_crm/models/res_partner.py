@@ -4,8 +4,8 @@ notification formatted for nobody (_notify_by_chat)."""
 from odoo import _, api, fields, models
 from odoo.tools.misc import formatLang
 
-from ..sql_rules import (COUNTED_ORDER_DOMAIN, COUNTED_ORDER_WHERE, lost_or_archived_sql, open_sql,
-                         order_company_amount_sql, won_sql)
+from ..sql_rules import (COUNTED_ORDER_DOMAIN, COUNTED_ORDER_WHERE, company_day_sql, lost_or_archived_sql,
+                         open_sql, order_company_amount_sql, won_sql)
 
 TOP_N = 5
 
@@ -75,14 +75,16 @@ class ResPartner(models.Model):
               JOIN res_company rc ON rc.id = so.company_id
              WHERE sp.commercial_partner_id IN %(commercial_ids)s AND {where}
                AND so.id = ANY(%(order_ids)s)""".format(where=COUNTED_ORDER_WHERE)
+        # the day of an order in its company's reporting time zone
+        day = company_day_sql('COALESCE(so.confirmation_date, so.date_order)', tz='rc.forecast_tz')
         totals = dict((r[0], r[1:]) for r in self._history_query("""
-            SELECT sp.commercial_partner_id, COUNT(*), MAX(COALESCE(so.confirmation_date, so.date_order))::date,
+            SELECT sp.commercial_partner_id, COUNT(*), MAX({day}),
                    SUM({amount}) {order_from} GROUP BY sp.commercial_partner_id""".format(
-            amount=order_company_amount_sql(), order_from=order_from), commercial_ids, visible))
+            amount=order_company_amount_sql(), order_from=order_from, day=day), commercial_ids, visible))
         per_year = {}
         for cid, year, count in self._history_query("""
-            SELECT sp.commercial_partner_id, date_part('year', COALESCE(so.confirmation_date, so.date_order))::int,
-                   COUNT(*) {order_from} GROUP BY 1, 2 ORDER BY 1, 2 DESC""".format(order_from=order_from),
+            SELECT sp.commercial_partner_id, date_part('year', {day})::int,
+                   COUNT(*) {order_from} GROUP BY 1, 2 ORDER BY 1, 2 DESC""".format(order_from=order_from, day=day),
                                                     commercial_ids, visible):
             per_year.setdefault(cid, []).append(
                 _('%s: 1 order') % year if count == 1 else _('%s: %s orders') % (year, count))

@@ -1,6 +1,6 @@
 from odoo import api, fields, models, tools
 
-from ..sql_rules import WON_BY_PROBABILITY_SQL, lost_sql
+from ..sql_rules import WON_BY_PROBABILITY_SQL, company_day_sql, lost_sql
 
 
 class CrmCompetitorReport(models.Model):
@@ -52,7 +52,7 @@ class CrmCompetitorReport(models.Model):
                             WHEN %(lost)s THEN COALESCE(l.lost_amount, 0.0)
                             ELSE COALESCE(l.planned_revenue, 0.0)
                         END AS amount,
-                        COALESCE(l.lost_date, l.date_closed::date, l.date_deadline) AS date
+                        COALESCE(l.lost_date, %(closed)s, l.date_deadline) AS date
                     FROM pairs p
                     JOIN crm_lead l ON l.id = p.lead_id
                     WHERE l.type = 'opportunity' AND (l.active OR l.lost_date IS NOT NULL)
@@ -67,4 +67,5 @@ class CrmCompetitorReport(models.Model):
                     CASE WHEN outcome = 'won' THEN amount ELSE 0.0 END AS won_amount,
                     CASE WHEN outcome = 'lost_to' THEN amount ELSE 0.0 END AS lost_amount
                 FROM deals
-            )""" % {'table': self._table, 'lost': lost_sql(), 'won': WON_BY_PROBABILITY_SQL.format(lead='l')})
+            )""" % {'table': self._table, 'lost': lost_sql(), 'won': WON_BY_PROBABILITY_SQL.format(lead='l'),
+                    'closed': company_day_sql('l.date_closed', company='l.company_id')})

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
 from .crm_forecast_asof_report import setting_sql
-from ..sql_rules import group_won_sql
+from ..sql_rules import company_day_sql, group_won_sql
 
 HORIZONS = [('90', '90 Days Before'), ('60', '60 Days Before'), ('30', '30 Days Before')]
 PERIOD_KINDS = [('month', 'Month'), ('quarter', 'Quarter')]
@@ -57,7 +57,7 @@ class CrmForecastAccuracyReport(models.Model):
                     SELECT c.lead_id, c.date,
                            LEAD(c.date) OVER (PARTITION BY c.lead_id ORDER BY c.date, c.id) AS date_next,
                            c.user_id, c.team_id, c.company_id,
-                           COALESCE(c.date_end, c.date_deadline, l.create_date::date) AS fdate,
+                           COALESCE(c.date_end, c.date_deadline, {created}) AS fdate,
                            COALESCE(c.planned_revenue, 0)::numeric AS amount,
                            COALESCE(c.planned_revenue, 0)::numeric * COALESCE(c.probability, 0)::numeric / 100.0
                                AS weighted,
@@ -99,4 +99,5 @@ class CrmForecastAccuracyReport(models.Model):
                                   FROM actual) u
                          GROUP BY kind, start, horizon, user_id, team_id, company_id) r
                   LEFT JOIN res_company comp ON comp.id = r.company_id
-            )""".format(table=self._table, today=today, won=group_won_sql('g')))
+            )""".format(table=self._table, today=today, won=group_won_sql('g'),
+                        created=company_day_sql('l.create_date', company='c.company_id')))

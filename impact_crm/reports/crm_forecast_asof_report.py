@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 
 from ..models.crm_stage import FORECAST_CATEGORIES
 from .crm_forecast_report import SOURCES
-from ..sql_rules import status_sql
+from ..sql_rules import company_day_sql, status_sql
 
 SETTING_PREFIX = 'impact_crm.'
 
@@ -20,7 +20,7 @@ def state_query(as_of_sql):
                -- the stage's category (a rep's override of the time is not in the log); won deals are Closed
                CASE WHEN g.kind = 'open' THEN COALESCE(st.forecast_category, 'pipeline') ELSE 'closed'
                END::varchar AS forecast_category,
-               COALESCE(c.date_end, c.date_deadline, l.create_date::date) AS date,
+               COALESCE(c.date_end, c.date_deadline, %(created)s) AS date,
                COALESCE(c.probability, 0)::numeric AS probability,
                COALESCE(c.planned_revenue, 0)::numeric AS amount,
                COALESCE(c.planned_revenue, 0)::numeric * COALESCE(c.probability, 0)::numeric / 100.0
@@ -34,7 +34,8 @@ def state_query(as_of_sql):
           JOIN crm_lead l ON l.id = c.lead_id
           LEFT JOIN crm_stage st ON st.id = c.stage_id
           LEFT JOIN crm_stage_group g ON g.id = st.group_id
-    """ % {'as_of': as_of_sql, 'status': status_sql('g')}
+    """ % {'as_of': as_of_sql, 'status': status_sql('g'),
+           'created': company_day_sql('l.create_date', company='c.company_id')}
 
 
 def setting_sql(name, cast, default):

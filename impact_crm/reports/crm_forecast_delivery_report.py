@@ -2,7 +2,7 @@ from odoo import api, fields, models, tools
 
 from ..models.crm_lead import SPREAD_SQL
 from ..models.crm_stage import FORECAST_CATEGORIES
-from ..sql_rules import status_sql
+from ..sql_rules import company_day_sql, status_sql
 
 
 class CrmForecastDeliveryReport(models.Model):
@@ -36,7 +36,7 @@ class CrmForecastDeliveryReport(models.Model):
             SELECT (l.id::bigint * 100000 + COALESCE(s.n, 0)) AS id, l.id AS lead_id, l.partner_id, l.user_id,
                    l.team_id, l.region_id, l.stage_id, l.forecast_category, l.revenue_spread,
                    %(status)s AS status,
-                   COALESCE(s.date, l.date_end, l.date_deadline, l.create_date::date) AS date,
+                   COALESCE(s.date, l.date_end, l.date_deadline, %(created)s) AS date,
                    l.company_id, comp.currency_id,
                    COALESCE(l.planned_revenue, 0)::numeric * COALESCE(s.share, 1.0) AS amount,
                    COALESCE(l.planned_revenue, 0)::numeric * COALESCE(s.share, 1.0)
@@ -48,7 +48,8 @@ class CrmForecastDeliveryReport(models.Model):
               LEFT JOIN (SELECT sp.*, ROW_NUMBER() OVER (PARTITION BY sp.lead_id ORDER BY sp.date) AS n
                            FROM (%(spread)s) sp) s ON s.lead_id = l.id
              WHERE l.type = 'opportunity' AND l.active AND NOT COALESCE(st.is_lost, FALSE)
-        """ % {'spread': SPREAD_SQL, 'status': status_sql('g')}
+        """ % {'spread': SPREAD_SQL, 'status': status_sql('g'),
+               'created': company_day_sql('l.create_date', tz='comp.forecast_tz')}
 
     @api.model_cr
     def init(self):

@@ -11,7 +11,7 @@ from odoo.osv.query import Query
 from odoo.tools import DEFAULT_SERVER_DATE_FORMAT
 
 from ..models.crm_stage import FORECAST_CATEGORIES
-from ..sql_rules import ORDER_DATE, company_rate_factor_sql, count_differing_rows, status_sql
+from ..sql_rules import ORDER_DATE, company_day_sql, company_rate_factor_sql, count_differing_rows, status_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -211,13 +211,14 @@ class CrmForecastReport(models.Model):
         lead_columns = self._lead_columns()
         copied = ''.join('l.%s AS %s, ' % (lead_columns[name], name) for name in sorted(lead_columns))
         where = self._filter('l.id', lead_filter, many)
+        created = company_day_sql('l.create_date', tz='comp.forecast_tz')
         opportunities = """
             SELECT ((l.id::bigint * 1048576 + COALESCE(cs.categ_id, 0)) * 2 + 1) AS id,
                    'opportunity'::varchar AS source, l.id AS lead_id, NULL::integer AS order_id,
                    %(copied)s cs.categ_id, st.group_id AS stage_group_id,
                    %(status)s AS status,
                    NULL::varchar AS order_state,
-                   COALESCE(l.date_end, l.date_deadline, l.create_date::date) AS date,
+                   COALESCE(l.date_end, l.date_deadline, %(created)s) AS date,
                    l.company_id, comp.currency_id, COALESCE(l.probability, 0)::numeric AS probability,
                    COALESCE(l.planned_revenue, 0)::numeric * COALESCE(cs.amount / cs.total, 1.0) AS amount,
                    COALESCE(l.planned_revenue, 0)::numeric * COALESCE(cs.amount / cs.total, 1.0)
@@ -235,7 +236,7 @@ class CrmForecastReport(models.Model):
                    %(copied)s li.categ_id, st.group_id AS stage_group_id,
                    %(status)s AS status,
                    li.state AS order_state,
-                   COALESCE(l.date_end, li.confirmation_date::date, li.date_order::date) AS date,
+                   COALESCE(l.date_end, %(ordered)s) AS date,
                    li.company_id, comp.currency_id,
                    CASE WHEN li.state IN ('sale', 'done') THEN 100.0
                    ELSE COALESCE(l.probability, 0)::numeric END AS probability,
@@ -253,7 +254,7 @@ class CrmForecastReport(models.Model):
             # no line: every deal has its one row without category, and no row per order line
             categories = ("SELECT NULL::integer AS opportunity_id, NULL::integer AS categ_id, NULL::numeric AS amount, "
                           "NULL::numeric AS total WHERE FALSE")
-            return opportunities % {'copied': copied, 'where': where, 'status': status_sql('g'),
+            return opportunities % {'copied': copied, 'where': where, 'status': status_sql('g'), 'created': created,
                                     'categories': categories}
         categories = """
             SELECT opportunity_id, categ_id, amount, SUM(amount) OVER (PARTITION BY opportunity_id) AS total
@@ -263,7 +264,8 @@ class CrmForecastReport(models.Model):
                   HAVING SUM(amount) != 0) by_categ""" % self._lines_query(lead_filter, many)
         return (opportunities + " UNION ALL " + orders) % {
             'lines': self._lines_query(lead_filter, many), 'copied': copied, 'where': where,
-            'status': status_sql('g'), 'categories': categories}
+            'status': status_sql('g'), 'categories': categories, 'created': created,
+            'ordered': company_day_sql('COALESCE(li.confirmation_date, li.date_order)', tz='comp.forecast_tz')}
 
     @api.model
     def _columns(self):
@@ -606,14 +608,15 @@ class CrmForecastReport(models.Model):
                 UPDATE %(table)s r
                    SET order_state = NEW.state, probability = %(probability)s,
                        weighted_amount = r.amount * %(probability)s / 100.0,
-                       date = COALESCE(l.date_end, NEW.confirmation_date::date, NEW.date_order::date)
+                       date = COALESCE(l.date_end, %(ordered)s)
                   FROM crm_lead l
                  WHERE l.id = NEW.opportunity_id AND r.lead_id = NEW.opportunity_id AND r.source = 'order'
                    AND r.order_id = NEW.id;
                 RETURN NULL;
             END
             $body$ LANGUAGE plpgsql
-        """ % {'table': self._table, 'probability': probability}
+        """ % {'table': self._table, 'probability': probability,
+               'ordered': company_day_sql('COALESCE(NEW.confirmation_date, NEW.date_order)', company='NEW.company_id')}
 
     @api.model
     def _trigger_function(self, table, condition, deals):

@@ -131,6 +131,29 @@ class TestQuota(ExecutionCase):
         rows = dict(zip((self.q_rep | q2).ids, (self.q_rep | q2)._sheet_rows()))
         self.assertEqual([round(value, 2) for value in rows[q2.id][6:]], [3000, 0, 0, 30, 0, 0, 4000, 7000, 0.57])
 
+    def test_a_deal_won_after_midnight_counts_in_the_month_of_the_companys_time_zone(self):
+        """W5, 3,000 of Glazing, won at 22:30 UTC on 31 March 2033: 01:30 on 1 April in Jerusalem (UTC+3).
+        Without a reporting time zone it is the first quarter's; in Jerusalem's, the second's."""
+        company = self.env.user.company_id
+        self.addCleanup(company.write, {'forecast_tz': company.forecast_tz})
+        lead, _order = self._won('W5', self.rep, '2033-03-31', [(self.product, 30)])
+        lead._backdate_close('2033-03-31 22:30:00')
+        q2 = self.env['crm.quota'].sudo(self.manager).create(
+            {'user_id': self.rep.id, 'date_start': '2033-04-01', 'amount': 10000})
+        quotas = self.q_rep | self.q_categ | q2
+
+        def ordered():
+            quotas.invalidate_cache()
+            self.assertEqual(self.env['crm.quota']._stale_deal_months(), 0)
+            return [quota.amount_ordered for quota in quotas]
+        self.assertEqual(ordered(), [18000, 16000, 0])
+        company.forecast_tz = 'Asia/Jerusalem'
+        self.assertEqual(ordered(), [15000, 13000, 3000])
+        # a deal won while it is set: dated by the sums' trigger
+        lead2, _order = self._won('W6', self.rep, '2033-06-30', [(self.product, 10)])
+        lead2._backdate_close('2033-06-30 20:59:00')    # 23:59 in Jerusalem: still the second quarter
+        self.assertEqual(ordered(), [15000, 13000, 4000])
+
     def test_a_stage_moved_to_another_group_counts_its_deals_by_the_new_kind(self):
         """The attainment reads each deal's stage kind: a stage moved from the Open group to the Execution one
         turns its deals from pipeline into won deals (counted by their closing date)."""

@@ -13,6 +13,8 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo.exceptions import ValidationError
+
 from .test_integrity_paths import IntegrityCase
 
 SUNDAY_TO_THURSDAY = ('6', '0', '1', '2', '3')
@@ -232,3 +234,61 @@ class TestLostThisQuarterAtTheBoundary(IntegrityCase):
             self.assertEqual(report.search([('lead_id', 'in', (earlier | later).ids),
                                             ('lost_this_quarter', '=', False)]).mapped('lead_id'), earlier)
             self.assertEqual(report.search([('lead_id', '=', later.id)]).lost_this_quarter, True)
+
+
+class TestCompanyReportingTimeZone(IntegrityCase):
+    """The forecast's rows and the quotas' sums date a confirmation, a win or a creation by its day in the
+    company's reporting time zone: 22:30 UTC on 31 January is 00:30 on 1 February in Jerusalem (UTC+2)."""
+
+    def setUp(self):
+        super(TestCompanyReportingTimeZone, self).setUp()
+        self.company = self.env.user.company_id
+        self.addCleanup(self.company.write, {'forecast_tz': self.company.forecast_tz})
+
+    def rows(self, deal):
+        report = self.env['crm.forecast.report']
+        rows = report.search([('lead_id', '=', deal.id)])
+        self.assertEqual(report._stale_rows(), 0, "the stored rows are those computed now")
+        self.assertEqual(report._stale_months(), 0)
+        return sorted((row.source, row.date) for row in rows)
+
+    def test_an_order_confirmed_after_midnight_counts_on_the_companys_day(self):
+        with freeze_time('2026-01-31 22:30:00'):
+            deal = self.Leads.create({'name': 'Time Zone Order', 'type': 'opportunity', 'planned_revenue': 500,
+                                      'partner_id': self.partner.id,
+                                      'stage_id': self.env.ref('impact_crm.stage_order').id})
+            order = self.quotation()
+            order.opportunity_id = deal
+            order.action_confirm()
+        # the database stamps a deal's creation with its own clock, which freeze_time does not stop
+        self.env.cr.execute("UPDATE crm_lead SET create_date = '2026-01-31 22:30:00' WHERE id = %s", (deal.id,))
+        self.company.forecast_tz = 'Asia/Jerusalem'
+        self.assertEqual(self.rows(deal), [('opportunity', '2026-02-01'), ('order', '2026-02-01')])
+        # Odoo's own pivot of the orders, for a user in Jerusalem: February too
+        group = self.env['sale.order'].with_context(tz='Asia/Jerusalem').read_group(
+            [('id', '=', order.id)], ['amount_total', 'confirmation_date'], ['confirmation_date:month'])
+        self.assertIn('February', group[0]['confirmation_date:month'])
+        # the same moments in UTC (no time zone): the rows are dated again
+        self.company.forecast_tz = False
+        self.assertEqual(self.rows(deal), [('opportunity', '2026-01-31'), ('order', '2026-01-31')])
+        # a confirmation while the time zone is set is dated by the row's own trigger
+        self.company.forecast_tz = 'Asia/Jerusalem'
+        with freeze_time('2026-02-28 23:00:00'):  # 01:00 on 1 March in Jerusalem
+            later = self.quotation()
+            later.opportunity_id = deal
+            later.action_confirm()
+        self.assertEqual(self.env['crm.forecast.report'].search([('order_id', '=', later.id)]).mapped('date'),
+                         ['2026-03-01'])
+        self.assertEqual(self.env['crm.forecast.report']._stale_rows(), 0)
+
+    def test_a_time_zone_postgresql_does_not_know_is_refused(self):
+        # pytz and PostgreSQL each have their copy of the time zone names: one PostgreSQL lacks cannot date rows
+        self.env.cr.execute("UPDATE res_company SET forecast_tz = 'Mars/Olympus_Mons' WHERE id = %s",
+                            (self.company.id,))
+        self.company.invalidate_cache()
+        with self.assertRaises(ValidationError):
+            self.company._check_forecast_tz()
+        self.env.cr.execute("UPDATE res_company SET forecast_tz = 'Asia/Jerusalem' WHERE id = %s",
+                            (self.company.id,))
+        self.company.invalidate_cache()
+        self.company._check_forecast_tz()
