@@ -1,6 +1,7 @@
 """Money across currencies: the deal's amounts follow the currency rates the way its forecast rows do."""
 from odoo import fields
 
+from ..reports import crm_forecast_totals
 from .test_execution_collection import ExecutionCase
 
 
@@ -93,3 +94,24 @@ class TestMoneyPaths(ExecutionCase):
         self.assertEqual(rows[0]['lead_count'], 2)
         self.assertEqual(rows[0]['amount_0_30'], 1600.0, "1,000 + 300 XEM at 2 per XEM")
         self.assertEqual(rows[0]['amount_total'], 1600.0)
+
+    def test_forecast_totals_in_the_users_company_currency(self):
+        """A subsidiary in another currency: the workbook's totals (shown with the user's company currency) convert
+        its deals at today's rate, read from the rows or from the monthly sums alike."""
+        xem, _today, _pricelist = self._eur_setup(0.5)          # 1 XEM = 2 units of the company currency
+        subsidiary = self.env['res.company'].create({'name': 'Euro Subsidiary Ltd', 'currency_id': xem.id,
+                                                     'parent_id': self.company.id})
+        self.manager.write({'company_ids': [(4, subsidiary.id)]})
+        stage = self.env.ref('impact_crm.stage_order')
+        for name, revenue, company in (('Home forecast', 1000, self.company), ('Euro forecast', 300, subsidiary)):
+            self.env['crm.lead'].create({'name': name, 'type': 'opportunity', 'stage_id': stage.id,
+                                         'planned_revenue': revenue, 'date_deadline': '2034-05-10',
+                                         'user_id': self.rep.id, 'company_id': company.id})
+        wizard = self.env['crm.forecast.workbook'].sudo(self.manager).create({
+            'date_from': '2034-05-01', 'date_to': '2034-05-31', 'granularity': 'month'})
+        self.assertIn(('source', '=', 'opportunity'), wizard._domain())
+        for months in (False, True):
+            totals, _labels = crm_forecast_totals.forecast_totals(
+                wizard._report(), wizard._domain(), ['user_id'], 'month', months=months)['user_id']
+            self.assertEqual(totals[(self.rep.id, fields.Date.from_string('2034-05-01'))],
+                             {'amount': 1600.0, 'weighted_amount': 640.0}, "1,000 + 300 XEM at 2, at 40 %")
