@@ -8,6 +8,8 @@ every query; they are plain strings (no user input ever reaches them).
 """
 from dateutil.relativedelta import relativedelta
 
+from odoo import fields
+
 # -- the outcome of a deal ---------------------------------------------------------------------------
 #
 # Won: the deal is in a stage of an Execution or Closed stage group, and that stage is not a Lost one
@@ -154,6 +156,35 @@ def company_day_sql(moment, company=None, tz=None):
     if tz is None:
         tz = '(SELECT tzc.forecast_tz FROM res_company tzc WHERE tzc.id = %s)' % company
     return "((%s) AT TIME ZONE 'UTC' AT TIME ZONE COALESCE(%s, 'UTC'))::date" % (moment, tz)
+
+
+# -- amounts of several companies ---------------------------------------------------------------------
+
+def company_currency_factors(env):
+    """[(company id, factor)] converting an amount in the currency of each company whose currency is not the
+    current user's company's to that one (the currency the user's figures are shown in), at his today's rate with
+    his company's rates; [] when every company has his company's currency (one query, nothing to convert)."""
+    company = env.user.company_id
+    cr = env.cr
+    cr.execute("SELECT id FROM res_company WHERE currency_id != %s", (company.currency_id.id,))
+    others = [company_id for company_id, in cr.fetchall()]
+    if not others:
+        return []
+    cr.execute("""SELECT c.id, ({to_rate} / {from_rate})::float8 FROM res_company c WHERE c.id IN %(ids)s""".format(
+        to_rate=rate_sql('%(currency_id)s', '%(company_id)s', '%(date)s::date'),
+        from_rate=rate_sql('c.currency_id', '%(company_id)s', '%(date)s::date')),
+        {'ids': tuple(others), 'currency_id': company.currency_id.id, 'company_id': company.id,
+         'date': fields.Date.context_today(company)})
+    return cr.fetchall()
+
+
+def currency_factor_sql(factors, company):
+    """SQL expression: the factor of ``factors`` (company_currency_factors) for the company id expression
+    ``company``, 1.0 for the others."""
+    if not factors:
+        return '1.0'
+    return '(CASE %s %s ELSE 1.0 END)' % (company, ' '.join('WHEN %d THEN %r::numeric' % (company_id, factor)
+                                                            for company_id, factor in factors))
 
 
 # the date an order's amount is converted at: its confirmation (a quotation: its order date)

@@ -4,8 +4,8 @@ notification formatted for nobody (_notify_by_chat)."""
 from odoo import _, api, fields, models
 from odoo.tools.misc import formatLang
 
-from ..sql_rules import (COUNTED_ORDER_DOMAIN, COUNTED_ORDER_WHERE, company_day_sql, lost_or_archived_sql,
-                         open_sql, order_company_amount_sql, won_sql)
+from ..sql_rules import (COUNTED_ORDER_DOMAIN, COUNTED_ORDER_WHERE, company_currency_factors, company_day_sql,
+                         currency_factor_sql, lost_or_archived_sql, open_sql, order_company_amount_sql, won_sql)
 
 TOP_N = 5
 
@@ -75,12 +75,16 @@ class ResPartner(models.Model):
               JOIN res_company rc ON rc.id = so.company_id
              WHERE sp.commercial_partner_id IN %(commercial_ids)s AND {where}
                AND so.id = ANY(%(order_ids)s)""".format(where=COUNTED_ORDER_WHERE)
+        # the amounts of the companies in another currency converted to the user's company's, shown here
+        factors = company_currency_factors(self.env)
+        order_factor = currency_factor_sql(factors, 'so.company_id')
         # the day of an order in its company's reporting time zone
         day = company_day_sql('COALESCE(so.confirmation_date, so.date_order)', tz='rc.forecast_tz')
         totals = dict((r[0], r[1:]) for r in self._history_query("""
             SELECT sp.commercial_partner_id, COUNT(*), MAX({day}),
-                   SUM({amount}) {order_from} GROUP BY sp.commercial_partner_id""".format(
-            amount=order_company_amount_sql(), order_from=order_from, day=day), commercial_ids, visible))
+                   SUM({amount} * {factor}) {order_from} GROUP BY sp.commercial_partner_id""".format(
+            amount=order_company_amount_sql(), order_from=order_from, day=day, factor=order_factor),
+            commercial_ids, visible))
         per_year = {}
         for cid, year, count in self._history_query("""
             SELECT sp.commercial_partner_id, date_part('year', {day})::int,
@@ -94,9 +98,9 @@ class ResPartner(models.Model):
                 ('categories', 'pc.complete_name', 'JOIN product_category pc ON pc.id = pt.categ_id')):
             rows = self._history_query("""
                 SELECT commercial_partner_id, label, amount FROM (
-                    SELECT sp.commercial_partner_id, {label} AS label, SUM({amount}) AS amount,
+                    SELECT sp.commercial_partner_id, {label} AS label, SUM({amount} * {factor}) AS amount,
                            ROW_NUMBER() OVER (PARTITION BY sp.commercial_partner_id
-                                              ORDER BY SUM({amount}) DESC, {label}) AS rank
+                                              ORDER BY SUM({amount} * {factor}) DESC, {label}) AS rank
                       FROM sale_order_line sol
                       JOIN sale_order so ON so.id = sol.order_id
                       JOIN product_product pp ON pp.id = sol.product_id
@@ -109,30 +113,31 @@ class ResPartner(models.Model):
                        AND so.id = ANY(%(order_ids)s)
                      GROUP BY 1, 2) ranked
                  WHERE rank <= %(top)s ORDER BY commercial_partner_id, rank""".format(
-                label=label_sql, join=join, where=COUNTED_ORDER_WHERE,
+                label=label_sql, join=join, where=COUNTED_ORDER_WHERE, factor=order_factor,
                 amount=order_company_amount_sql('sol.price_subtotal')), commercial_ids, dict(visible, top=TOP_N))
             for cid, label, amount in rows:
                 tops.setdefault((key, cid), []).append((label, amount))
         paid = dict(self._history_query("""
             SELECT ip.commercial_partner_id,
-                   SUM(inv.amount_total_company_signed - inv.residual_company_signed)
+                   SUM((inv.amount_total_company_signed - inv.residual_company_signed) * {factor})
               FROM account_invoice inv
               JOIN res_partner ip ON ip.id = inv.partner_id
              WHERE ip.commercial_partner_id IN %(commercial_ids)s AND inv.id = ANY(%(invoice_ids)s)
                AND inv.type IN ('out_invoice', 'out_refund') AND inv.state IN ('open', 'paid')
-             GROUP BY 1""", commercial_ids, visible))
+             GROUP BY 1""".format(factor=currency_factor_sql(factors, 'inv.company_id')), commercial_ids, visible))
         deals = dict((r[0], r[1:]) for r in self._history_query("""
             SELECT lp.commercial_partner_id,
                    COUNT(*) FILTER (WHERE {won}),
                    COUNT(*) FILTER (WHERE {lost}),
-                   AVG(COALESCE(NULLIF(l.amount_ordered, 0), l.planned_revenue, 0)) FILTER (WHERE {won}),
+                   AVG(COALESCE(NULLIF(l.amount_ordered, 0), l.planned_revenue, 0) * {factor}) FILTER (WHERE {won}),
                    COUNT(*) FILTER (WHERE {open})
               FROM crm_lead l
               JOIN res_partner lp ON lp.id = l.partner_id
               LEFT JOIN crm_stage s ON s.id = l.stage_id
              WHERE lp.commercial_partner_id IN %(commercial_ids)s AND l.type = 'opportunity'
                AND l.id = ANY(%(lead_ids)s)
-             GROUP BY 1""".format(won=won_sql(), lost=lost_or_archived_sql(), open=open_sql()),
+             GROUP BY 1""".format(won=won_sql(), lost=lost_or_archived_sql(), open=open_sql(),
+                                  factor=currency_factor_sql(factors, 'l.company_id')),
             commercial_ids, visible))
         currency = self.env.user.company_id.currency_id
         for partner in self:

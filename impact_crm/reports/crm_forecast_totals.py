@@ -9,7 +9,7 @@ import re
 from odoo import fields
 
 from ..models.crm_lead import SPREAD_SQL
-from ..sql_rules import rate_sql
+from ..sql_rules import company_currency_factors, currency_factor_sql
 from .crm_forecast_report import MONTH_KEYS, MONTH_TABLES, period_sql
 
 PERIOD_UNITS = ('month', 'quarter', 'year')
@@ -85,24 +85,6 @@ def _totals_sql(table, columns, groupby_fields, period, from_clause, where_claus
     return 'WITH sums AS (%s) %s' % (inner, outer)
 
 
-def _company_currency_factors(Report):
-    """[(company id, factor)] converting the amounts of each company whose currency is not the current user's
-    company's (the workbook's) to it, at the user's today's rate with his company's rates (as the collection
-    sheet converts); [] when every company has that currency (one query, nothing converted)."""
-    company = Report.env.user.company_id
-    cr = Report.env.cr
-    cr.execute("SELECT id FROM res_company WHERE currency_id != %s", (company.currency_id.id,))
-    others = [company_id for company_id, in cr.fetchall()]
-    if not others:
-        return []
-    cr.execute("""SELECT c.id, ({to_rate} / {from_rate})::float8 FROM res_company c WHERE c.id IN %(ids)s""".format(
-        to_rate=rate_sql('%(currency_id)s', '%(company_id)s', '%(date)s::date'),
-        from_rate=rate_sql('c.currency_id', '%(company_id)s', '%(date)s::date')),
-        {'ids': tuple(others), 'currency_id': company.currency_id.id, 'company_id': company.id,
-         'date': fields.Date.context_today(Report)})
-    return cr.fetchall()
-
-
 def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=None, months=False):
     """Sum the amount and weighted amount of the rows of ``Report`` matching ``domain``, per period and
     member of each field of ``groupby_fields``.
@@ -116,7 +98,7 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
         month and members instead of a row per deal, category or order line), when the domain and the
         user's record rules read only columns the sums keep; the same totals either way
     :return: {field: ({(member, period start): {'amount': x, 'weighted_amount': y}}, {member: label})}, the
-        amounts in the currency of the user's company (see _company_currency_factors)
+        amounts in the currency of the user's company (sql_rules.company_currency_factors)
     """
     if granularity not in PERIOD_UNITS:
         # only the whitelisted units ever reach the SQL text
@@ -146,12 +128,10 @@ def forecast_totals(Report, domain, groupby_fields, granularity, delivery_range=
         where_clause = ' AND '.join((['(%s)' % where_clause] if where_clause else []) +
                                     ['%s BETWEEN %%s AND %%s' % date])
         params = list(params) + list(delivery_range)
-    factors = _company_currency_factors(Report)
+    factors = company_currency_factors(Report.env)
     if factors:
         # rows of companies in another currency, converted to the one the workbook shows
-        from_clause += ' LEFT JOIN (VALUES %s) fx(company_id, factor) ON fx.company_id = %s."company_id"' % (
-            ', '.join('(%d, %r::numeric)' % (company_id, factor) for company_id, factor in factors), table)
-        share = '%s * COALESCE(fx.factor, 1.0)' % share
+        share = '%s * %s' % (share, currency_factor_sql(factors, '%s."company_id"' % table))
     # grouped by the expression the report's period statistics describe (period_sql); the monthly sums' date
     # is already its month's first day
     if month_where is not None and granularity == 'month':

@@ -115,3 +115,28 @@ class TestMoneyPaths(ExecutionCase):
                 wizard._report(), wizard._domain(), ['user_id'], 'month', months=months)['user_id']
             self.assertEqual(totals[(self.rep.id, fields.Date.from_string('2034-05-01'))],
                              {'amount': 1600.0, 'weighted_amount': 640.0}, "1,000 + 300 XEM at 2, at 40 %")
+
+    def test_customer_history_in_the_users_company_currency(self):
+        """The customer history of a customer of the company and of its subsidiary in another currency: its
+        amounts, shown with the user's company currency, convert the subsidiary's at today's rate."""
+        xem, today, _pricelist = self._eur_setup(0.5)          # 1 XEM = 2 units of the company currency
+        subsidiary = self.env['res.company'].create({'name': 'Euro History Ltd', 'currency_id': xem.id,
+                                                     'parent_id': self.company.id})
+        self.manager.write({'company_ids': [(4, subsidiary.id)]})
+        self._sold_deal('Home history', 10, date_invoice=today)                 # 1,000 in the company currency
+        lead, order, invoice = self._sold_deal('Euro history', 3, date_invoice=today)
+        # the second deal, its order and its invoice belong to the subsidiary: 300 XEM, of which 100 paid
+        for table, record in (('crm_lead', lead), ('sale_order', order), ('account_invoice', invoice)):
+            self.env.cr.execute("UPDATE %s SET company_id = %%s WHERE id = %%s" % table, (subsidiary.id, record.id))
+        self.env.cr.execute("UPDATE account_invoice SET amount_total_company_signed = 300.0, "
+                            "residual_company_signed = 200.0 WHERE id = %s", (invoice.id,))
+        self.env.cr.execute("UPDATE sale_order SET pricelist_id = %s WHERE id = %s",
+                            (self.env['product.pricelist'].create({'name': 'XEM history', 'currency_id': xem.id}).id,
+                             order.id))
+        self.env.cache.invalidate()
+        customer = self.customer.sudo(self.manager)
+        self.assertEqual(customer.history_order_count, 2)
+        self.assertEqual(customer.history_amount_ordered, 1600.0, "1,000 + 300 XEM at 2 per XEM")
+        self.assertEqual(customer.history_amount_paid, 200.0, "100 XEM paid, at 2")
+        self.assertEqual(customer.history_avg_deal_size, 800.0, "(1,000 + 300 XEM at 2) / 2")
+        self.assertIn('1,600.00', customer.history_top_products)
