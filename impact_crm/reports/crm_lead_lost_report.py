@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models, tools
 
-from ..sql_rules import lost_sql
+from ..sql_rules import company_currency_factors, lost_sql
 
 
 class CrmLeadLostReport(models.Model):
@@ -90,7 +90,8 @@ class CrmLeadLostReport(models.Model):
         :param domain: extra domain on this report (e.g. [('team_id', '=', 3)])
         :returns: list of dicts sorted by criterion then reason sequence, one per (criterion, reason):
             {'criterion_id': id or False, 'criterion': name, 'reason_id': id or False, 'reason': name,
-             'count': number of lost deals, 'amount': sum of lost amounts (company currency)}
+             'count': number of lost deals, 'amount': sum of lost amounts (in the currency of the user's
+             company: the losses of a subsidiary in another currency converted at today's rate)}
         Access rules of the current user apply (a rep sees his own losses).
         """
         full = list(domain or [])
@@ -98,19 +99,28 @@ class CrmLeadLostReport(models.Model):
             full.append(('lost_date', '>=', date_from))
         if date_to:
             full.append(('lost_date', '<=', date_to))
-        groups = self.read_group(
-            full, ['criterion_id', 'lost_reason_id', 'lost_amount', 'nbr'], ['criterion_id', 'lost_reason_id'],
-            lazy=False)
-        rows = []
+        # the amounts of companies in another currency converted to the user's company's, which the sheet shows:
+        # grouped by company too, and each group's sum converted
+        factors = dict(company_currency_factors(self.env))
+        groupby = ['criterion_id', 'lost_reason_id'] + (['company_id'] if factors else [])
+        groups = self.read_group(full, groupby + ['lost_amount', 'nbr'], groupby, lazy=False)
+        rows, by_key = [], {}
         for group in groups:
             criterion = group['criterion_id']
             reason = group['lost_reason_id']
-            rows.append({
-                'criterion_id': criterion and criterion[0] or False,
-                'criterion': criterion and criterion[1] or _('Undefined'),
-                'reason_id': reason and reason[0] or False,
-                'reason': reason and reason[1] or _('Undefined'),
-                'count': group['nbr'],
-                'amount': group['lost_amount'] or 0.0,
-            })
+            company = group.get('company_id')
+            key = (criterion and criterion[0], reason and reason[0])
+            if key not in by_key:
+                by_key[key] = {
+                    'criterion_id': criterion and criterion[0] or False,
+                    'criterion': criterion and criterion[1] or _('Undefined'),
+                    'reason_id': reason and reason[0] or False,
+                    'reason': reason and reason[1] or _('Undefined'),
+                    'count': 0,
+                    'amount': 0.0,
+                }
+                rows.append(by_key[key])
+            row = by_key[key]
+            row['count'] += group['nbr']
+            row['amount'] += (group['lost_amount'] or 0.0) * factors.get(company and company[0], 1.0)
         return rows

@@ -140,3 +140,23 @@ class TestMoneyPaths(ExecutionCase):
         self.assertEqual(customer.history_amount_paid, 200.0, "100 XEM paid, at 2")
         self.assertEqual(customer.history_avg_deal_size, 800.0, "(1,000 + 300 XEM at 2) / 2")
         self.assertIn('1,600.00', customer.history_top_products)
+
+    def test_lost_sheet_in_the_users_company_currency(self):
+        """The workbook's lost deals sheet sums the losses of a subsidiary in another currency converted at
+        today's rate, in the order of the criteria and reasons."""
+        xem, _today, _pricelist = self._eur_setup(0.5)          # 1 XEM = 2 units of the company currency
+        subsidiary = self.env['res.company'].create({'name': 'Euro Losses Ltd', 'currency_id': xem.id,
+                                                     'parent_id': self.company.id})
+        self.manager.write({'company_ids': [(4, subsidiary.id)]})
+        reason = self.env.ref('impact_crm.lost_reason_price_above_budget')
+        deals = self.env['crm.lead']
+        for name, revenue, company in (('Home loss', 1000, self.company), ('Euro loss', 300, subsidiary)):
+            deals |= self.env['crm.lead'].create({'name': name, 'type': 'opportunity', 'planned_revenue': revenue,
+                                                  'company_id': company.id, 'user_id': self.rep.id,
+                                                  'stage_id': self.env.ref('impact_crm.stage_quote').id})
+        self.env['crm.lead.lost'].with_context(active_model='crm.lead', active_ids=deals.ids).create({
+            'lead_ids': [(6, 0, deals.ids)], 'lost_reason_id': reason.id}).action_lost_reason_apply()
+        rows = self.env['crm.lead.lost.report'].sudo(self.manager)._by_criterion_reason(
+            domain=[('lead_id', 'in', deals.ids)])
+        self.assertEqual([(row['reason_id'], row['count'], row['amount']) for row in rows],
+                         [(reason.id, 2, 1600.0)], "1,000 + 300 XEM at 2")
