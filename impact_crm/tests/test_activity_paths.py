@@ -212,3 +212,21 @@ class TestDealActivityPaths(IntegrityCase):
         self.assertTrue(logged.calendar_event_id)
         self.assertFalse(logged.calendar_event_id.activity_ids)
         self.assertEqual(deal.activity_ids, button.activity_ids)
+
+    def test_paths_that_keep_a_rule_task_and_its_measure(self):
+        first, second = self.deal('Audit Merge One'), self.deal('Audit Merge Two')
+        with freeze_time('2026-11-02 08:00:00'):
+            tasks = self.rule_task(first) | self.rule_task(second)
+        # a merge keeps both open tasks on the deal it keeps, none cancelled
+        head = (first | second).merge_opportunity()
+        self.assertEqual(len(tasks.exists()), 2)
+        self.assertEqual(set(tasks.mapped('res_id')), {head.id})
+        self.assertEqual(self.report(head, self.rep), [('open', 'late', self.rep.login)] * 2)
+        # the planned day moved later: the time standard still says late
+        tasks[0].sudo(self.rep).write({'date_deadline': '2030-01-01'})
+        self.assertEqual(self.report(head, self.rep), [('open', 'late', self.rep.login)] * 2)
+        # done by a manager: the responsible stays the assignee, measured against the time standard
+        with freeze_time('2026-11-02 20:00:00'):
+            tasks[0].sudo(self.manager).action_done()
+        log = self.logs(head)
+        self.assertEqual((log.user_id, log.state, log.sla_status), (self.rep, 'done', 'on_time'))
