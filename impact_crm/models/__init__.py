@@ -25,6 +25,7 @@ from . import crm_lead_role
 from . import crm_lead_contact
 from . import mail_activity
 from . import crm_activity_log
+from . import calendar_event
 from . import crm_stage_rule
 from . import sale_fiscal_number
 from . import sale_order_line

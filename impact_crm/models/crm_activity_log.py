@@ -6,7 +6,8 @@ from .mail_activity import is_sales_manager
 
 class CrmActivityLog(models.Model):
     """A done activity. Odoo deletes a mail.activity once marked done; this keeps what was done, by whom,
-    when and with whom, for the effort and SLA reports."""
+    when and with whom, for the effort and SLA reports. An automation rule's task removed without being done
+    (its deal archived or lost, a manager's deletion) is kept too, as cancelled, with its time standard."""
     _name = 'crm.activity.log'
     _description = 'Done Activity'
     _order = 'date_done desc, id desc'
@@ -36,14 +37,22 @@ class CrmActivityLog(models.Model):
                                   string='SLA', compute='_compute_sla_status', store=True, index=True)
     source = fields.Selection([('activity', 'Planned Activity'), ('retroactive', 'Logged After the Fact')],
                               string='Source', required=True, default='activity')
+    state = fields.Selection([('done', 'Done'), ('cancelled', 'Cancelled')], string='State', required=True,
+                             default='done', index=True,
+                             help="Cancelled: an automation rule's task removed without being done (its deal "
+                                  "archived or lost, or a sales manager deleted it).")
 
-    @api.depends('sla_deadline', 'date_done')
+    @api.depends('sla_deadline', 'date_done', 'state')
     def _compute_sla_status(self):
         for log in self:
             if not log.sla_deadline:
                 log.sla_status = 'none'
             elif log.date_done > log.sla_deadline:
+                # cancelled past its deadline: it was late when it was dropped
                 log.sla_status = 'late'
+            elif log.state == 'cancelled':
+                # cancelled in time: not done, so not on time either
+                log.sla_status = 'none'
             else:
                 log.sla_status = 'on_time'
 
@@ -55,10 +64,10 @@ class CrmActivityLog(models.Model):
         records or put his lateness on a colleague. Sales users cannot write done records at all."""
         if not is_sales_manager(self.env):
             if (vals.get('source', 'retroactive') != 'retroactive' or vals.get('user_id', self.env.uid) != self.env.uid
-                    or vals.get('stage_rule_id') or vals.get('sla_deadline')):
+                    or vals.get('stage_rule_id') or vals.get('sla_deadline') or vals.get('state', 'done') != 'done'):
                 raise UserError(_("You can only log a call or meeting you did yourself, after the fact: the done "
                                   "records of planned activities come from marking them done."))
-            vals = dict(vals, source='retroactive', user_id=self.env.uid)
+            vals = dict(vals, source='retroactive', user_id=self.env.uid, state='done')
         log = super(CrmActivityLog, self).create(vals)
         if not self.env.user._is_superuser():
             log._check_happened()

@@ -155,9 +155,17 @@ class MailActivity(models.Model):
     @api.multi
     def unlink(self):
         # a rule's activity stays open until done: deleting it would leave no done record, late or not
-        if not (has_flag(self, DONE_FLAG) or is_sales_manager(self.env)) and self.sudo().filtered('stage_rule_id'):
+        rule_tasks = self.env['mail.activity'] if has_flag(self, DONE_FLAG) else self.sudo().filtered('stage_rule_id')
+        if rule_tasks and not is_sales_manager(self.env):
             raise UserError(_("This activity was created by an automation rule and stays open until done: mark "
                               "it done, or ask a sales manager to delete it."))
+        # removed undone by a manager or by Odoo itself (it deletes the activities of a deal archived, lost or
+        # deleted, as superuser): kept as cancelled, so the SLA report still counts the time it was late
+        logs = self.env['crm.activity.log'].sudo()
+        for activity in rule_tasks:
+            vals = activity._prepare_activity_log()
+            if vals['lead_id']:
+                logs.create(dict(vals, state='cancelled', feedback=False, duration=0.0))
         return super(MailActivity, self).unlink()
 
     def action_feedback(self, feedback=False):
@@ -166,6 +174,17 @@ class MailActivity(models.Model):
         for activity in self:
             logs.create(activity._prepare_activity_log(feedback=feedback))
         return super(MailActivity, with_flags(self, DONE_FLAG)).action_feedback(feedback=feedback)
+
+    @api.multi
+    def _deal(self):
+        """The deal the activity is about: its document, or the deal of its quotation or order (a deal that
+        still exists: Odoo deletes a deleted deal's activities after it)."""
+        self.ensure_one()
+        record = self.env[self.res_model].sudo().browse(self.res_id).exists() if self.res_model in (
+            'crm.lead', 'sale.order') and self.res_id else None
+        if not record:
+            return self.env['crm.lead']
+        return record if self.res_model == 'crm.lead' else record.opportunity_id
 
     @api.multi
     def _prepare_activity_log(self, feedback=False):
@@ -180,11 +199,12 @@ class MailActivity(models.Model):
             'user_id': self.user_id.id,
             'res_model': self.res_model,
             'res_id': self.res_id,
-            'lead_id': self.res_id if self.res_model == 'crm.lead' else False,
+            'lead_id': self._deal().id,
             'contact_ids': [(6, 0, self.contact_ids.ids)],
             'sla_deadline': self.sla_deadline,
             'stage_rule_id': self.stage_rule_id.id,
             'duration': self.calendar_event_id.duration or 0.0,
+            'calendar_event_id': self.calendar_event_id.id,
             'source': 'activity',
         }
 

@@ -3,6 +3,9 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.tools import html_escape
 
+from ..internal_flags import with_flags
+from ..models.calendar_event import LOGGED_MEETING
+
 
 class CrmActivityLogWizard(models.TransientModel):
     """Record a call, meeting or task that already happened: posts it in the chatter, keeps a done record
@@ -54,7 +57,8 @@ class CrmActivityLogWizard(models.TransientModel):
             # people from outside gets none.
             outside = any(not partner.user_ids or all(user.share for user in partner.user_ids)
                           for partner in attendees.sudo())
-            event = event.with_context(no_mail_to_attendees=True).create({
+            # done already (the done record below): no Meeting activity planned on the deal for it
+            event = with_flags(event.with_context(no_mail_to_attendees=True), LOGGED_MEETING).create({
                 'name': self.summary,
                 'start': fields.Datetime.to_string(start),
                 'stop': fields.Datetime.to_string(start + timedelta(hours=self.duration or 0.5)),
