@@ -2,6 +2,7 @@
 input guard (last, so it checks values first)."""
 
 from odoo import _, api, fields, models
+from odoo.addons.base.ir.ir_model import MODULE_UNINSTALL_FLAG
 from odoo.exceptions import UserError, ValidationError
 
 
@@ -81,6 +82,15 @@ class CrmStage(models.Model):
                         "The stage \"%(stage)s\" still holds %(count)s deal(s), archived and lost ones included: "
                         "move them to another stage first, then delete the stage. Moving them is recorded in "
                         "their stage history.") % {'stage': stage.name, 'count': counts[stage.id]})
+            # the database deletes a stage's rules with it, past their unlink: a rule with open tasks is kept
+            rules = self.env['crm.stage.rule'].sudo().with_context(active_test=False).search(
+                ['|', ('stage_id', 'in', self.ids), ('from_stage_id', 'in', self.ids)])
+            busy = rules._with_open_tasks()[:1]
+            if busy and not self.env.context.get(MODULE_UNINSTALL_FLAG):
+                raise UserError(_(
+                    "The automation rule \"%(rule)s\" of the stage \"%(stage)s\" has tasks still open, which stay "
+                    "open until done: delete the stage once they are done.")
+                    % {'rule': busy.summary, 'stage': (busy.stage_id & self or busy.from_stage_id).name})
         return super(CrmStage, self).unlink()
 
     @api.multi

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import _, api, fields, models, tools
+from odoo.addons.base.ir.ir_model import MODULE_UNINSTALL_FLAG
 from odoo.exceptions import ValidationError
 
 from ..internal_flags import has_flag, with_flags, with_internal_set
@@ -196,9 +197,25 @@ class CrmStageRule(models.Model):
         return super(CrmStageRule, self).write(vals)
 
     @api.multi
+    def _with_open_tasks(self):
+        """The rules of ``self`` an open task was created by (read by SQL: every deal's, whoever asks)."""
+        if not self.ids:
+            return self
+        self.env.cr.execute("SELECT DISTINCT stage_rule_id FROM mail_activity WHERE stage_rule_id IN %s",
+                            (tuple(self.ids),))
+        return self.browse([rule_id for rule_id, in self.env.cr.fetchall()])
+
+    @api.multi
     def unlink(self):
         self._clear_stage_cache()
-        return super(CrmStageRule, self).unlink()
+        if self.env.context.get(MODULE_UNINSTALL_FLAG):
+            return super(CrmStageRule, self).unlink()
+        # An open task keeps its rule: without it the task would become an ordinary activity, its time standard
+        # free to change and its assignee free to delete it. Such a rule is archived (it fires no more), as a
+        # role people hold is.
+        kept = self._with_open_tasks()
+        kept.write({'active': False})
+        return super(CrmStageRule, self - kept).unlink()
 
     @api.model
     def _fire_stage_rules(self, leads, old_stages):

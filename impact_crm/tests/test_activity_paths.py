@@ -230,3 +230,37 @@ class TestDealActivityPaths(IntegrityCase):
             tasks[0].sudo(self.manager).action_done()
         log = self.logs(head)
         self.assertEqual((log.user_id, log.state, log.sla_status), (self.rep, 'done', 'on_time'))
+
+    def test_a_rule_with_open_tasks_is_archived_not_deleted(self):
+        """Deleting a rule would turn its open tasks into ordinary activities a rep may delete: a rule with open
+        tasks is archived instead, and its stage cannot go while they are open."""
+        stage = self.env['crm.stage'].create({'name': 'Audit Rule Stage', 'group_id': self.quote.group_id.id})
+        rule = self.env['crm.stage.rule'].sudo(self.manager).create({
+            'stage_id': stage.id, 'activity_type_id': self.meeting_type.id, 'summary': 'Audit rule task',
+            'sla_value': 1, 'sla_unit': 'days'})
+        idle = rule.copy({'summary': 'Audit idle rule', 'stage_id': self.env['crm.stage'].create({
+            'name': 'Audit Idle Stage', 'group_id': self.quote.group_id.id}).id})
+        deal = self.deal('Audit Rule Deleted')
+        deal.write({'stage_id': stage.id})
+        task = self.env['mail.activity'].search([('res_id', '=', deal.id), ('stage_rule_id', '=', rule.id)])
+        self.assertEqual(len(task), 1)
+        idle.unlink()
+        self.assertFalse(idle.exists(), "a rule without open tasks is deleted")
+        deal.write({'stage_id': self.quote.id})
+        with self.assertRaisesRegex(UserError, 'Audit rule task'):
+            stage.sudo(self.manager).unlink()
+        rule.unlink()
+        self.assertTrue(rule.exists())
+        self.assertFalse(rule.active)
+        self.assertEqual(task.stage_rule_id, rule)
+        with self.assertRaisesRegex(UserError, STAYS_OPEN):
+            task.sudo(self.rep).unlink()
+        # archived, it fires no more
+        other = self.deal('Audit Rule Archived')
+        other.write({'stage_id': stage.id})
+        self.assertFalse(self.env['mail.activity'].search([('res_id', '=', other.id), ('stage_rule_id', '=', rule.id)]))
+        # done, the task lets the stage go (its rules with it)
+        other.write({'stage_id': self.quote.id})
+        task.sudo(self.rep).action_feedback('Done')
+        stage.sudo(self.manager).unlink()
+        self.assertFalse(rule.exists())
