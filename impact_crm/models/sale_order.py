@@ -403,6 +403,16 @@ class SaleOrder(models.Model):
         return super(SaleOrder, self).force_quotation_send()
 
     @api.multi
+    def print_quotation(self):
+        """An earlier revision is printed as the record it is (its document says it was replaced): Odoo's "Print"
+        marks a draft quotation sent, a change refused on an earlier revision, so the button failed on one."""
+        earlier = self.filtered(lambda order: not order.is_latest_revision)
+        if not earlier:
+            return super(SaleOrder, self).print_quotation()
+        super(SaleOrder, self - earlier).print_quotation()
+        return self.env.ref('sale.action_report_saleorder').report_action(self)
+
+    @api.multi
     def message_post(self, *args, **kwargs):
         """The quotation's "Send by Email" posts its e-mail with sale's context that marks the order sent: refused
         for an earlier revision, as the button is, also from a dialog opened before a colleague revised the

@@ -262,6 +262,14 @@ class TestMailPaths(IntegrityCase):
             self.assertIn(revision.quote_number, html.split(REPLACED)[1])
         html = self.render(revision, self.rep)
         self.assertNotIn(REPLACED, html)
+        # "Print" on an earlier draft revision prints it, without marking it sent
+        draft = self.quotation()
+        self.Orders.browse(draft.id).action_new_revision()
+        action = self.Orders.browse(draft.id).print_quotation()
+        self.assertEqual((action['report_name'], action['context']['active_ids']),
+                         ('sale.report_saleorder', [draft.id]))
+        self.assertEqual(draft.state, 'draft')
+        self.assertIn(REPLACED, self.render(draft, self.rep))
         self.assertIn(revision.name, html)
         # the e-mail of the replaced revision: its attachment (the same document) says so
         template = self.env.ref('sale.email_template_edi_sale')
