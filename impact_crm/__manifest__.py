@@ -66,6 +66,7 @@
         'security/sale_fiscal_number_security.xml',
         'data/sale_order_sequence_data.xml',
         'views/sale_order_views.xml',
+        'reports/sale_order_report_templates.xml',
         'views/sale_fiscal_number_report_views.xml',
         'data/res_lang_data.xml',
         'views/webclient_templates.xml',

@@ -9,8 +9,11 @@ above it, so its create/write runs first and calls theirs through super(). Where
 - The input guard is last and lists impact.input.guard first: values are type-checked (its create/write)
   before any other override reads them."""
 
-from odoo import SUPERUSER_ID, _, api, fields, models
-from odoo.exceptions import MissingError, UserError, ValidationError
+import math
+import re
+
+from odoo import SUPERUSER_ID, _, api, fields, models, tools
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tools.misc import format_date
 
 from ..internal_flags import has_flag, internal_set, token, with_flags, with_internal_set
@@ -19,6 +22,9 @@ from ..sql_rules import (
     order_company_amount_sql, quarter_start, stage_is_won)
 from .crm_stage import FORECAST_CATEGORIES
 from .crm_stage_rule import FOLLOWED as RULE_FOLLOWERS
+
+# the commands Odoo reads in the lines of an e-mail to a deal ("Set-Revenue: 5000", crm.lead.message_update)
+MAIL_COMMANDS = {'revenue': 'planned_revenue', 'probability': 'probability'}
 
 
 class CrmLead(models.Model):
@@ -73,6 +79,7 @@ class CrmLead(models.Model):
 
     @api.model
     def create(self, vals):
+        vals = self._impact_team_defaults(vals)
         if 'region_id' not in vals and vals.get('partner_id'):
             vals = dict(vals, region_id=self.env['crm.region']._find_for_partner(
                 self.env['res.partner'].browse(vals['partner_id']),
@@ -88,6 +95,34 @@ class CrmLead(models.Model):
         if lead.stage_id:
             lead._stage_changed({lead.id: self.env['crm.stage']})
         return lead
+
+    @api.model
+    def _impact_team_defaults(self, vals):
+        """The company and first stage of a new deal given a sales channel but neither of them: the channel's.
+        Odoo takes both from the user who creates the deal (his company, the first stage of his own channel):
+        the mail gateway creates the deals of every channel's alias as one user, so a deal e-mailed to another
+        company's channel was created in the gateway user's company (out of sight of that channel, see the
+        deals' company rule), and one e-mailed to another channel took the first stage of the gateway user's
+        channel (refused when that stage is his channel's own). Not when the deal's salesperson is no member of
+        the channel: Odoo then moves the deal to the salesperson's own channel (crm.lead._valid_team)."""
+        if not vals.get('team_id'):
+            return vals
+        context = self.env.context
+        team = self.env['crm.team'].sudo().browse(vals['team_id'])
+        salesperson = vals['user_id'] if 'user_id' in vals else context.get('default_user_id', self.env.uid)
+        if salesperson and salesperson not in team.member_ids.ids:
+            return vals
+        vals = dict(vals)
+        if 'company_id' not in vals and 'default_company_id' not in context and team.company_id:
+            vals['company_id'] = team.company_id.id
+        if 'stage_id' not in vals and 'default_stage_id' not in context:
+            stage = self._stage_find(team_id=team.id, domain=[('fold', '=', False)])
+            if stage:
+                vals['stage_id'] = stage.id
+                # Odoo's default probability is its default stage's
+                if 'probability' not in vals and 'default_probability' not in context:
+                    vals['probability'] = stage.probability
+        return vals
 
     @api.multi
     def write(self, vals):
@@ -218,6 +253,53 @@ class CrmLead(models.Model):
             return True
         return super(CrmLead, self.with_context(mail_notrack=True)).message_subscribe(
             partner_ids=partner_ids, channel_ids=channel_ids, subtype_ids=subtype_ids, force=force)
+
+    @api.multi
+    def message_update(self, msg_dict, update_vals=None):
+        """Odoo reads the lines "Set-Probability: 60" and "Set-Revenue: 5000" of an e-mail to a deal and writes
+        their texts: refused by the deal's checks (numbers only), the whole e-mail was lost, a customer's reply
+        too. They are a salesperson's commands: read here as numbers and written as the internal user who sent
+        them (his override of the probability, within his rights); from anyone else, or when the deal refuses
+        them, they stay in the message only."""
+        commands = self._impact_mail_commands(msg_dict.get('body') or '')
+        if commands is None:
+            return super(CrmLead, self).message_update(msg_dict, update_vals=update_vals)
+        # the message itself is posted from msg_dict, untouched
+        res = super(CrmLead, self).message_update(dict(msg_dict, body=''), update_vals=update_vals)
+        if not commands:
+            return res
+        sender = self.env['res.users'].sudo().search([('partner_id', '=', msg_dict.get('author_id') or 0),
+                                                      ('share', '=', False)], limit=1)
+        leads = self.sudo(sender) if sender else None
+        if leads and leads.env.user.has_group('sales_team.group_sale_salesman'):
+            try:
+                with self.env.cr.savepoint():
+                    leads.write(commands)
+            except (AccessError, UserError, ValidationError):
+                # what the savepoint undid may still be in the cache
+                self.invalidate_cache()
+        return res
+
+    @api.model
+    def _impact_mail_commands(self, body):
+        """The values of Odoo's commands in the lines of ``body`` (see message_update) that are numbers in
+        range; None when it holds no such command."""
+        commands, found = {}, False
+        for line in body.split('\n'):
+            # without the markup around the text of the e-mail (a plain text e-mail's first line starts with <pre>)
+            match = tools.command_re.match(re.sub(r'<[^>]*>', '', line).strip())
+            field = match and MAIL_COMMANDS.get(match.group(1).lower())
+            if not field:
+                continue
+            found = True
+            text = re.sub(r'[%\s,]', '', match.group(2))
+            try:
+                value = float(text)
+            except ValueError:
+                continue
+            if math.isfinite(value) and value >= 0 and (field != 'probability' or value <= 100):
+                commands[field] = value
+        return commands if found else None
 
     @api.multi
     def message_track(self, tracked_fields, initial_values):

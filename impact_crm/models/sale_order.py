@@ -29,6 +29,7 @@ PROTECTED_FIELDS = ('fiscal_number', 'quote_base_number', 'revision', 'is_latest
 _LOCKED_REVISION_WRITABLE_PREFIXES = ('message_', 'activity_', 'website_message')
 _LOCKED_REVISION_WRITABLE = ('access_token',)
 CONFIRMED_STATES = ('sale', 'done')
+QUOTATION_STATES = ('draft', 'sent')
 # the fields of an order that its deal's ordered amount reads (see SaleOrderExecution.modified)
 EXECUTION_ORDER_FIELDS = frozenset(('state', 'is_latest_revision', 'amount_total'))
 # what a confirmed order carries, inside the confirmation's transaction only, until its fiscal number is taken
@@ -232,6 +233,8 @@ class SaleOrder(models.Model):
         if business:
             self._impact_check_latest('change')
         self._impact_check_numbered_vals(vals)
+        if vals.get('state') in QUOTATION_STATES:
+            self._impact_check_not_confirmed()
         if 'confirmation_date' in vals:
             self._impact_check_confirmation_date(vals)
         if vals.get('state') in CONFIRMED_STATES:
@@ -294,6 +297,17 @@ class SaleOrder(models.Model):
         if skipped:
             raise UserError(_("%s becomes a sales order only through its \"Confirm\" button.")
                             % ', '.join(skipped.mapped('name')))
+
+    @api.multi
+    def _impact_check_not_confirmed(self):
+        """A sales order goes back to quotation only through its cancellation ("Cancel", then "Set to
+        Quotation"), as in Odoo's own flow: a write of a quotation's state would take it out of its deal's ordered
+        amount without the cancellation's flag on the deal, and count as a quotation sent to the customer (its
+        follow-up task)."""
+        confirmed = self.filtered(lambda order: order.state in CONFIRMED_STATES)
+        if confirmed:
+            raise UserError(_("%s is a sales order: it goes back to quotation only by cancelling it (its \"Cancel\" "
+                              "button, then \"Set to Quotation\").") % ', '.join(confirmed.mapped('name')))
 
     @api.multi
     def _impact_check_confirmation_date(self, vals):
@@ -387,6 +401,26 @@ class SaleOrder(models.Model):
     def force_quotation_send(self):
         self._impact_check_latest('send')
         return super(SaleOrder, self).force_quotation_send()
+
+    @api.multi
+    def print_quotation(self):
+        """An earlier revision is printed as the record it is (its document says it was replaced): Odoo's "Print"
+        marks a draft quotation sent, a change refused on an earlier revision, so the button failed on one."""
+        earlier = self.filtered(lambda order: not order.is_latest_revision)
+        if not earlier:
+            return super(SaleOrder, self).print_quotation()
+        super(SaleOrder, self - earlier).print_quotation()
+        return self.env.ref('sale.action_report_saleorder').report_action(self)
+
+    @api.multi
+    def message_post(self, *args, **kwargs):
+        """The quotation's "Send by Email" posts its e-mail with sale's context that marks the order sent: refused
+        for an earlier revision, as the button is, also from a dialog opened before a colleague revised the
+        quotation, or a composer created over RPC with the button's context. Other messages (notes, the
+        customer's replies) are posted on any revision."""
+        if self.env.context.get('mark_so_as_sent'):
+            self._impact_check_latest('send')
+        return super(SaleOrder, self).message_post(*args, **kwargs)
 
     @api.multi
     def action_confirm(self):
