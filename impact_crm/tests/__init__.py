@@ -35,3 +35,4 @@ from . import test_time_paths
 from . import test_data_tools_paths
 from . import test_upgrade_paths
 from . import test_money_paths
+from . import test_leak_paths
