@@ -46,6 +46,31 @@ def is_sales_manager(env):
     return env.user._is_superuser() or env.user.has_group('sales_team.group_sale_manager')
 
 
+def reader_of_search(env, operator, value):
+    """The user named by the search of a record rule by who may read a document (``('...reader_uid', '=',
+    user.id)``): Odoo applies record rules as superuser, so the user comes as the value searched. A search a
+    client sends otherwise is refused; an id that is no user's gives an empty user (who reads nothing)."""
+    if operator != '=' or not isinstance(value, int) or isinstance(value, bool):
+        context, cr = env.context, env.cr  # noqa: F841 (the user's language and the cursor, read by _())
+        raise UserError(_("A search by the user who may read the document takes '=' and a user id, not %s %r.")
+                        % (operator, value))
+    return env['res.users'].sudo().browse(value).exists()
+
+
+def readable_record_sql(env, model_name, user, correlated):
+    """(SQL, parameters) of a sub-select of the record of ``model_name`` whose id is ``correlated`` (an SQL
+    expression of the outer query's row) when ``user`` may read it (access rights and record rules, archived
+    records too), or None when he may read no record of the model."""
+    Model = env[model_name].sudo(user.id).with_context(active_test=False)
+    if not Model.check_access_rights('read', raise_exception=False):
+        return None
+    query = Model._where_calc([], active_test=False)
+    Model._apply_ir_rules(query, 'read')
+    from_clause, where_clause, params = query.get_sql()
+    where = ' AND '.join(['"%s".id = %s' % (Model._table, correlated)] + ([where_clause] if where_clause else []))
+    return 'SELECT "%s".id FROM %s WHERE %s' % (Model._table, from_clause, where), params
+
+
 class MailActivity(models.Model):
     _inherit = 'mail.activity'
 
@@ -74,22 +99,13 @@ class MailActivity(models.Model):
             activity.lead_reader_uid = 0
 
     def _search_lead_reader_uid(self, operator, value):
-        if operator != '=' or not isinstance(value, int) or isinstance(value, bool):
-            raise UserError(_("Activities are searched by the user who may read their deal with '=' and a user "
-                              "id, not %s %r.") % (operator, value))
-        user = self.env['res.users'].sudo().browse(value).exists()
-        if not user:
-            return expression.FALSE_DOMAIN
-        Lead = self.env['crm.lead'].sudo(user.id).with_context(active_test=False)
-        if not Lead.check_access_rights('read', raise_exception=False):
-            return expression.FALSE_DOMAIN
-        query = Lead._where_calc([], active_test=False)
-        Lead._apply_ir_rules(query, 'read')
-        from_clause, where_clause, params = query.get_sql()
+        user = reader_of_search(self.env, operator, value)
         # the activity's own deal looked up by its id (one index look-up per activity read), rather than every
         # deal the user may read listed for each query: a manager may read a hundred thousand
-        where = ' AND '.join(['"crm_lead".id = "%s".res_id' % self._table] + ([where_clause] if where_clause else []))
-        return [('res_id', 'inselect', ('SELECT "crm_lead".id FROM %s WHERE %s' % (from_clause, where), params))]
+        select = readable_record_sql(self.env, 'crm.lead', user, '"%s".res_id' % self._table) if user else None
+        if not select:
+            return expression.FALSE_DOMAIN
+        return [('res_id', 'inselect', select)]
 
     @api.depends('res_model', 'res_id')
     def _compute_allowed_contact_ids(self):

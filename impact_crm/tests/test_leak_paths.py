@@ -124,3 +124,81 @@ class TestDealActivityVisibility(SavepointCase):
         # a user id that is no user reads nothing more than the rep's own rules give
         self.assertEqual(Activity.search([('lead_reader_uid', '=', 0), ('id', 'in', self.tasks.ids)]),
                          self.env['mail.activity'])
+
+
+class TestDoneActivitiesOfOtherDocuments(SavepointCase):
+    """Marking any activity done keeps a done record (crm.activity.log), also for an activity on another document
+    than a deal (an order, a customer): its summary, note and outcome. Those records were bound to no company: an
+    "all documents" sales user or a sales manager of another company read the outcomes of this company's order
+    calls, in the Effort report or by RPC. A done activity of another document is its responsible's and of who
+    may read the document."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestDoneActivitiesOfOtherDocuments, cls).setUpClass()
+        Users = cls.env['res.users'].with_context(no_reset_password=True, mail_create_nosubscribe=True)
+        cls.company_a = cls.env.user.company_id
+        cls.company_b = cls.env['res.company'].create({'name': 'Leak Paths Done B Ltd'})
+
+        def user(login, company, *groups):
+            return Users.create({
+                'name': login.replace('_', ' ').title(), 'login': login, 'email': '%s@example.com' % login,
+                'company_id': company.id, 'company_ids': [(6, 0, [company.id])],
+                'groups_id': [(6, 0, [cls.env.ref(group).id for group in groups])]})
+        cls.rep = user('leak_done_rep', cls.company_a, 'sales_team.group_sale_salesman')
+        cls.colleague = user('leak_done_colleague', cls.company_a, 'sales_team.group_sale_salesman')
+        cls.rep_all = user('leak_done_all', cls.company_a, 'sales_team.group_sale_salesman_all_leads')
+        cls.all_b = user('leak_done_all_b', cls.company_b, 'sales_team.group_sale_salesman_all_leads')
+        cls.manager_b = user('leak_done_manager_b', cls.company_b, 'sales_team.group_sale_manager')
+        customer = cls.env['res.partner'].create({'name': 'Leak Paths Done Customer', 'customer': True})
+        product = cls.env['product.product'].create({'name': 'Leak Paths Panel', 'list_price': 10.0,
+                                                     'type': 'service'})
+        cls.order = cls.env['sale.order'].with_context(impact_no_auto_opportunity=True).create({
+            'partner_id': customer.id, 'user_id': cls.colleague.id, 'company_id': cls.company_a.id,
+            'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1})]})
+        activity = cls.env['mail.activity'].create({
+            'res_model_id': cls.env['ir.model']._get('sale.order').id, 'res_id': cls.order.id,
+            'activity_type_id': cls.env.ref('mail.mail_activity_data_call').id,
+            'summary': 'Discount call on the panels', 'note': '<p>Our margin is 12%</p>',
+            'user_id': cls.colleague.id})
+        activity.sudo(cls.colleague).action_feedback('<p>They want 20% off; refused</p>')
+        cls.log = cls.env['crm.activity.log'].search([('summary', '=', 'Discount call on the panels')])
+
+    def test_the_done_activity_of_an_order_is_read_by_who_reads_the_order(self):
+        self.assertEqual(len(self.log), 1)
+        self.assertFalse(self.log.lead_id)
+        self.assertEqual(self.log.res_model, 'sale.order')
+        Logs = self.env['crm.activity.log']
+        # the colleague who did it, and an "all documents" user of the order's company
+        for user in (self.colleague, self.rep_all):
+            self.assertEqual(Logs.sudo(user).search([('id', '=', self.log.id)]), self.log, user.login)
+            self.assertIn('refused', self.log.sudo(user).read(['feedback'])[0]['feedback'])
+        # another company's "all documents" user and sales manager, who may not read the order: nothing of it
+        for user in (self.all_b, self.manager_b):
+            self.assertFalse(self.env['sale.order'].sudo(user).search([('id', '=', self.order.id)]), user.login)
+            self.assertFalse(Logs.sudo(user).search([('id', '=', self.log.id)]), user.login)
+            self.assertFalse(Logs.sudo(user).search_read([('res_model', '=', 'sale.order')], ['feedback']),
+                             user.login)
+            groups = Logs.sudo(user).read_group(
+                [('summary', '=', self.log.summary)], ['user_id', 'duration'], ['user_id'])
+            self.assertFalse([group for group in groups if group['user_id_count']], user.login)
+            with self.assertRaises(AccessError):
+                self.log.sudo(user).read(['summary', 'feedback'])
+        # a rep with own documents only reads his own done activities, as before
+        self.assertFalse(Logs.sudo(self.rep).search([('id', '=', self.log.id)]))
+
+    def test_the_responsible_keeps_his_done_activity_when_the_document_is_no_longer_his(self):
+        self.order.write({'company_id': self.company_b.id})
+        self.assertFalse(self.env['sale.order'].sudo(self.colleague).search([('id', '=', self.order.id)]))
+        self.assertEqual(self.env['crm.activity.log'].sudo(self.colleague).search([('id', '=', self.log.id)]),
+                         self.log)
+        # and the order's new company reads it with the order
+        self.assertEqual(self.env['crm.activity.log'].sudo(self.all_b).search([('id', '=', self.log.id)]), self.log)
+        self.assertFalse(self.env['crm.activity.log'].sudo(self.rep_all).search([('id', '=', self.log.id)]))
+
+    def test_the_rules_technical_search_refuses_what_it_cannot_read(self):
+        Logs = self.env['crm.activity.log'].sudo(self.rep_all)
+        for operator, value in (('!=', self.rep_all.id), ('=', 'abc'), ('=', False)):
+            with self.assertRaises(UserError):
+                Logs.search([('document_reader_uid', operator, value)])
+        self.assertFalse(Logs.search([('document_reader_uid', '=', 0), ('id', '=', self.log.id)]))
