@@ -202,3 +202,69 @@ class TestDoneActivitiesOfOtherDocuments(SavepointCase):
             with self.assertRaises(UserError):
                 Logs.search([('document_reader_uid', operator, value)])
         self.assertFalse(Logs.search([('document_reader_uid', '=', 0), ('id', '=', self.log.id)]))
+
+
+class TestLoggedMeetingOutcome(SavepointCase):
+    """*Log Meeting* on a deal makes the (past) calendar event of the meeting and, when only colleagues took part,
+    writes the internal outcome into it. Odoo's calendar shows a public event to every employee of every company:
+    a rep with own documents only, or a user of another company, read the outcome of a colleague's deal meeting
+    and the deal's name in it (Calendar, or calendar.event over JSON-RPC), while the deal, its chatter and its
+    done activities were closed to them. The event carrying the outcome is read by its organizer and attendees."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestLoggedMeetingOutcome, cls).setUpClass()
+        Users = cls.env['res.users'].with_context(no_reset_password=True, mail_create_nosubscribe=True)
+        cls.company_a = cls.env.user.company_id
+        cls.company_b = cls.env['res.company'].create({'name': 'Leak Paths Meeting B Ltd'})
+
+        def user(login, company, *groups):
+            return Users.create({
+                'name': login.replace('_', ' ').title(), 'login': login, 'email': '%s@example.com' % login,
+                'company_id': company.id, 'company_ids': [(6, 0, [company.id])],
+                'groups_id': [(6, 0, [cls.env.ref(group).id for group in groups])]})
+        cls.rep = user('leak_meeting_rep', cls.company_a, 'sales_team.group_sale_salesman')
+        cls.attendee = user('leak_meeting_attendee', cls.company_a, 'sales_team.group_sale_salesman')
+        cls.colleague = user('leak_meeting_colleague', cls.company_a, 'sales_team.group_sale_salesman')
+        cls.rep_b = user('leak_meeting_rep_b', cls.company_b, 'sales_team.group_sale_salesman')
+        cls.manager_b = user('leak_meeting_manager_b', cls.company_b, 'sales_team.group_sale_manager')
+        cls.deal = cls.env['crm.lead'].with_context(mail_create_nosubscribe=True).create({
+            'name': 'Leak Meeting Tower', 'type': 'opportunity', 'user_id': cls.rep.id, 'planned_revenue': 95000,
+            'partner_id': cls.env['res.partner'].create({'name': 'Leak Meeting Customer'}).id})
+
+    def log_meeting(self, participants):
+        wizard = self.env['crm.activity.log.wizard'].sudo(self.rep).create({
+            'lead_id': self.deal.id, 'activity_type_id': self.env.ref('mail.mail_activity_data_meeting').id,
+            'summary': 'Price meeting', 'feedback': '<p>They sign at 95k; our floor is 90k</p>', 'duration': 1.0,
+            'participant_user_ids': [(6, 0, participants.ids)]})
+        return wizard._log().calendar_event_id
+
+    def test_the_outcome_of_a_meeting_among_colleagues_is_read_by_its_attendees_only(self):
+        event = self.log_meeting(self.rep | self.attendee)
+        self.assertIn('our floor is 90k', event.description)
+        # (as the calendar reads them: Odoo tells the attendees by the partners read along)
+        fields = ['name', 'description', 'opportunity_id', 'partner_ids']
+        for user in (self.rep, self.attendee):
+            values = self.env['calendar.event'].sudo(user).search_read([('id', '=', event.id)], fields)[0]
+            self.assertIn('our floor is 90k', values['description'], user.login)
+            self.assertEqual(values['opportunity_id'][0], self.deal.id, user.login)
+        for user in (self.colleague, self.rep_b, self.manager_b):
+            with self.assertRaises(AccessError):
+                self.deal.sudo(user).read(['name'])
+            # the others see a busy slot in the calendar: not the outcome, the deal or the subject
+            seen = self.env['calendar.event'].sudo(user).search_read([('id', '=', event.id)], fields)
+            self.assertEqual(len(seen), 1, user.login)
+            self.assertFalse(seen[0]['description'], user.login)
+            self.assertFalse(seen[0]['opportunity_id'], user.login)
+            self.assertNotEqual(seen[0]['name'], 'Price meeting', user.login)
+            self.assertNotIn('90k', str(event.sudo(user).read()[0]), user.login)
+
+    def test_a_meeting_without_outcome_stays_in_everyones_calendar(self):
+        wizard = self.env['crm.activity.log.wizard'].sudo(self.rep).create({
+            'lead_id': self.deal.id, 'activity_type_id': self.env.ref('mail.mail_activity_data_meeting').id,
+            'summary': 'Walk through the site', 'duration': 1.0,
+            'participant_user_ids': [(6, 0, (self.rep | self.attendee).ids)]})
+        event = wizard._log().calendar_event_id
+        self.assertEqual(event.privacy, 'public')
+        seen = self.env['calendar.event'].sudo(self.colleague).search_read([('id', '=', event.id)], ['name'])
+        self.assertEqual(seen[0]['name'], 'Walk through the site')
