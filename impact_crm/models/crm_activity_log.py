@@ -1,7 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 
-from .mail_activity import is_sales_manager
+from .mail_activity import is_sales_manager, readable_record_sql, reader_of_search
 
 
 class CrmActivityLog(models.Model):
@@ -41,6 +42,46 @@ class CrmActivityLog(models.Model):
                              default='done', index=True,
                              help="Cancelled: an automation rule's task removed without being done (its deal "
                                   "archived or lost, or a sales manager deleted it).")
+    # Searched by the multi-company record rule (security/crm_deal_data_security.xml) with a user's id: the done
+    # activities of other documents than deals (an order, a customer, any document with activities) whose
+    # document that user may read. Odoo applies record rules as superuser, so the user comes as the value
+    # searched. Read, it is empty.
+    document_reader_uid = fields.Integer(string='Document Readable By', compute='_compute_document_reader_uid',
+                                         search='_search_document_reader_uid')
+
+    @api.model_cr
+    def init(self):
+        # the models of the done activities of other documents than deals, read at every application of the
+        # record rule (_search_document_reader_uid)
+        self.env.cr.execute("""CREATE INDEX IF NOT EXISTS crm_activity_log_document_model_idx
+                               ON crm_activity_log (res_model) WHERE lead_id IS NULL""")
+
+    def _compute_document_reader_uid(self):
+        for log in self:
+            log.document_reader_uid = 0
+
+    def _search_document_reader_uid(self, operator, value):
+        user = reader_of_search(self.env, operator, value)
+        if not user:
+            return expression.FALSE_DOMAIN
+        # the models present, each in one step of the partial index (a few models, however many records)
+        self.env.cr.execute("""
+            WITH RECURSIVE models(name) AS (
+                SELECT min(res_model) FROM crm_activity_log WHERE lead_id IS NULL
+                UNION ALL
+                SELECT (SELECT min(res_model) FROM crm_activity_log WHERE lead_id IS NULL AND res_model > name)
+                  FROM models WHERE name IS NOT NULL)
+            SELECT name FROM models WHERE name IS NOT NULL""")
+        domains = []
+        for (name,) in self.env.cr.fetchall():
+            Model = self.env.get(name)
+            if Model is None or Model._abstract or not Model._auto:
+                continue   # a model uninstalled since, or one without a table of its own: nobody's document
+            select = readable_record_sql(self.env, name, user, '"%s".res_id' % self._table)
+            if select:
+                # each record's own document looked up by its id (normalized: Odoo 11 combines it as it is)
+                domains.append(['&', ('res_model', '=', name), ('res_id', 'inselect', select)])
+        return expression.OR(domains) if domains else expression.FALSE_DOMAIN
 
     @api.depends('sla_deadline', 'date_done', 'state')
     def _compute_sla_status(self):

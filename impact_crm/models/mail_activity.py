@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
 
 from ..internal_flags import has_flag, with_flags
 
@@ -45,6 +46,31 @@ def is_sales_manager(env):
     return env.user._is_superuser() or env.user.has_group('sales_team.group_sale_manager')
 
 
+def reader_of_search(env, operator, value):
+    """The user named by the search of a record rule by who may read a document (``('...reader_uid', '=',
+    user.id)``): Odoo applies record rules as superuser, so the user comes as the value searched. A search a
+    client sends otherwise is refused; an id that is no user's gives an empty user (who reads nothing)."""
+    if operator != '=' or not isinstance(value, int) or isinstance(value, bool):
+        context, cr = env.context, env.cr  # noqa: F841 (the user's language and the cursor, read by _())
+        raise UserError(_("A search by the user who may read the document takes '=' and a user id, not %s %r.")
+                        % (operator, value))
+    return env['res.users'].sudo().browse(value).exists()
+
+
+def readable_record_sql(env, model_name, user, correlated):
+    """(SQL, parameters) of a sub-select of the record of ``model_name`` whose id is ``correlated`` (an SQL
+    expression of the outer query's row) when ``user`` may read it (access rights and record rules, archived
+    records too), or None when he may read no record of the model."""
+    Model = env[model_name].sudo(user.id).with_context(active_test=False)
+    if not Model.check_access_rights('read', raise_exception=False):
+        return None
+    query = Model._where_calc([], active_test=False)
+    Model._apply_ir_rules(query, 'read')
+    from_clause, where_clause, params = query.get_sql()
+    where = ' AND '.join(['"%s".id = %s' % (Model._table, correlated)] + ([where_clause] if where_clause else []))
+    return 'SELECT "%s".id FROM %s WHERE %s' % (Model._table, from_clause, where), params
+
+
 class MailActivity(models.Model):
     _inherit = 'mail.activity'
 
@@ -62,13 +88,35 @@ class MailActivity(models.Model):
                                    help="Creation time + time standard. Past it, the open activity is late.")
     sla_late = fields.Boolean(string='SLA Late', compute='_compute_sla_late', search='_search_sla_late',
                               help="Still open after its SLA deadline.")
+    # Searched by the record rule on the activities of deals (security/crm_deal_data_security.xml) with a user's
+    # id: the activities whose deal that user may read. Odoo applies record rules as superuser, so the user
+    # comes as the value searched. Read, it is empty.
+    lead_reader_uid = fields.Integer(string='Deal Readable By', compute='_compute_lead_reader_uid',
+                                     search='_search_lead_reader_uid')
+
+    def _compute_lead_reader_uid(self):
+        for activity in self:
+            activity.lead_reader_uid = 0
+
+    def _search_lead_reader_uid(self, operator, value):
+        user = reader_of_search(self.env, operator, value)
+        # the activity's own deal looked up by its id (one index look-up per activity read), rather than every
+        # deal the user may read listed for each query: a manager may read a hundred thousand
+        select = readable_record_sql(self.env, 'crm.lead', user, '"%s".res_id' % self._table) if user else None
+        if not select:
+            return expression.FALSE_DOMAIN
+        return [('res_id', 'inselect', select)]
 
     @api.depends('res_model', 'res_id')
     def _compute_allowed_contact_ids(self):
+        # the people of the activity's deal, to pick from; none when the user may not read the deal (an activity
+        # of a colleague's deal assigned to him): they are the deal's data, as the deal is
+        lead_ids = set(activity.res_id for activity in self if activity.res_model == 'crm.lead' and activity.res_id)
+        readable = set(self.env['crm.lead'].with_context(active_test=False).search([('id', 'in', list(lead_ids))]).ids)
         for activity in self:
-            if activity.res_model == 'crm.lead' and activity.res_id:
-                lead = self.env['crm.lead'].browse(activity.res_id)
-                activity.allowed_contact_ids = lead.contact_ids.mapped('partner_id')
+            if activity.res_model == 'crm.lead' and activity.res_id in readable:
+                activity.allowed_contact_ids = self.env['crm.lead'].browse(activity.res_id).contact_ids.mapped(
+                    'partner_id')
 
     def _compute_sla_late(self):
         now = fields.Datetime.now()
@@ -84,7 +132,8 @@ class MailActivity(models.Model):
 
     @api.constrains('contact_ids', 'res_model', 'res_id')
     def _check_contact_ids(self):
-        for activity in self.filtered('contact_ids'):
+        # as superuser: the people of the deal, whoever saves the activity (its assignee may not read the deal)
+        for activity in self.sudo().filtered('contact_ids'):
             if activity.contact_ids - activity.allowed_contact_ids:
                 raise ValidationError(_("The contacts of an activity must be among the people of its "
                                         "opportunity."))

@@ -37,3 +37,4 @@ from . import test_upgrade_paths
 from . import test_money_paths
 from . import test_activity_paths
 from . import test_mail_paths
+from . import test_leak_paths

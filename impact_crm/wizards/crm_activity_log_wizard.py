@@ -57,6 +57,7 @@ class CrmActivityLogWizard(models.TransientModel):
             # people from outside gets none.
             outside = any(not partner.user_ids or all(user.share for user in partner.user_ids)
                           for partner in attendees.sudo())
+            description = self.feedback and not outside and _('Outcome: %s') % self.feedback or False
             # done already (the done record below): no Meeting activity planned on the deal for it
             event = with_flags(event.with_context(no_mail_to_attendees=True), LOGGED_MEETING).create({
                 'name': self.summary,
@@ -65,7 +66,11 @@ class CrmActivityLogWizard(models.TransientModel):
                 'duration': self.duration or 0.5,
                 'partner_ids': [(6, 0, attendees.ids)],
                 'opportunity_id': lead.id,
-                'description': self.feedback and not outside and _('Outcome: %s') % self.feedback or False,
+                'description': description,
+                # Odoo's calendar shows a public event, its description and deal to every employee of every
+                # company: the event carrying the outcome is read by its organizer and attendees only (the others
+                # see a busy slot), as the deal's done record and chatter are read by who may read the deal
+                'privacy': 'private' if description else 'public',
                 'user_id': self.env.user.id,
             })
         # the summary and the type's name are plain text (a "<" in them is a character, not markup); the outcome is
