@@ -10,6 +10,8 @@ deal (the deal's own rules) and by their assignee; those of other documents are 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests.common import SavepointCase
 
+from ..internal_flags import with_flags
+
 
 class TestDealActivityVisibility(SavepointCase):
 
@@ -153,7 +155,8 @@ class TestDoneActivitiesOfOtherDocuments(SavepointCase):
         customer = cls.env['res.partner'].create({'name': 'Leak Paths Done Customer', 'customer': True})
         product = cls.env['product.product'].create({'name': 'Leak Paths Panel', 'list_price': 10.0,
                                                      'type': 'service'})
-        cls.order = cls.env['sale.order'].with_context(impact_no_auto_opportunity=True).create({
+        # an order of no deal (the quotation's deal made by itself left out): its done activities are no deal's
+        cls.order = with_flags(cls.env['sale.order'], 'impact_no_auto_opportunity').create({
             'partner_id': customer.id, 'user_id': cls.colleague.id, 'company_id': cls.company_a.id,
             'order_line': [(0, 0, {'product_id': product.id, 'product_uom_qty': 1})]})
         activity = cls.env['mail.activity'].create({
