@@ -3,7 +3,7 @@
 {
     'name': 'Impact CRM',
     'summary': 'Lead to opportunity to quote/order to forecast, for long many-party sales',
-    'version': '11.0.1.1.0',
+    'version': '11.0.1.2.0',
     'category': 'Sales',
     'author': 'impact_crm authors',
     'website': 'https://github.com/impact-crm/impact_crm',

@@ -390,7 +390,7 @@ def test_upgrade_from_previous_version_keeps_odoo_stages_away(installed, databas
 
     lifecycle('upgrade', db, 'impact_crm')
 
-    assert sql(db, "SELECT latest_version FROM ir_module_module WHERE name = 'impact_crm'")[0][0] == '11.0.1.1.0'
+    assert sql(db, "SELECT latest_version FROM ir_module_module WHERE name = 'impact_crm'")[0][0] == '11.0.1.2.0'
     for odoo_xmlid, ours_xmlid in ODOO_STAGE_XMLIDS.items():
         assert xmlid_res(db, odoo_xmlid) == xmlid_res(db, ours_xmlid) is not None, odoo_xmlid
         # noupdate, as at install: crm's data file never resets the company's names and probabilities

@@ -7,7 +7,11 @@ every colleague's deal's tasks, and a user of another company those of this comp
 people, done activities and SLA report were closed to them. The activities of a deal are read by who may read the
 deal (the deal's own rules) and by their assignee; those of other documents are left as Odoo has them.
 """
+import importlib.util
+import os
+
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules.module import get_module_path
 from odoo.tests.common import SavepointCase
 
 from ..internal_flags import with_flags
@@ -271,3 +275,24 @@ class TestLoggedMeetingOutcome(SavepointCase):
         self.assertEqual(event.privacy, 'public')
         seen = self.env['calendar.event'].sudo(self.colleague).search_read([('id', '=', event.id)], ['name'])
         self.assertEqual(seen[0]['name'], 'Walk through the site')
+
+    def test_the_upgrade_makes_the_outcome_events_of_earlier_versions_private(self):
+        with_outcome = self.log_meeting(self.rep | self.attendee)
+        wizard = self.env['crm.activity.log.wizard'].sudo(self.rep).create({
+            'lead_id': self.deal.id, 'activity_type_id': self.env.ref('mail.mail_activity_data_meeting').id,
+            'summary': 'Walk through the site again', 'duration': 1.0,
+            'participant_user_ids': [(6, 0, (self.rep | self.attendee).ids)]})
+        without = wizard._log().calendar_event_id
+        # as earlier versions left them: public
+        self.env.cr.execute("UPDATE calendar_event SET privacy = 'public' WHERE id IN %s",
+                            (tuple((with_outcome | without).ids),))
+        spec = importlib.util.spec_from_file_location('impact_crm_post_migration_11_0_1_2_0', os.path.join(
+            get_module_path('impact_crm'), 'migrations', '11.0.1.2.0', 'post-migration.py'))
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, '11.0.1.1.0')
+        (with_outcome | without).invalidate_cache()
+        self.assertEqual((with_outcome.privacy, without.privacy), ('private', 'public'))
+        seen = self.env['calendar.event'].sudo(self.colleague).search_read([('id', '=', with_outcome.id)],
+                                                                           ['description'])
+        self.assertFalse(seen[0]['description'])
