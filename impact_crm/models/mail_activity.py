@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
@@ -99,13 +99,25 @@ class MailActivity(models.Model):
             activity.lead_reader_uid = 0
 
     def _search_lead_reader_uid(self, operator, value):
-        user = reader_of_search(self.env, operator, value)
+        if operator != '=' or not isinstance(value, int) or isinstance(value, bool):
+            reader_of_search(self.env, operator, value)    # refused with its message
         # the activity's own deal looked up by its id (one index look-up per activity read), rather than every
         # deal the user may read listed for each query: a manager may read a hundred thousand
-        select = readable_record_sql(self.env, 'crm.lead', user, '"%s".res_id' % self._table) if user else None
+        select = self._lead_reader_sql(value)
         if not select:
             return expression.FALSE_DOMAIN
-        return [('res_id', 'inselect', select)]
+        return [('res_id', 'inselect', (select[0], list(select[1])))]
+
+    @api.model
+    @tools.ormcache('uid')
+    def _lead_reader_sql(self, uid):
+        """(SQL, parameters) of the rule's sub-select for user ``uid``, or None. Kept with Odoo's cache of the
+        record rules' domains (the same clearing: a rule, a group, a company changed): the rule is applied at
+        every read of activities, a few times per request, and writing the deal's rules as SQL cost more than the
+        query itself."""
+        user = self.env['res.users'].sudo().browse(uid).exists()
+        select = readable_record_sql(self.env, 'crm.lead', user, '"%s".res_id' % self._table) if user else None
+        return (select[0], tuple(select[1])) if select else None
 
     @api.depends('res_model', 'res_id')
     def _compute_allowed_contact_ids(self):
