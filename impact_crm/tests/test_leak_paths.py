@@ -17,20 +17,29 @@ from odoo.tests.common import SavepointCase
 from ..internal_flags import with_flags
 
 
-class TestDealActivityVisibility(SavepointCase):
+class TwoCompaniesCase(SavepointCase):
+    """Company A (the user's) and a company B, and a helper making users of one of them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(TwoCompaniesCase, cls).setUpClass()
+        cls.company_a = cls.env.user.company_id
+        cls.company_b = cls.env['res.company'].create({'name': '%s B Ltd' % cls.__name__})
+
+    @classmethod
+    def user(cls, login, company, *groups):
+        return cls.env['res.users'].with_context(no_reset_password=True, mail_create_nosubscribe=True).create({
+            'name': login.replace('_', ' ').title(), 'login': login, 'email': '%s@example.com' % login,
+            'company_id': company.id, 'company_ids': [(6, 0, [company.id])],
+            'groups_id': [(6, 0, [cls.env.ref(group).id for group in groups])]})
+
+
+class TestDealActivityVisibility(TwoCompaniesCase):
 
     @classmethod
     def setUpClass(cls):
         super(TestDealActivityVisibility, cls).setUpClass()
-        Users = cls.env['res.users'].with_context(no_reset_password=True, mail_create_nosubscribe=True)
-        cls.company_a = cls.env.user.company_id
-        cls.company_b = cls.env['res.company'].create({'name': 'Leak Paths B Ltd'})
-
-        def user(login, company, *groups):
-            return Users.create({
-                'name': login.replace('_', ' ').title(), 'login': login, 'email': '%s@example.com' % login,
-                'company_id': company.id, 'company_ids': [(6, 0, [company.id])],
-                'groups_id': [(6, 0, [cls.env.ref(group).id for group in groups])]})
+        user = cls.user
         cls.rep = user('leak_rep', cls.company_a, 'sales_team.group_sale_salesman')
         cls.colleague = user('leak_colleague', cls.company_a, 'sales_team.group_sale_salesman')
         cls.rep_all = user('leak_rep_all', cls.company_a, 'sales_team.group_sale_salesman_all_leads')
@@ -132,7 +141,7 @@ class TestDealActivityVisibility(SavepointCase):
                          self.env['mail.activity'])
 
 
-class TestDoneActivitiesOfOtherDocuments(SavepointCase):
+class TestDoneActivitiesOfOtherDocuments(TwoCompaniesCase):
     """Marking any activity done keeps a done record (crm.activity.log), also for an activity on another document
     than a deal (an order, a customer): its summary, note and outcome. Those records were bound to no company: an
     "all documents" sales user or a sales manager of another company read the outcomes of this company's order
@@ -142,15 +151,7 @@ class TestDoneActivitiesOfOtherDocuments(SavepointCase):
     @classmethod
     def setUpClass(cls):
         super(TestDoneActivitiesOfOtherDocuments, cls).setUpClass()
-        Users = cls.env['res.users'].with_context(no_reset_password=True, mail_create_nosubscribe=True)
-        cls.company_a = cls.env.user.company_id
-        cls.company_b = cls.env['res.company'].create({'name': 'Leak Paths Done B Ltd'})
-
-        def user(login, company, *groups):
-            return Users.create({
-                'name': login.replace('_', ' ').title(), 'login': login, 'email': '%s@example.com' % login,
-                'company_id': company.id, 'company_ids': [(6, 0, [company.id])],
-                'groups_id': [(6, 0, [cls.env.ref(group).id for group in groups])]})
+        user = cls.user
         cls.rep = user('leak_done_rep', cls.company_a, 'sales_team.group_sale_salesman')
         cls.colleague = user('leak_done_colleague', cls.company_a, 'sales_team.group_sale_salesman')
         cls.rep_all = user('leak_done_all', cls.company_a, 'sales_team.group_sale_salesman_all_leads')
@@ -211,7 +212,7 @@ class TestDoneActivitiesOfOtherDocuments(SavepointCase):
         self.assertFalse(Logs.search([('document_reader_uid', '=', 0), ('id', '=', self.log.id)]))
 
 
-class TestLoggedMeetingOutcome(SavepointCase):
+class TestLoggedMeetingOutcome(TwoCompaniesCase):
     """*Log Meeting* on a deal makes the (past) calendar event of the meeting and, when only colleagues took part,
     writes the internal outcome into it. Odoo's calendar shows a public event to every employee of every company:
     a rep with own documents only, or a user of another company, read the outcome of a colleague's deal meeting
@@ -221,15 +222,7 @@ class TestLoggedMeetingOutcome(SavepointCase):
     @classmethod
     def setUpClass(cls):
         super(TestLoggedMeetingOutcome, cls).setUpClass()
-        Users = cls.env['res.users'].with_context(no_reset_password=True, mail_create_nosubscribe=True)
-        cls.company_a = cls.env.user.company_id
-        cls.company_b = cls.env['res.company'].create({'name': 'Leak Paths Meeting B Ltd'})
-
-        def user(login, company, *groups):
-            return Users.create({
-                'name': login.replace('_', ' ').title(), 'login': login, 'email': '%s@example.com' % login,
-                'company_id': company.id, 'company_ids': [(6, 0, [company.id])],
-                'groups_id': [(6, 0, [cls.env.ref(group).id for group in groups])]})
+        user = cls.user
         cls.rep = user('leak_meeting_rep', cls.company_a, 'sales_team.group_sale_salesman')
         cls.attendee = user('leak_meeting_attendee', cls.company_a, 'sales_team.group_sale_salesman')
         cls.colleague = user('leak_meeting_colleague', cls.company_a, 'sales_team.group_sale_salesman')
