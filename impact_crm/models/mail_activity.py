@@ -46,14 +46,20 @@ def is_sales_manager(env):
     return env.user._is_superuser() or env.user.has_group('sales_team.group_sale_manager')
 
 
-def reader_of_search(env, operator, value):
-    """The user named by the search of a record rule by who may read a document (``('...reader_uid', '=',
-    user.id)``): Odoo applies record rules as superuser, so the user comes as the value searched. A search a
-    client sends otherwise is refused; an id that is no user's gives an empty user (who reads nothing)."""
+def check_reader_search(env, operator, value):
+    """The search of a record rule by who may read a document is ``('...reader_uid', '=', user.id)``: Odoo
+    applies record rules as superuser, so the user comes as the value searched. A search a client sends
+    otherwise is refused."""
     if operator != '=' or not isinstance(value, int) or isinstance(value, bool):
         context, cr = env.context, env.cr  # noqa: F841 (the user's language and the cursor, read by _())
         raise UserError(_("A search by the user who may read the document takes '=' and a user id, not %s %r.")
                         % (operator, value))
+
+
+def reader_of_search(env, operator, value):
+    """The user named by such a search (check_reader_search); an id that is no user's gives an empty user (who
+    reads nothing)."""
+    check_reader_search(env, operator, value)
     return env['res.users'].sudo().browse(value).exists()
 
 
@@ -99,8 +105,7 @@ class MailActivity(models.Model):
             activity.lead_reader_uid = 0
 
     def _search_lead_reader_uid(self, operator, value):
-        if operator != '=' or not isinstance(value, int) or isinstance(value, bool):
-            reader_of_search(self.env, operator, value)    # refused with its message
+        check_reader_search(self.env, operator, value)
         # the activity's own deal looked up by its id (one index look-up per activity read), rather than every
         # deal the user may read listed for each query: a manager may read a hundred thousand
         select = self._lead_reader_sql(value)
